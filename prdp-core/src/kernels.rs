@@ -1,0 +1,187 @@
+//! Vector kernels (BLAS level 1) on contiguous slices.
+//!
+//! Reductions keep 32 independent partial sums so that the compiler maps them onto SIMD
+//! registers and overlaps the fused multiply–add latencies; the element-wise kernels are plain
+//! zipped loops, which the compiler vectorises as they stand. All kernels are internal-contract
+//! functions: they `assert!` that slice lengths agree (naming both) and never allocate.
+
+use crate::Real;
+
+const WIDE: usize = 32;
+const NARROW: usize = 8;
+
+#[inline(always)]
+#[track_caller]
+fn same_len(name: &str, a: usize, b: usize) {
+    assert!(a == b, "{name}: slices differ in length ({a} vs {b})");
+}
+
+/// Returns xᵀy.
+///
+/// # Panics
+/// If `x` and `y` differ in length.
+#[inline]
+#[track_caller]
+pub fn dot<T: Real>(x: &[T], y: &[T]) -> T {
+    same_len("dot", x.len(), y.len());
+    let mut acc = [T::zero(); WIDE];
+    let xw = x.chunks_exact(WIDE);
+    let yw = y.chunks_exact(WIDE);
+    let (xr, yr) = (xw.remainder(), yw.remainder());
+    for (a, b) in xw.zip(yw) {
+        for l in 0..WIDE {
+            acc[l] = a[l].mul_add(b[l], acc[l]);
+        }
+    }
+    let xn = xr.chunks_exact(NARROW);
+    let yn = yr.chunks_exact(NARROW);
+    let (xs, ys) = (xn.remainder(), yn.remainder());
+    for (a, b) in xn.zip(yn) {
+        for l in 0..NARROW {
+            acc[l] = a[l].mul_add(b[l], acc[l]);
+        }
+    }
+    for (l, (&a, &b)) in xs.iter().zip(ys).enumerate() {
+        acc[NARROW + l] = a.mul_add(b, acc[NARROW + l]);
+    }
+    reduce(&acc)
+}
+
+/// Pairwise sum of the partial sums.
+#[inline(always)]
+fn reduce<T: Real>(acc: &[T; WIDE]) -> T {
+    let mut half = [T::zero(); WIDE];
+    half.copy_from_slice(acc);
+    let mut n = WIDE;
+    while n > 1 {
+        n /= 2;
+        for l in 0..n {
+            half[l] += half[l + n];
+        }
+    }
+    half[0]
+}
+
+/// Returns ‖x‖₂ (as √(xᵀx); inputs are assumed far from overflow, as in every solver here).
+#[inline]
+pub fn nrm2<T: Real>(x: &[T]) -> T {
+    dot(x, x).sqrt()
+}
+
+/// Returns the sum of the entries of `x`.
+#[inline]
+pub fn sum<T: Real>(x: &[T]) -> T {
+    let mut acc = [T::zero(); WIDE];
+    let xw = x.chunks_exact(WIDE);
+    let xr = xw.remainder();
+    for a in xw {
+        for l in 0..WIDE {
+            acc[l] += a[l];
+        }
+    }
+    for (l, &a) in xr.iter().enumerate() {
+        acc[l] += a;
+    }
+    reduce(&acc)
+}
+
+/// y ← y + a·x.
+///
+/// # Panics
+/// If `x` and `y` differ in length.
+#[inline]
+#[track_caller]
+pub fn axpy<T: Real>(a: T, x: &[T], y: &mut [T]) {
+    same_len("axpy", x.len(), y.len());
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = a.mul_add(xi, *yi);
+    }
+}
+
+/// y ← a·x + b·y.
+///
+/// # Panics
+/// If `x` and `y` differ in length.
+#[inline]
+#[track_caller]
+pub fn axpby<T: Real>(a: T, x: &[T], b: T, y: &mut [T]) {
+    same_len("axpby", x.len(), y.len());
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = a.mul_add(xi, b * *yi);
+    }
+}
+
+/// y ← x + b·y (the CG direction update p ← r + βp).
+///
+/// # Panics
+/// If `x` and `y` differ in length.
+#[inline]
+#[track_caller]
+pub fn xpby<T: Real>(x: &[T], b: T, y: &mut [T]) {
+    same_len("xpby", x.len(), y.len());
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = b.mul_add(*yi, xi);
+    }
+}
+
+/// x ← a·x.
+#[inline]
+pub fn scale<T: Real>(a: T, x: &mut [T]) {
+    for xi in x.iter_mut() {
+        *xi *= a;
+    }
+}
+
+/// y ← a·x (a scaled copy).
+///
+/// # Panics
+/// If `x` and `y` differ in length.
+#[inline]
+#[track_caller]
+pub fn copy_scaled<T: Real>(a: T, x: &[T], y: &mut [T]) {
+    same_len("copy_scaled", x.len(), y.len());
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = a * xi;
+    }
+}
+
+/// z ← x − y.
+///
+/// # Panics
+/// If the three slices differ in length.
+#[inline]
+#[track_caller]
+pub fn sub<T: Real>(x: &[T], y: &[T], z: &mut [T]) {
+    same_len("sub (x, y)", x.len(), y.len());
+    same_len("sub (x, z)", x.len(), z.len());
+    for ((zi, &xi), &yi) in z.iter_mut().zip(x).zip(y) {
+        *zi = xi - yi;
+    }
+}
+
+/// z ← x ⊙ y (element-wise product).
+///
+/// # Panics
+/// If the three slices differ in length.
+#[inline]
+#[track_caller]
+pub fn mul<T: Real>(x: &[T], y: &[T], z: &mut [T]) {
+    same_len("mul (x, y)", x.len(), y.len());
+    same_len("mul (x, z)", x.len(), z.len());
+    for ((zi, &xi), &yi) in z.iter_mut().zip(x).zip(y) {
+        *zi = xi * yi;
+    }
+}
+
+/// Converts between scalar types entry by entry (`f32` ↔ `f64`).
+///
+/// # Panics
+/// If `x` and `y` differ in length.
+#[inline]
+#[track_caller]
+pub fn convert<S: Real, T: Real>(x: &[S], y: &mut [T]) {
+    same_len("convert", x.len(), y.len());
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = T::of(xi.as_f64());
+    }
+}
