@@ -1,0 +1,209 @@
+//! Choosing a solver by value (for configs), and solving with it.
+
+use prdp_core::{LinearOperator, Real, Result, invalid};
+use serde::{Deserialize, Serialize};
+
+use crate::cg::{CgPreconditioner, CgProgram};
+use crate::jacobi::with_inverse_diagonal;
+use crate::program::run;
+use crate::steepest::SteepestDescentProgram;
+use crate::{Budget, SolveOptions, SolveReport, Workspace, bicgstab, gmres};
+
+/// The preconditioner of CG when chosen by value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreconditionerKind {
+    /// No preconditioning.
+    #[default]
+    None,
+    /// M = diag(A).
+    Jacobi,
+}
+
+/// An iterative method, as a serde value (`{"kind": "gmres", "restart": 8}` in JSON,
+/// `kind = "jacobi"` in TOML).
+///
+/// # Example
+/// ```
+/// use prdp_solvers::Method;
+/// let m: Method = serde_json::from_str(r#"{"kind": "gmres", "restart": 2}"#).unwrap();
+/// assert_eq!(m, Method::Gmres { restart: 2 });
+/// assert!(serde_json::from_str::<Method>(r#"{"kind": "gmres", "restrat": 2}"#).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "MethodSpec", into = "MethodSpec")]
+pub enum Method {
+    /// Jacobi relaxation ([`crate::jacobi`]).
+    Jacobi,
+    /// Steepest descent ([`crate::steepest_descent`]).
+    SteepestDescent,
+    /// Conjugate gradients ([`crate::cg`]).
+    Cg {
+        /// Preconditioner.
+        preconditioner: PreconditionerKind,
+    },
+    /// Restarted GMRES(m) ([`crate::gmres`]); an iteration is a restart cycle.
+    Gmres {
+        /// Restart length m (Arnoldi steps per cycle).
+        restart: usize,
+    },
+    /// BiCGStab ([`crate::bicgstab`]).
+    BiCgStab,
+}
+
+impl Method {
+    /// A short name for reports and errors, e.g. `"GMRES(8)"`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Jacobi => "Jacobi".into(),
+            Self::SteepestDescent => "steepest descent".into(),
+            Self::Cg {
+                preconditioner: PreconditionerKind::None,
+            } => "CG".into(),
+            Self::Cg {
+                preconditioner: PreconditionerKind::Jacobi,
+            } => "Jacobi-preconditioned CG".into(),
+            Self::Gmres { restart } => format!("GMRES({restart})"),
+            Self::BiCgStab => "BiCGStab".into(),
+        }
+    }
+
+    /// Checks the method's parameters.
+    ///
+    /// # Errors
+    /// [`prdp_core::Error::InvalidArgument`] naming `restart` if it is zero.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            Self::Gmres { restart: 0 } => Err(invalid("restart", 0, "GMRES(m) needs m >= 1")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Solves A x = b with this method under `budget`.
+    ///
+    /// # Errors
+    /// Those of the chosen solver.
+    pub fn solve<T: Real, A: LinearOperator<T> + ?Sized>(
+        &self,
+        a: &A,
+        b: &[T],
+        x: &mut [T],
+        budget: &Budget,
+        opts: &SolveOptions,
+        ws: &mut Workspace<T>,
+    ) -> Result<SolveReport> {
+        match *self {
+            Self::Jacobi => crate::jacobi(a, b, x, budget, opts, ws),
+            Self::SteepestDescent => run(&SteepestDescentProgram, a, b, x, budget, opts, ws, None),
+            Self::Cg {
+                preconditioner: PreconditionerKind::None,
+            } => run(
+                &CgProgram {
+                    m: CgPreconditioner::Identity,
+                },
+                a,
+                b,
+                x,
+                budget,
+                opts,
+                ws,
+                None,
+            ),
+            Self::Cg {
+                preconditioner: PreconditionerKind::Jacobi,
+            } => with_inverse_diagonal(a, ws, |prog, ws| {
+                let cg = CgProgram {
+                    m: CgPreconditioner::Diagonal(prog.inv_d),
+                };
+                run(&cg, a, b, x, budget, opts, ws, None)
+            }),
+            Self::Gmres { restart } => gmres(a, restart, b, x, budget, opts, ws),
+            Self::BiCgStab => bicgstab(a, b, x, budget, opts, ws),
+        }
+    }
+}
+
+/// The serialised form of [`Method`]: a flat table whose `kind` decides which other keys are
+/// allowed (serde's tagged enums cannot reject unknown keys of unit variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MethodSpec {
+    kind: MethodKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restart: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    preconditioner: Option<PreconditionerKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MethodKind {
+    Jacobi,
+    SteepestDescent,
+    Cg,
+    Gmres,
+    BiCgStab,
+}
+
+impl TryFrom<MethodSpec> for Method {
+    type Error = String;
+
+    fn try_from(s: MethodSpec) -> Result<Self, String> {
+        let only = |key: &str, allowed: bool, kind: &str| {
+            if allowed {
+                Ok(())
+            } else {
+                Err(format!("key `{key}` is not valid for method kind `{kind}`"))
+            }
+        };
+        match s.kind {
+            MethodKind::Gmres => {
+                only("preconditioner", s.preconditioner.is_none(), "gmres")?;
+                let restart = s
+                    .restart
+                    .ok_or("method kind `gmres` needs the key `restart`")?;
+                if restart == 0 {
+                    return Err("`restart` must be at least 1".into());
+                }
+                Ok(Self::Gmres { restart })
+            }
+            MethodKind::Cg => {
+                only("restart", s.restart.is_none(), "cg")?;
+                Ok(Self::Cg {
+                    preconditioner: s.preconditioner.unwrap_or_default(),
+                })
+            }
+            kind => {
+                let name = match kind {
+                    MethodKind::Jacobi => "jacobi",
+                    MethodKind::SteepestDescent => "steepest_descent",
+                    _ => "bi_cg_stab",
+                };
+                only("restart", s.restart.is_none(), name)?;
+                only("preconditioner", s.preconditioner.is_none(), name)?;
+                Ok(match kind {
+                    MethodKind::Jacobi => Self::Jacobi,
+                    MethodKind::SteepestDescent => Self::SteepestDescent,
+                    _ => Self::BiCgStab,
+                })
+            }
+        }
+    }
+}
+
+impl From<Method> for MethodSpec {
+    fn from(m: Method) -> Self {
+        let (kind, restart, preconditioner) = match m {
+            Method::Jacobi => (MethodKind::Jacobi, None, None),
+            Method::SteepestDescent => (MethodKind::SteepestDescent, None, None),
+            Method::Cg { preconditioner } => (MethodKind::Cg, None, Some(preconditioner)),
+            Method::Gmres { restart } => (MethodKind::Gmres, Some(restart), None),
+            Method::BiCgStab => (MethodKind::BiCgStab, None, None),
+        };
+        Self {
+            kind,
+            restart,
+            preconditioner,
+        }
+    }
+}
