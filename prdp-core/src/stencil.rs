@@ -252,8 +252,8 @@ impl<T: Real> Stencil<T> {
         let [n0, n1, n2] = self.shape;
         let mut margin = [0usize; 3];
         for t in taps {
-            for a in 0..3 {
-                margin[a] = margin[a].max(t.offset[a].unsigned_abs());
+            for (m, o) in margin.iter_mut().zip(t.offset) {
+                *m = (*m).max(o.unsigned_abs());
             }
         }
         let flat = match taps.len() {
