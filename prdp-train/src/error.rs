@@ -25,7 +25,9 @@ pub enum TrainError {
         k: usize,
     },
     /// The loss became non-finite; the last good checkpoint is kept.
-    #[error("training diverged at update step {step} (K = {k}): loss is {loss}; the last good checkpoint is kept")]
+    #[error(
+        "training diverged at update step {step} (K = {k}): loss is {loss}; the last good checkpoint is kept"
+    )]
     Diverged {
         /// The update step.
         step: u64,

@@ -12,4 +12,6 @@ mod refine;
 
 pub use error::TrainError;
 pub use ledger::{Ledger, Phase, Savings, WallTimes, savings};
-pub use refine::{Decision, InitialCheckpoint, Interval, MetricSource, PrdpConfig, Refiner, Schedule};
+pub use refine::{
+    Decision, InitialCheckpoint, Interval, MetricSource, PrdpConfig, Refiner, Schedule,
+};

@@ -37,7 +37,11 @@ impl Schedule {
     /// [`TrainError::Config`] naming the offending key.
     pub fn validate(&self) -> Result<(), TrainError> {
         match self {
-            Self::Fixed { k: 0 } => Err(TrainError::config("schedule.k", "0", "at least 1 iteration")),
+            Self::Fixed { k: 0 } => Err(TrainError::config(
+                "schedule.k",
+                "0",
+                "at least 1 iteration",
+            )),
             Self::Linear { k0, cap, .. } if *k0 == 0 || cap < k0 => Err(TrainError::config(
                 "schedule.k0/cap",
                 format!("k0 = {k0}, cap = {cap}"),
@@ -159,10 +163,18 @@ impl PrdpConfig {
             return Err(TrainError::config("prdp.dk", 0, "at least 1"));
         }
         if self.delta < 2 {
-            return Err(TrainError::config("prdp.delta", self.delta, "at least 2 (a lag of delta - 1 intervals)"));
+            return Err(TrainError::config(
+                "prdp.delta",
+                self.delta,
+                "at least 2 (a lag of delta - 1 intervals)",
+            ));
         }
         if self.ema_window == Some(0) {
-            return Err(TrainError::config("prdp.ema_window", 0, "at least 1, or absent for no smoothing"));
+            return Err(TrainError::config(
+                "prdp.ema_window",
+                0,
+                "at least 1, or absent for no smoothing",
+            ));
         }
         if let InitialCheckpoint::Value(v) = self.initial_checkpoint {
             positive("prdp.initial_checkpoint", v)?;
@@ -173,7 +185,9 @@ impl PrdpConfig {
             return Err(TrainError::config("prdp.cap", cap, "at least k0"));
         }
         match self.interval {
-            Interval::Epochs(0) | Interval::Steps(0) => Err(TrainError::config("prdp.interval", 0, "at least 1")),
+            Interval::Epochs(0) | Interval::Steps(0) => {
+                Err(TrainError::config("prdp.interval", 0, "at least 1"))
+            }
             _ => Ok(()),
         }
     }

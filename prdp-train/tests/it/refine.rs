@@ -39,14 +39,21 @@ fn ratio_uses_python_index_minus_delta() {
     assert_eq!(r.observe(0.95).unwrap(), Decision::Refine);
     let mut r = raw(3, 0.94, 0.9);
     feed(&mut r, &[5.0, 1.0, 0.1]);
-    assert_eq!(r.observe(0.9).unwrap(), Decision::Improving, "r = 0.9 / 1.0 <= 0.94");
+    assert_eq!(
+        r.observe(0.9).unwrap(),
+        Decision::Improving,
+        "r = 0.9 / 1.0 <= 0.94"
+    );
 }
 
 #[test]
 fn plateau_refines_and_improvement_keeps_coarse_physics() {
     let mut r = raw(2, 0.92, 0.9);
     // Steady improvement by halving: r = 0.5 <= 0.92 keeps K.
-    assert_eq!(feed(&mut r, &[1.0, 0.5, 0.25]), vec![Decision::Warmup, Decision::Warmup, Decision::Improving]);
+    assert_eq!(
+        feed(&mut r, &[1.0, 0.5, 0.25]),
+        vec![Decision::Warmup, Decision::Warmup, Decision::Improving]
+    );
     assert_eq!(r.k(), 1);
     // Plateau: r = 0.24 / 0.25 = 0.96 > 0.92, checkpoint +∞ → refine, c = 0.24.
     assert_eq!(r.observe(0.24).unwrap(), Decision::Refine);
@@ -64,9 +71,16 @@ fn plateau_without_gain_over_the_checkpoint_stops_refining() {
     feed(&mut r, &[1.0, 0.5, 0.25, 0.24]);
     assert_eq!(r.k(), 2);
     // A new plateau at 0.23: r_c = 0.23 / 0.24 = 0.958, between τ_stop = 0.9 and 1: K_max.
-    assert_eq!(feed(&mut r, &[0.23, 0.23, 0.229]), vec![Decision::Saturated; 3]);
+    assert_eq!(
+        feed(&mut r, &[0.23, 0.23, 0.229]),
+        vec![Decision::Saturated; 3]
+    );
     assert_eq!(r.k(), 2);
-    assert_eq!(r.checkpoint(), 0.24, "the checkpoint only moves on refinement");
+    assert_eq!(
+        r.checkpoint(),
+        0.24,
+        "the checkpoint only moves on refinement"
+    );
 }
 
 #[test]
@@ -81,7 +95,10 @@ fn divergent_start_refines_when_worse_than_the_checkpoint() {
         ..PrdpConfig::default()
     }))
     .unwrap();
-    assert_eq!(feed(&mut r, &[1.0, 3.0]), vec![Decision::Warmup, Decision::Warmup]);
+    assert_eq!(
+        feed(&mut r, &[1.0, 3.0]),
+        vec![Decision::Warmup, Decision::Warmup]
+    );
     assert_eq!(r.observe(3.1).unwrap(), Decision::Refine);
     assert_eq!(r.checkpoint(), 3.1);
     // Still diverging above the new checkpoint: refine again.
@@ -106,7 +123,10 @@ fn non_finite_metric_is_an_error_naming_k() {
     let mut r = raw(2, 0.92, 0.9);
     r.observe(1.0).unwrap();
     let e = r.observe(f64::NAN).unwrap_err();
-    assert!(matches!(e, TrainError::NonFiniteMetric { index: 1, k: 1, .. }), "{e}");
+    assert!(
+        matches!(e, TrainError::NonFiniteMetric { index: 1, k: 1, .. }),
+        "{e}"
+    );
     assert!(r.observe(f64::INFINITY).is_err());
     assert_eq!(r.history(), &[1.0]);
 }
@@ -114,7 +134,11 @@ fn non_finite_metric_is_an_error_naming_k() {
 #[test]
 fn ema_matches_the_reference_formula() {
     // numpy_ewma: y0 = x0, yi = (1 − α) y(i−1) + α xi with α = 2/(window + 1).
-    let mut r = Refiner::new(Schedule::Prdp(PrdpConfig { ema_window: Some(8), ..PrdpConfig::default() })).unwrap();
+    let mut r = Refiner::new(Schedule::Prdp(PrdpConfig {
+        ema_window: Some(8),
+        ..PrdpConfig::default()
+    }))
+    .unwrap();
     let xs = [2.0, 1.0, 0.7, 0.65, 0.6, 0.61];
     feed(&mut r, &xs);
     let alpha = 2.0 / 9.0;
@@ -156,7 +180,12 @@ fn fixed_and_linear_schedules() {
     f.on_update_step();
     assert_eq!(f.k(), 25);
     // Section 2.2: K starts at 25 and grows by 6 per update step up to K_ε = 600.
-    let mut l = Refiner::new(Schedule::Linear { k0: 25, dk: 6, cap: 600 }).unwrap();
+    let mut l = Refiner::new(Schedule::Linear {
+        k0: 25,
+        dk: 6,
+        cap: 600,
+    })
+    .unwrap();
     let ks: Vec<usize> = (0..3)
         .map(|_| {
             let k = l.k();
@@ -174,12 +203,48 @@ fn fixed_and_linear_schedules() {
 #[test]
 fn invalid_configs_name_the_key() {
     let bad = |c: PrdpConfig| Refiner::new(Schedule::Prdp(c)).unwrap_err().to_string();
-    assert!(bad(PrdpConfig { delta: 1, ..PrdpConfig::default() }).contains("prdp.delta"));
-    assert!(bad(PrdpConfig { tau_step: -0.5, ..PrdpConfig::default() }).contains("prdp.tau_step"));
-    assert!(bad(PrdpConfig { k0: 0, ..PrdpConfig::default() }).contains("prdp.k0"));
-    assert!(bad(PrdpConfig { ema_window: Some(0), ..PrdpConfig::default() }).contains("prdp.ema_window"));
-    assert!(bad(PrdpConfig { k0: 5, cap: Some(3), ..PrdpConfig::default() }).contains("prdp.cap"));
-    assert!(Refiner::new(Schedule::Fixed { k: 0 }).unwrap_err().to_string().contains("schedule.k"));
+    assert!(
+        bad(PrdpConfig {
+            delta: 1,
+            ..PrdpConfig::default()
+        })
+        .contains("prdp.delta")
+    );
+    assert!(
+        bad(PrdpConfig {
+            tau_step: -0.5,
+            ..PrdpConfig::default()
+        })
+        .contains("prdp.tau_step")
+    );
+    assert!(
+        bad(PrdpConfig {
+            k0: 0,
+            ..PrdpConfig::default()
+        })
+        .contains("prdp.k0")
+    );
+    assert!(
+        bad(PrdpConfig {
+            ema_window: Some(0),
+            ..PrdpConfig::default()
+        })
+        .contains("prdp.ema_window")
+    );
+    assert!(
+        bad(PrdpConfig {
+            k0: 5,
+            cap: Some(3),
+            ..PrdpConfig::default()
+        })
+        .contains("prdp.cap")
+    );
+    assert!(
+        Refiner::new(Schedule::Fixed { k: 0 })
+            .unwrap_err()
+            .to_string()
+            .contains("schedule.k")
+    );
     let e = serde_json::from_str::<PrdpConfig>(r#"{"tau_stepp": 0.9}"#).unwrap_err();
     assert!(e.to_string().contains("tau_stepp"), "{e}");
 }
