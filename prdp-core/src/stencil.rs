@@ -225,40 +225,164 @@ impl<T: Real> Stencil<T> {
         Some(s0 * n1 + s1)
     }
 
+    /// Index `i` on an axis of extent `n`: wrapped (periodic) or `None` off the grid
+    /// (Dirichlet). Avoids integer division in the common case |i − n/2| < 3n/2.
     #[inline(always)]
     fn wrap(&self, i: isize, n: usize) -> Option<usize> {
         let n = n as isize;
         match self.boundary {
-            Boundary::Periodic => Some(i.rem_euclid(n) as usize),
+            Boundary::Periodic => Some(if i < 0 {
+                if i >= -n { i + n } else { i.rem_euclid(n) }
+            } else if i >= n {
+                if i < 2 * n { i - n } else { i.rem_euclid(n) }
+            } else {
+                i
+            } as usize),
             Boundary::Dirichlet => (0..n).contains(&i).then_some(i as usize),
         }
     }
 
-    /// y ← A x (or Aᵀ x with the transposed taps), one grid row at a time. With `b`, turns each
-    /// finished row into the residual b − A x while it is hot in cache and returns ‖b − A x‖².
+    /// y ← A x (or Aᵀ x with the transposed taps); with `b`, y ← b − A x and returns ‖b − A x‖².
+    ///
+    /// The grid is swept as one flat array: every point whose neighbours are all on the grid is
+    /// a fixed flat offset away from them, so one long fused loop covers them all; the points
+    /// near the boundary are then recomputed exactly, row by row.
     #[inline(always)]
     fn sweep(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>) -> T {
         let [n0, n1, n2] = self.shape;
-        let mut res2 = T::zero();
+        let mut margin = [0usize; 3];
+        for t in taps {
+            for (m, o) in margin.iter_mut().zip(t.offset) {
+                *m = (*m).max(o.unsigned_abs());
+            }
+        }
+        let flat = match taps.len() {
+            2 => self.flat::<2>(taps, x, y, b),
+            4 => self.flat::<4>(taps, x, y, b),
+            6 => self.flat::<6>(taps, x, y, b),
+            _ => None,
+        };
+        let near = |i: usize, n: usize, m: usize| i < m || i + m >= n;
+        let sign = if b.is_some() { -T::one() } else { T::one() };
         for i0 in 0..n0 {
             for i1 in 0..n1 {
                 let row = i0 * n1 + i1;
                 let yr = &mut y[row * n2..(row + 1) * n2];
+                let br = b.map(|b| &b[row * n2..(row + 1) * n2]);
+                if let Some((lo, hi)) =
+                    flat.filter(|_| !near(i0, n0, margin[0]) && !near(i1, n1, margin[1]))
+                {
+                    // The flat pass read the wrong neighbour where a tap leaves the row; swap it
+                    // for the right one (wrapped, or zero under Dirichlet).
+                    let m2 = margin[2].min(n2);
+                    for j in (0..m2).chain(n2.saturating_sub(m2).max(m2)..n2) {
+                        let p = row * n2 + j;
+                        if !(lo..hi).contains(&p) {
+                            let v = self.point(taps, i0, i1, j, x);
+                            yr[j] = br.map_or(v, |br| br[j] - v);
+                            continue;
+                        }
+                        for t in taps {
+                            let jt = j as isize + t.offset[2];
+                            if (0..n2 as isize).contains(&jt) {
+                                continue;
+                            }
+                            let o = t.offset;
+                            let wrong = p.wrapping_add_signed(
+                                (o[0] * n1 as isize + o[1]) * n2 as isize + o[2],
+                            );
+                            let right = match (self.source_row(i0, i1, o), self.wrap(jt, n2)) {
+                                (Some(src), Some(k)) => x[src * n2 + k],
+                                _ => T::zero(),
+                            };
+                            yr[j] = (sign * t.weight).mul_add(right - x[wrong], yr[j]);
+                        }
+                    }
+                    continue;
+                }
                 match taps.len() {
                     2 => self.row::<2>(taps, i0, i1, x, yr),
                     4 => self.row::<4>(taps, i0, i1, x, yr),
                     6 => self.row::<6>(taps, i0, i1, x, yr),
                     _ => self.row_any(taps, i0, i1, x, yr),
                 }
-                if let Some(b) = b {
-                    for (yj, &bj) in yr.iter_mut().zip(&b[row * n2..(row + 1) * n2]) {
+                if let Some(br) = br {
+                    for (yj, &bj) in yr.iter_mut().zip(br) {
                         *yj = bj - *yj;
                     }
-                    res2 += crate::kernels::dot(yr, yr);
                 }
             }
         }
-        res2
+        b.map_or(T::zero(), |_| crate::kernels::dot(y, y))
+    }
+
+    /// The flat pass over all points p whose flat neighbours p + fₜ exist; returns the range
+    /// of p it covered (none for grids too small to have such points).
+    #[inline(always)]
+    fn flat<const N: usize>(
+        &self,
+        taps: &[Tap<T>],
+        x: &[T],
+        y: &mut [T],
+        b: Option<&[T]>,
+    ) -> Option<(usize, usize)> {
+        let [_, n1, n2] = self.shape;
+        let total = x.len() as isize;
+        let f: [isize; N] = core::array::from_fn(|t| {
+            let o = taps[t].offset;
+            (o[0] * n1 as isize + o[1]) * n2 as isize + o[2]
+        });
+        let lo = f.iter().map(|&ft| (-ft).max(0)).max().unwrap_or(0);
+        let hi = total - f.iter().map(|&ft| ft.max(0)).max().unwrap_or(0);
+        if lo >= hi {
+            return None;
+        }
+        let (lo, hi) = (lo as usize, hi as usize);
+        let len = hi - lo;
+        let w: [T; N] = core::array::from_fn(|t| taps[t].weight);
+        let xs: [&[T]; N] = core::array::from_fn(|t| &x[lo.wrapping_add_signed(f[t])..][..len]);
+        let xc = &x[lo..hi];
+        let yc = &mut y[lo..hi];
+        let c = self.center;
+        match b {
+            Some(b) => {
+                let bc = &b[lo..hi];
+                for j in 0..len {
+                    let mut acc = c * xc[j];
+                    for t in 0..N {
+                        acc = w[t].mul_add(xs[t][j], acc);
+                    }
+                    yc[j] = bc[j] - acc;
+                }
+            }
+            None => {
+                for j in 0..len {
+                    let mut acc = c * xc[j];
+                    for t in 0..N {
+                        acc = w[t].mul_add(xs[t][j], acc);
+                    }
+                    yc[j] = acc;
+                }
+            }
+        }
+        Some((lo, hi))
+    }
+
+    /// (A x) at grid point (i0, i1, j), exactly.
+    #[inline(always)]
+    fn point(&self, taps: &[Tap<T>], i0: usize, i1: usize, j: usize, x: &[T]) -> T {
+        let n2 = self.shape[2];
+        let row = i0 * self.shape[1] + i1;
+        let mut acc = self.center * x[row * n2 + j];
+        for t in taps {
+            if let (Some(src), Some(k)) = (
+                self.source_row(i0, i1, t.offset),
+                self.wrap(j as isize + t.offset[2], n2),
+            ) {
+                acc = t.weight.mul_add(x[src * n2 + k], acc);
+            }
+        }
+        acc
     }
 
     /// One output row for exactly `N` taps: the interior, where every tap stays on the row, in
@@ -285,7 +409,8 @@ impl<T: Real> Stencil<T> {
         lo = lo.min(n2);
         if lo < hi {
             let len = hi - lo;
-            let xs: [&[T]; N] = core::array::from_fn(|t| &src[t][lo.wrapping_add_signed(o[t])..][..len]);
+            let xs: [&[T]; N] =
+                core::array::from_fn(|t| &src[t][lo.wrapping_add_signed(o[t])..][..len]);
             let xc = &xr[lo..hi];
             let yc = &mut yr[lo..hi];
             for j in 0..len {

@@ -47,13 +47,14 @@ fn triad(c: &mut Criterion) {
                             *ai = bi + 0.5 * ci;
                         }
                     } else {
-                        a.par_chunks_mut(n * n).zip(b.par_chunks(n * n)).zip(cc.par_chunks(n * n)).for_each(
-                            |((a, b), c)| {
+                        a.par_chunks_mut(n * n)
+                            .zip(b.par_chunks(n * n))
+                            .zip(cc.par_chunks(n * n))
+                            .for_each(|((a, b), c)| {
                                 for ((ai, bi), ci) in a.iter_mut().zip(b).zip(c) {
                                     *ai = bi + 0.5 * ci;
                                 }
-                            },
-                        );
+                            });
                     }
                     black_box(&a);
                 })
@@ -66,7 +67,9 @@ fn triad(c: &mut Criterion) {
 fn forward(c: &mut Criterion) {
     let methods = [
         Method::Jacobi,
-        Method::Cg { preconditioner: prdp_solvers::PreconditionerKind::None },
+        Method::Cg {
+            preconditioner: prdp_solvers::PreconditionerKind::None,
+        },
         Method::Gmres { restart: 2 },
         Method::Gmres { restart: 8 },
     ];
@@ -85,9 +88,12 @@ fn forward(c: &mut Criterion) {
                 g.bench_function(BenchmarkId::new(format!("{n}x{n}"), batch), |bench| {
                     bench.iter(|| {
                         if batch == 1 {
-                            method.solve(&a, &b, &mut x, &budget, &opts, &mut ws).expect("solve");
+                            method
+                                .solve(&a, &b, &mut x, &budget, &opts, &mut ws)
+                                .expect("solve");
                         } else {
-                            solve_batch(&method, &a, &b, &mut x, batch, &budget, &opts, &mut bws).expect("solve");
+                            solve_batch(&method, &a, &b, &mut x, batch, &budget, &opts, &mut bws)
+                                .expect("solve");
                         }
                         black_box(&x);
                     })
@@ -101,12 +107,39 @@ fn forward(c: &mut Criterion) {
 /// Forward plus backward of a differentiable solve over a batch, one tape per sample.
 fn backward(c: &mut Criterion) {
     let cases = [
-        (Method::Jacobi, DiffMode::Implicit { adjoint_budget: None }),
+        (
+            Method::Jacobi,
+            DiffMode::Implicit {
+                adjoint_budget: None,
+            },
+        ),
         (Method::Jacobi, DiffMode::Unrolled),
-        (Method::Cg { preconditioner: prdp_solvers::PreconditionerKind::None }, DiffMode::Implicit { adjoint_budget: None }),
-        (Method::Cg { preconditioner: prdp_solvers::PreconditionerKind::None }, DiffMode::Unrolled),
-        (Method::Gmres { restart: 2 }, DiffMode::Implicit { adjoint_budget: None }),
-        (Method::Gmres { restart: 8 }, DiffMode::Implicit { adjoint_budget: None }),
+        (
+            Method::Cg {
+                preconditioner: prdp_solvers::PreconditionerKind::None,
+            },
+            DiffMode::Implicit {
+                adjoint_budget: None,
+            },
+        ),
+        (
+            Method::Cg {
+                preconditioner: prdp_solvers::PreconditionerKind::None,
+            },
+            DiffMode::Unrolled,
+        ),
+        (
+            Method::Gmres { restart: 2 },
+            DiffMode::Implicit {
+                adjoint_budget: None,
+            },
+        ),
+        (
+            Method::Gmres { restart: 8 },
+            DiffMode::Implicit {
+                adjoint_budget: None,
+            },
+        ),
     ];
     for (method, mode) in cases {
         let label = match mode {
@@ -122,9 +155,13 @@ fn backward(c: &mut Criterion) {
                 let b = rhs(len * batch);
                 let mut u = vec![0.0f32; len * batch];
                 let mut b_bar = vec![0.0f32; len * batch];
-                let mut slots: Vec<(Tape<f32>, Workspace<f32>)> = (0..batch).map(|_| (Tape::new(), Workspace::new())).collect();
+                let mut slots: Vec<(Tape<f32>, Workspace<f32>)> = (0..batch)
+                    .map(|_| (Tape::new(), Workspace::new()))
+                    .collect();
                 for ((s, us), bs) in slots.iter_mut().zip(u.chunks_mut(len)).zip(b.chunks(len)) {
-                    solver.forward(&a, bs, us, &mut s.0, &mut s.1).expect("forward");
+                    solver
+                        .forward(&a, bs, us, &mut s.0, &mut s.1)
+                        .expect("forward");
                 }
                 g.throughput(Throughput::Elements((len * K * batch) as u64));
                 g.bench_function(BenchmarkId::new(format!("{n}x{n}"), batch), |bench| {
@@ -135,7 +172,17 @@ fn backward(c: &mut Criterion) {
                             .zip(b.par_chunks(len))
                             .zip(u.par_chunks(len))
                             .for_each(|(((s, bb), bs), us)| {
-                                solver.backward(&a, bs, &mut s.0, us, bb, &mut DiscardCotangent, &mut s.1).expect("backward");
+                                solver
+                                    .backward(
+                                        &a,
+                                        bs,
+                                        &mut s.0,
+                                        us,
+                                        bb,
+                                        &mut DiscardCotangent,
+                                        &mut s.1,
+                                    )
+                                    .expect("backward");
                             });
                         black_box(&b_bar);
                     })
@@ -150,7 +197,13 @@ fn backward(c: &mut Criterion) {
 /// system, single right-hand side.
 fn gmres_nonsymmetric(c: &mut Criterion) {
     let n = 256;
-    let a = Stencil::<f32>::new(&[n], Boundary::Periodic, 1.6, &[(&[-1], -0.5), (&[1], -0.1)]).expect("valid stencil");
+    let a = Stencil::<f32>::new(
+        &[n],
+        Boundary::Periodic,
+        1.6,
+        &[(&[-1], -0.5), (&[1], -0.1)],
+    )
+    .expect("valid stencil");
     let b = rhs(n);
     let mut x = vec![0.0f32; n];
     let mut ws = Workspace::new();
@@ -159,7 +212,14 @@ fn gmres_nonsymmetric(c: &mut Criterion) {
     g.bench_function("10 cycles", |bench| {
         bench.iter(|| {
             Method::Gmres { restart: 2 }
-                .solve(&a, &b, &mut x, &Budget::fixed(10), &SolveOptions::default(), &mut ws)
+                .solve(
+                    &a,
+                    &b,
+                    &mut x,
+                    &Budget::fixed(10),
+                    &SolveOptions::default(),
+                    &mut ws,
+                )
                 .expect("solve");
             black_box(&x);
         })

@@ -1,0 +1,3 @@
+//! Integration tests of prdp-train.
+
+mod refine;
