@@ -1,0 +1,414 @@
+//! The EDNN baseline (Du & Zaki, 2021): a tanh MLP (4 × 30) on the raw coordinates, the dense
+//! Jacobian J (n·m × p) at fixed collocation points, θ̇ = J⁺f by a truncated pseudo-inverse
+//! (singular values below `rcond`·σ_max dropped) at every stage, fixed-step RK4, no
+//! preconditioning, regularisation or restarts. Its cost is O(n·p² + p³) per stage.
+
+use std::time::Instant;
+
+use faer::{Accum, Mat, Side};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IvpError, Result, at_least, check_state, config_err, positive};
+use crate::fit::{FitConfig, FitReport, fit};
+use crate::gemm::{gemm, gemm_par, rm, rm_mut};
+use crate::jets::{JetWorkspace, Jets};
+use crate::network::{Network, NetworkConfig};
+use crate::problems::{Ivp, initial_values};
+use crate::rk::{Integrator, Method, OdeSystem, StepControl};
+use crate::sampling::{self, derive, uniform_points};
+use crate::solver::{pde_residual, pde_rhs};
+use crate::tangent::Forward;
+
+/// EDNN settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EdnnConfig {
+    /// The network (default: 4 × 30 tanh on raw coordinates with the Dirichlet factor).
+    pub network: NetworkConfig,
+    /// Seed.
+    pub seed: u64,
+    /// Fixed collocation points.
+    pub points: usize,
+    /// RK4 step.
+    pub dt: f64,
+    /// Relative singular-value cutoff of the pseudo-inverse (Du & Zaki: 1e-3).
+    pub rcond: f64,
+    /// Initial fit (EDNN: Adam only, no head tuning).
+    pub fit: FitConfig,
+    /// Fresh points for the residual after every step (0: off).
+    pub eval_points: usize,
+}
+
+impl Default for EdnnConfig {
+    fn default() -> Self {
+        Self {
+            network: NetworkConfig::ednn(),
+            seed: 0,
+            points: 2_000,
+            dt: 1e-3,
+            rcond: 1e-3,
+            fit: FitConfig {
+                head_points: 0,
+                ..FitConfig::default()
+            },
+            eval_points: 2_000,
+        }
+    }
+}
+
+impl EdnnConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`IvpError::Config`] naming the key.
+    pub fn validate(&self) -> Result<()> {
+        self.network.validate("network")?;
+        at_least("points", self.points, 1)?;
+        positive("dt", self.dt)?;
+        if !(self.rcond > 0.0 && self.rcond < 1.0) {
+            return Err(config_err("rcond", self.rcond, "in (0, 1)"));
+        }
+        self.fit.validate("fit")
+    }
+}
+
+/// One EDNN step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EdnnStep {
+    /// Time at the end of the step.
+    pub t: f64,
+    /// Relative PDE residual on fresh points.
+    pub residual: Option<f64>,
+    /// Singular values kept by the pseudo-inverse at the last stage.
+    pub rank: usize,
+    /// Wall time since the start (seconds).
+    pub wall: f64,
+}
+
+/// The record of an EDNN run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EdnnRecord {
+    /// Problem name.
+    pub problem: String,
+    /// Parameters p.
+    pub params: usize,
+    /// The configuration.
+    pub config: EdnnConfig,
+    /// The initial fit.
+    pub fit: FitReport,
+    /// Steps.
+    pub steps: Vec<EdnnStep>,
+    /// Least-squares solves.
+    pub solves: usize,
+    /// Wall time in the dense least-squares solves (seconds).
+    pub solve_seconds: f64,
+    /// Wall time of the run (seconds).
+    pub wall_seconds: f64,
+}
+
+/// θ at the output times and the record.
+#[derive(Debug, Clone)]
+pub struct EdnnSolution {
+    /// The network.
+    pub network: Network,
+    /// (t, θ(t)) at the output times.
+    pub snapshots: Vec<(f64, Vec<f64>)>,
+    /// The record.
+    pub record: EdnnRecord,
+}
+
+/// Writes the dense Jacobian ∂u(xᵢ)_o/∂θ (row i·m + o) of the points cached in `fwd` into
+/// `out` (n·m × p row-major), in O(n·m·p) work.
+///
+/// # Errors
+/// Shape errors.
+pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f64]) -> Result<()> {
+    net.check_params(theta)?;
+    let (n, m, p) = (fwd.len(), net.outputs(), net.num_params());
+    crate::error::check_shape("dense Jacobian", n * m * p, out.len())?;
+    let depth = net.layers.len() - 1;
+    let head = net.layers[depth];
+    let w = head.n_in;
+    out.fill(0.0);
+    let mut abar = vec![0.0; n * w];
+    let mut next = Vec::new();
+    for o in 0..m {
+        for i in 0..n {
+            let b = fwd.bc[i];
+            let row = &mut out[(i * m + o) * p..(i * m + o + 1) * p];
+            let a = &fwd.acts[depth][i * w..(i + 1) * w];
+            for c in 0..w {
+                row[head.w + o * w + c] = b * a[c];
+                abar[i * w + c] = b * theta[head.w + o * w + c];
+            }
+            row[head.b + o] = b;
+        }
+        for l in (0..depth).rev() {
+            let layer = net.layers[l];
+            let (nin, nout) = (layer.n_in, layer.n_out);
+            for (zr, sr) in abar
+                .chunks_exact_mut(nout)
+                .zip(fwd.sder[l].chunks_exact(nout))
+            {
+                for (z, s) in zr.iter_mut().zip(sr) {
+                    *z *= s;
+                }
+            }
+            for i in 0..n {
+                let row = &mut out[(i * m + o) * p..(i * m + o + 1) * p];
+                let a = &fwd.acts[l][i * nin..(i + 1) * nin];
+                let z = &abar[i * nout..(i + 1) * nout];
+                for (r, &zr) in z.iter().enumerate() {
+                    let dst = &mut row[layer.w + r * nin..layer.w + (r + 1) * nin];
+                    for (d, &ac) in dst.iter_mut().zip(a) {
+                        *d = zr * ac;
+                    }
+                    row[layer.b + r] = zr;
+                }
+            }
+            if l > 0 {
+                next.resize(n * nin, 0.0);
+                gemm(
+                    rm_mut(&mut next, n, nin),
+                    Accum::Replace,
+                    rm(&abar, n, nout),
+                    rm(&theta[layer.w..layer.b], nout, nin),
+                );
+                core::mem::swap(&mut abar, &mut next);
+            }
+        }
+        abar.resize(n * w, 0.0);
+    }
+    Ok(())
+}
+
+/// θ̇ = J⁺f with singular values below `rcond`·σ_max dropped, through the eigendecomposition
+/// of the smaller Gram matrix (JᵀJ, or JJᵀ when J has fewer rows than columns; σᵢ² = λᵢ, so
+/// the cutoff is λ < rcond²·λ_max). Returns the number of singular values kept.
+///
+/// # Errors
+/// [`IvpError::Factorization`] if the eigendecomposition fails.
+pub fn truncated_lstsq(
+    jac: &[f64],
+    rows: usize,
+    p: usize,
+    f: &[f64],
+    rcond: f64,
+    out: &mut [f64],
+) -> Result<usize> {
+    let j = rm(jac, rows, p);
+    let wide = rows < p;
+    let k = rows.min(p);
+    let mut g = vec![0.0; k * k];
+    if wide {
+        gemm_par(rm_mut(&mut g, k, k), Accum::Replace, j, j.transpose());
+    } else {
+        gemm_par(rm_mut(&mut g, k, k), Accum::Replace, j.transpose(), j);
+    }
+    // the vector the eigenvectors act on: Jᵀf (tall) or f (wide)
+    let mut rhs = vec![0.0; k];
+    if wide {
+        rhs.copy_from_slice(f);
+    } else {
+        gemm(
+            rm_mut(&mut rhs, p, 1),
+            Accum::Replace,
+            j.transpose(),
+            rm(f, rows, 1),
+        );
+    }
+    let gm = Mat::<f64>::from_fn(k, k, |a, b| g[a * k + b]);
+    let eig = gm
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| IvpError::Factorization {
+            what: format!("eigendecomposition of the {k}x{k} EDNN Gram matrix"),
+            detail: format!("{e:?}"),
+        })?;
+    let s = eig.S().column_vector();
+    let u = eig.U();
+    let lmax = (0..k).map(|i| s[i]).fold(0.0, f64::max);
+    let mut sol = vec![0.0; k];
+    let mut kept = 0;
+    for c in 0..k {
+        let l = s[c];
+        if l > rcond * rcond * lmax && l > 0.0 {
+            kept += 1;
+            let mut coef = 0.0;
+            for i in 0..k {
+                coef += u[(i, c)] * rhs[i];
+            }
+            coef /= l;
+            for i in 0..k {
+                sol[i] += coef * u[(i, c)];
+            }
+        }
+    }
+    if wide {
+        gemm(
+            rm_mut(out, p, 1),
+            Accum::Replace,
+            j.transpose(),
+            rm(&sol, rows, 1),
+        );
+    } else {
+        out.copy_from_slice(&sol);
+    }
+    Ok(kept)
+}
+
+struct EdnnDynamics<'a> {
+    net: &'a Network,
+    problem: &'a dyn Ivp,
+    rcond: f64,
+    points: Vec<f64>,
+    fwd: Forward,
+    jets: Jets,
+    jws: JetWorkspace,
+    f: Vec<f64>,
+    jac: Vec<f64>,
+    solves: usize,
+    solve_seconds: f64,
+    rank: usize,
+    step: usize,
+}
+
+impl OdeSystem for EdnnDynamics<'_> {
+    fn rhs(&mut self, t: f64, theta: &[f64], theta_dot: &mut [f64]) -> Result<()> {
+        check_state("θ", theta, t, self.step)?;
+        self.net.forward(theta, &self.points, &mut self.fwd)?;
+        self.net.jets(
+            theta,
+            &self.points,
+            self.problem.derivatives(),
+            &mut self.jets,
+            &mut self.jws,
+        )?;
+        pde_rhs(self.problem, t, &self.points, &self.jets, &mut self.f);
+        check_state("PDE right-hand side", &self.f, t, self.step)?;
+        let start = Instant::now();
+        dense_jacobian(self.net, theta, &self.fwd, &mut self.jac)?;
+        let rows = self.f.len();
+        self.rank = truncated_lstsq(
+            &self.jac,
+            rows,
+            self.net.num_params(),
+            &self.f,
+            self.rcond,
+            theta_dot,
+        )?;
+        self.solve_seconds += start.elapsed().as_secs_f64();
+        self.solves += 1;
+        check_state("θ̇", theta_dot, t, self.step)
+    }
+}
+
+/// Runs EDNN on `problem` from 0 to `t_end`, returning θ at `output_times` (each step is
+/// shortened to land on them).
+///
+/// # Errors
+/// Configuration, fit, factorisation and non-finite-state errors.
+///
+/// # Reference
+/// Du and Zaki, *Evolutional deep neural network*, Phys. Rev. E 104, 045303 (2021); the
+/// baseline of Finzi et al. (ICLR 2023), figures 3, 4 and 6.
+pub fn solve(
+    problem: &dyn Ivp,
+    cfg: &EdnnConfig,
+    t_end: f64,
+    output_times: &[f64],
+) -> Result<EdnnSolution> {
+    cfg.validate()?;
+    positive("t_end", t_end)?;
+    let start = Instant::now();
+    let net = Network::new(&cfg.network, problem.dim(), problem.outputs())?;
+    let mut theta = net.init(cfg.seed);
+    let target = |pts: &[f64], out: &mut [f64]| initial_values(problem, pts, out);
+    let fit_report = fit(&net, &mut theta, &target, &cfg.fit, cfg.seed + 1000)?;
+    let (n, m, p) = (cfg.points, net.outputs(), net.num_params());
+    let mut points = vec![0.0; n * net.dim()];
+    uniform_points(
+        &mut ChaCha8Rng::seed_from_u64(derive(cfg.seed, sampling::POINTS, 0)),
+        &mut points,
+    );
+    let mut sys = EdnnDynamics {
+        net: &net,
+        problem,
+        rcond: cfg.rcond,
+        points,
+        fwd: Forward::new(),
+        jets: Jets::new(),
+        jws: JetWorkspace::new(),
+        f: vec![0.0; n * m],
+        jac: vec![0.0; n * m * p],
+        solves: 0,
+        solve_seconds: 0.0,
+        rank: 0,
+        step: 0,
+    };
+    let control = StepControl {
+        method: Method::Rk4,
+        h0: Some(cfg.dt),
+        ..StepControl::default()
+    };
+    let mut rk = Integrator::new(control, 0.0, theta.clone(), t_end)?;
+    let mut outputs: Vec<f64> = output_times
+        .iter()
+        .copied()
+        .filter(|&t| (0.0..=t_end).contains(&t))
+        .collect();
+    outputs.sort_by(f64::total_cmp);
+    let mut snapshots: Vec<(f64, Vec<f64>)> = outputs
+        .iter()
+        .take_while(|&&t| t <= 0.0)
+        .map(|&t| (t, theta.clone()))
+        .collect();
+    let mut next_out = snapshots.len();
+    let mut steps = Vec::new();
+    while rk.t() < t_end {
+        let stop = outputs.get(next_out).copied().unwrap_or(t_end).min(t_end);
+        rk.step(&mut sys, stop)?;
+        sys.step += 1;
+        let t = rk.t();
+        if next_out < outputs.len() && t >= outputs[next_out] {
+            snapshots.push((outputs[next_out], rk.y().to_vec()));
+            next_out += 1;
+        }
+        let residual = if cfg.eval_points > 0 {
+            let theta_dot = rk.ensure_derivative(&mut sys)?.to_vec();
+            Some(pde_residual(
+                &net,
+                problem,
+                rk.y(),
+                &theta_dot,
+                t,
+                cfg.eval_points,
+                derive(cfg.seed, sampling::EVAL, steps.len() as u64),
+            )?)
+        } else {
+            None
+        };
+        steps.push(EdnnStep {
+            t,
+            residual,
+            rank: sys.rank,
+            wall: start.elapsed().as_secs_f64(),
+        });
+    }
+    let record = EdnnRecord {
+        problem: problem.name(),
+        params: p,
+        config: cfg.clone(),
+        fit: fit_report,
+        steps,
+        solves: sys.solves,
+        solve_seconds: sys.solve_seconds,
+        wall_seconds: start.elapsed().as_secs_f64(),
+    };
+    Ok(EdnnSolution {
+        network: net,
+        snapshots,
+        record,
+    })
+}

@@ -1,0 +1,546 @@
+//! Exact input derivatives of the network by forward-mode jets: value, gradient and Laplacian
+//! (or the full spatial Hessian) of every output at every point, with no finite differences.
+//!
+//! A jet of a scalar quantity at a point is (value, ∂_j, second-order part). Dense layers map
+//! every component linearly (the bias only touches the value); an activation σ maps
+//! (z, ∂z, Δz) to (σ(z), σ′∂z, σ′Δz + σ″|∂z|²) and Hessians to σ′H + σ″ ∂z∂zᵀ; the Dirichlet
+//! factor enters by the product rule. The components of a chunk of points are stacked
+//! component-major as the rows of one matrix, so each layer is a single GEMM of
+//! `C·nc × n_in` by `n_in × n_out` with C = 1 + d + 1 (Laplacian) or 1 + d + d(d+1)/2 (Hessian).
+
+use core::ops::Range;
+
+use faer::Accum;
+
+use crate::error::Result;
+use crate::gemm::{gemm, rm, rm_mut};
+use crate::network::Network;
+
+/// Target size (f64 entries) of one jet buffer of a point chunk.
+const CHUNK_BUDGET: usize = 1 << 20;
+
+/// Which input derivatives to compute (each includes the ones before it).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Derivatives {
+    /// Values only.
+    Value,
+    /// Values and gradients.
+    Gradient,
+    /// Values, gradients and Laplacians.
+    Laplacian,
+    /// Values, gradients, Laplacians and full spatial Hessians.
+    Hessian,
+}
+
+impl Derivatives {
+    /// Number of jet components for dimension d.
+    fn components(self, d: usize) -> usize {
+        match self {
+            Self::Value => 1,
+            Self::Gradient => 1 + d,
+            Self::Laplacian => 2 + d,
+            Self::Hessian => 1 + d + d * (d + 1) / 2,
+        }
+    }
+}
+
+/// Index of the Hessian entry (j, k), j ≤ k, in the packed upper triangle (row by row).
+#[inline]
+pub fn hessian_index(d: usize, j: usize, k: usize) -> usize {
+    let (j, k) = if j <= k { (j, k) } else { (k, j) };
+    j * d - j * (j + 1) / 2 + k
+}
+
+/// Input derivatives of all outputs at a batch of points.
+#[derive(Debug, Clone, Default)]
+pub struct Jets {
+    n: usize,
+    m: usize,
+    d: usize,
+    order: Option<Derivatives>,
+    value: Vec<f64>,
+    grad: Vec<f64>,
+    lap: Vec<f64>,
+    hess: Vec<f64>,
+}
+
+/// The input derivatives of all outputs at one point.
+#[derive(Debug, Clone, Copy)]
+pub struct PointJet<'a> {
+    d: usize,
+    value: &'a [f64],
+    grad: &'a [f64],
+    lap: &'a [f64],
+    hess: &'a [f64],
+}
+
+impl<'a> PointJet<'a> {
+    /// Builds a jet from its parts (for tests and for problems evaluating known functions):
+    /// `value` (m), `grad` (m × d), `lap` (m or empty), `hess` (m × d(d+1)/2 packed, or empty).
+    pub fn from_parts(
+        d: usize,
+        value: &'a [f64],
+        grad: &'a [f64],
+        lap: &'a [f64],
+        hess: &'a [f64],
+    ) -> Self {
+        Self {
+            d,
+            value,
+            grad,
+            lap,
+            hess,
+        }
+    }
+
+    /// Output `o`.
+    #[inline]
+    pub fn value(&self, o: usize) -> f64 {
+        self.value[o]
+    }
+
+    /// ∇ of output `o` (length d; empty if not computed).
+    #[inline]
+    pub fn grad(&self, o: usize) -> &'a [f64] {
+        self.grad.get(o * self.d..(o + 1) * self.d).unwrap_or(&[])
+    }
+
+    /// Δ of output `o`.
+    ///
+    /// # Panics
+    /// If Laplacians were not computed.
+    #[inline]
+    pub fn laplacian(&self, o: usize) -> f64 {
+        self.lap[o]
+    }
+
+    /// ∂²/∂x_j∂x_k of output `o`.
+    ///
+    /// # Panics
+    /// If Hessians were not computed.
+    #[inline]
+    pub fn hessian(&self, o: usize, j: usize, k: usize) -> f64 {
+        let nh = self.d * (self.d + 1) / 2;
+        self.hess[o * nh + hessian_index(self.d, j, k)]
+    }
+}
+
+impl Jets {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The derivatives computed.
+    pub fn order(&self) -> Option<Derivatives> {
+        self.order
+    }
+
+    /// Values of all outputs, n × m row-major.
+    pub fn values(&self) -> &[f64] {
+        &self.value
+    }
+
+    /// The jet of point `i`.
+    pub fn point(&self, i: usize) -> PointJet<'_> {
+        let (m, d) = (self.m, self.d);
+        let nh = d * (d + 1) / 2;
+        let order = self.order.unwrap_or(Derivatives::Value);
+        PointJet {
+            d,
+            value: &self.value[i * m..(i + 1) * m],
+            grad: if order >= Derivatives::Gradient {
+                &self.grad[i * m * d..(i + 1) * m * d]
+            } else {
+                &[]
+            },
+            lap: if order >= Derivatives::Laplacian {
+                &self.lap[i * m..(i + 1) * m]
+            } else {
+                &[]
+            },
+            hess: if order >= Derivatives::Hessian {
+                &self.hess[i * m * nh..(i + 1) * m * nh]
+            } else {
+                &[]
+            },
+        }
+    }
+}
+
+/// Scratch memory of [`Network::jets`] (two lanes).
+#[derive(Debug, Clone, Default)]
+pub struct JetWorkspace {
+    lanes: [JetLane; 2],
+}
+
+impl JetWorkspace {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct JetLane {
+    a: Vec<f64>,
+    z: Vec<f64>,
+    bj: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+/// Per-lane output slices.
+struct JetOut<'a> {
+    value: &'a mut [f64],
+    grad: &'a mut [f64],
+    lap: &'a mut [f64],
+    hess: &'a mut [f64],
+}
+
+impl Network {
+    /// Computes the input derivatives `order` of every output at `points` (n × d row-major).
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    ///
+    /// # Example
+    /// ```
+    /// use neural_ivp::{Derivatives, JetWorkspace, Jets, Network, NetworkConfig};
+    /// let net = Network::new(&NetworkConfig { width: 8, depth: 2, ..Default::default() }, 2, 1)?;
+    /// let theta = net.init(0);
+    /// let mut jets = Jets::new();
+    /// net.jets(&theta, &[0.1, 0.2, -0.3, 0.4], Derivatives::Laplacian, &mut jets, &mut JetWorkspace::new())?;
+    /// let p = jets.point(1);
+    /// assert_eq!(p.grad(0).len(), 2);
+    /// assert!(p.laplacian(0).is_finite());
+    /// # Ok::<(), neural_ivp::IvpError>(())
+    /// ```
+    pub fn jets(
+        &self,
+        theta: &[f64],
+        points: &[f64],
+        order: Derivatives,
+        jets: &mut Jets,
+        ws: &mut JetWorkspace,
+    ) -> Result<()> {
+        self.check_params(theta)?;
+        let n = self.check_points(points)?;
+        let (m, d) = (self.outputs(), self.dim());
+        let nh = d * (d + 1) / 2;
+        jets.n = n;
+        jets.m = m;
+        jets.d = d;
+        jets.order = Some(order);
+        jets.value.resize(n * m, 0.0);
+        jets.grad.resize(
+            if order >= Derivatives::Gradient {
+                n * m * d
+            } else {
+                0
+            },
+            0.0,
+        );
+        jets.lap.resize(
+            if order >= Derivatives::Laplacian {
+                n * m
+            } else {
+                0
+            },
+            0.0,
+        );
+        jets.hess.resize(
+            if order >= Derivatives::Hessian {
+                n * m * nh
+            } else {
+                0
+            },
+            0.0,
+        );
+        let half = n / 2;
+        let (v0, v1) = jets.value.split_at_mut(half * m);
+        let gper = if order >= Derivatives::Gradient {
+            m * d
+        } else {
+            0
+        };
+        let (g0, g1) = jets.grad.split_at_mut(half * gper);
+        let lper = if order >= Derivatives::Laplacian {
+            m
+        } else {
+            0
+        };
+        let (la0, la1) = jets.lap.split_at_mut(half * lper);
+        let hper = if order >= Derivatives::Hessian {
+            m * nh
+        } else {
+            0
+        };
+        let (h0, h1) = jets.hess.split_at_mut(half * hper);
+        let [w0, w1] = &mut ws.lanes;
+        let out0 = JetOut {
+            value: v0,
+            grad: g0,
+            lap: la0,
+            hess: h0,
+        };
+        let out1 = JetOut {
+            value: v1,
+            grad: g1,
+            lap: la1,
+            hess: h1,
+        };
+        rayon::join(
+            || self.jets_rows(theta, points, 0..half, order, out0, w0),
+            || self.jets_rows(theta, points, half..n, order, out1, w1),
+        );
+        Ok(())
+    }
+
+    fn jets_rows(
+        &self,
+        theta: &[f64],
+        points: &[f64],
+        rows: Range<usize>,
+        order: Derivatives,
+        out: JetOut<'_>,
+        lane: &mut JetLane,
+    ) {
+        let (m, d) = (self.outputs(), self.dim());
+        let nh = d * (d + 1) / 2;
+        let c = order.components(d);
+        let widest = self
+            .layers
+            .iter()
+            .map(|l| l.n_in.max(l.n_out))
+            .max()
+            .unwrap_or(1);
+        let nc = (CHUNK_BUDGET / (c * widest)).clamp(1, 2048);
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + nc).min(rows.end);
+            self.jets_chunk(theta, &points[start * d..end * d], order, lane);
+            let k = end - start;
+            let o = start - rows.start;
+            // lane.z holds the network's head jets (C·k × m), lane.bj the bump jets (k × C)
+            for i in 0..k {
+                let g = |comp: usize, oo: usize| lane.z[(comp * k + i) * m + oo];
+                let bj = &lane.bj[i * c..(i + 1) * c];
+                let b = bj[0];
+                for oo in 0..m {
+                    let gv = g(0, oo);
+                    out.value[(o + i) * m + oo] = b * gv;
+                    if order >= Derivatives::Gradient {
+                        for j in 0..d {
+                            out.grad[((o + i) * m + oo) * d + j] =
+                                b * g(1 + j, oo) + gv * bj[1 + j];
+                        }
+                    }
+                    match order {
+                        Derivatives::Laplacian => {
+                            let mut cross = 0.0;
+                            for j in 0..d {
+                                cross += bj[1 + j] * g(1 + j, oo);
+                            }
+                            out.lap[(o + i) * m + oo] =
+                                b * g(1 + d, oo) + 2.0 * cross + gv * bj[1 + d];
+                        }
+                        Derivatives::Hessian => {
+                            let mut trace = 0.0;
+                            for j in 0..d {
+                                for kk in j..d {
+                                    let h = hessian_index(d, j, kk);
+                                    let val = b * g(1 + d + h, oo)
+                                        + bj[1 + j] * g(1 + kk, oo)
+                                        + bj[1 + kk] * g(1 + j, oo)
+                                        + gv * bj[1 + d + h];
+                                    out.hess[((o + i) * m + oo) * nh + h] = val;
+                                    if j == kk {
+                                        trace += val;
+                                    }
+                                }
+                            }
+                            out.lap[(o + i) * m + oo] = trace;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// Propagates the jets of the points `x` (k × d) through the network: on return `lane.z`
+    /// holds the head's jets before the Dirichlet factor (C·k × m, component-major) and
+    /// `lane.bj` the jets of the factor (k × C).
+    fn jets_chunk(&self, theta: &[f64], x: &[f64], order: Derivatives, lane: &mut JetLane) {
+        let d = self.dim();
+        let k = x.len() / d;
+        let c = order.components(d);
+        let nf = self.features();
+        let widest = self
+            .layers
+            .iter()
+            .map(|l| l.n_in.max(l.n_out))
+            .max()
+            .unwrap_or(1);
+        if lane.a.len() < c * k * widest {
+            lane.a.resize(c * k * widest, 0.0);
+        }
+        if lane.z.len() < c * k * widest {
+            lane.z.resize(c * k * widest, 0.0);
+        }
+        // embedding jets
+        let a = &mut lane.a[..c * k * nf];
+        a.fill(0.0);
+        for (i, xi) in x.chunks_exact(d).enumerate() {
+            let row = |comp: usize| (comp * k + i) * nf;
+            if self.config().embedding.is_none() {
+                for j in 0..d {
+                    a[row(0) + j] = xi[j];
+                    if order >= Derivatives::Gradient {
+                        a[row(1 + j) + j] = 1.0;
+                    }
+                }
+                continue;
+            }
+            for (f, &(j, w, amp, is_cos)) in self.feature_table.iter().enumerate() {
+                let (s, co) = (w * xi[j]).sin_cos();
+                let (v, dv) = if is_cos {
+                    (amp * co, -amp * w * s)
+                } else {
+                    (amp * s, amp * w * co)
+                };
+                a[row(0) + f] = v;
+                if order >= Derivatives::Gradient {
+                    a[row(1 + j) + f] = dv;
+                }
+                match order {
+                    Derivatives::Laplacian => a[row(1 + d) + f] = -w * w * v,
+                    Derivatives::Hessian => a[row(1 + d + hessian_index(d, j, j)) + f] = -w * w * v,
+                    _ => {}
+                }
+            }
+        }
+        let act = self.config().activation;
+        let depth = self.layers.len() - 1;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (nin, nout) = (layer.n_in, layer.n_out);
+            let w = rm(&theta[layer.w..layer.b], nout, nin);
+            gemm(
+                rm_mut(&mut lane.z, c * k, nout),
+                Accum::Replace,
+                rm(&lane.a, c * k, nin),
+                w.transpose(),
+            );
+            let bias = &theta[layer.b..layer.b + nout];
+            let z = &mut lane.z[..c * k * nout];
+            for (zi, &bi) in z[..k * nout].iter_mut().zip(bias.iter().cycle()) {
+                *zi += bi;
+            }
+            if l == depth {
+                break;
+            }
+            for i in 0..k {
+                for o in 0..nout {
+                    let at = |comp: usize| (comp * k + i) * nout + o;
+                    let (v, d1, d2) = act.eval(z[at(0)]);
+                    z[at(0)] = v;
+                    match order {
+                        Derivatives::Laplacian => {
+                            let mut sq = 0.0;
+                            for j in 0..d {
+                                sq += z[at(1 + j)] * z[at(1 + j)];
+                            }
+                            z[at(1 + d)] = d1 * z[at(1 + d)] + d2 * sq;
+                        }
+                        Derivatives::Hessian => {
+                            for j in 0..d {
+                                for kk in j..d {
+                                    let h = at(1 + d + hessian_index(d, j, kk));
+                                    z[h] = d1 * z[h] + d2 * z[at(1 + j)] * z[at(1 + kk)];
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    if order >= Derivatives::Gradient {
+                        for j in 0..d {
+                            z[at(1 + j)] *= d1;
+                        }
+                    }
+                }
+            }
+            core::mem::swap(&mut lane.a, &mut lane.z);
+        }
+        // Dirichlet factor jets
+        lane.bj.resize(k * c, 0.0);
+        lane.scratch.resize(2 * d, 0.0);
+        for (i, xi) in x.chunks_exact(d).enumerate() {
+            let bj = &mut lane.bj[i * c..(i + 1) * c];
+            bump_jet(self.config().dirichlet, xi, order, bj, &mut lane.scratch);
+        }
+    }
+}
+
+/// The jet of B(x) = Π_j(1 − x_j²) (or of 1) in the component layout of `order`.
+/// `scratch` holds at least 2·d entries.
+fn bump_jet(dirichlet: bool, x: &[f64], order: Derivatives, out: &mut [f64], scratch: &mut [f64]) {
+    let d = x.len();
+    out.fill(0.0);
+    if !dirichlet {
+        out[0] = 1.0;
+        return;
+    }
+    let (f, but_one) = scratch[..2 * d].split_at_mut(d);
+    for (fj, &v) in f.iter_mut().zip(x) {
+        *fj = 1.0 - v * v;
+    }
+    // products of all factors but one
+    let mut acc = 1.0;
+    for j in 0..d {
+        but_one[j] = acc;
+        acc *= f[j];
+    }
+    out[0] = acc;
+    acc = 1.0;
+    for j in (0..d).rev() {
+        but_one[j] *= acc;
+        acc *= f[j];
+    }
+    if order >= Derivatives::Gradient {
+        for j in 0..d {
+            out[1 + j] = -2.0 * x[j] * but_one[j];
+        }
+    }
+    match order {
+        Derivatives::Laplacian => out[1 + d] = but_one.iter().map(|p| -2.0 * p).sum(),
+        Derivatives::Hessian => {
+            for j in 0..d {
+                for k in j..d {
+                    let h = 1 + d + hessian_index(d, j, k);
+                    out[h] = if j == k {
+                        -2.0 * but_one[j]
+                    } else {
+                        let rest: f64 =
+                            (0..d).filter(|&i| i != j && i != k).map(|i| f[i]).product();
+                        4.0 * x[j] * x[k] * rest
+                    };
+                }
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,440 @@
+//! The network u(x, θ): a scaled sinusoidal embedding, an MLP with swish (or tanh) activations,
+//! a linear head and an output factor Π_j(1 − x_j²) that imposes homogeneous Dirichlet
+//! conditions on [−1, 1]^d. Parameters live in one flat `f64` vector with named [`Tensor`]
+//! views, in the layout of `prdp-nn` (dense weights `[out, in]` row-major, then the bias).
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, at_least, config_err, positive};
+
+/// The activation of the hidden layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    /// swish(z) = z·sigmoid(z) (Neural IVP).
+    #[default]
+    Swish,
+    /// tanh (EDNN).
+    Tanh,
+}
+
+impl Activation {
+    /// Returns σ(z), σ′(z) and σ″(z).
+    #[inline(always)]
+    pub fn eval(self, z: f64) -> (f64, f64, f64) {
+        match self {
+            Self::Swish => swish(z),
+            Self::Tanh => tanh3(z),
+        }
+    }
+
+    /// z ← σ(z) and d ← σ′(z) element-wise (the forward pass of a hidden layer).
+    #[inline]
+    pub(crate) fn apply(self, z: &mut [f64], d: &mut [f64]) {
+        match self {
+            Self::Swish => z.iter_mut().zip(d.iter_mut()).for_each(|(zi, di)| {
+                let (v, d1, _) = swish(*zi);
+                *zi = v;
+                *di = d1;
+            }),
+            Self::Tanh => z.iter_mut().zip(d.iter_mut()).for_each(|(zi, di)| {
+                let (v, d1, _) = tanh3(*zi);
+                *zi = v;
+                *di = d1;
+            }),
+        }
+    }
+}
+
+#[inline(always)]
+fn swish(z: f64) -> (f64, f64, f64) {
+    let s = 1.0 / (1.0 + fast_exp(-z));
+    let sp = s * (1.0 - s);
+    (z * s, s + z * sp, sp * (2.0 + z * (1.0 - 2.0 * s)))
+}
+
+#[inline(always)]
+fn tanh3(z: f64) -> (f64, f64, f64) {
+    let t = 1.0 - 2.0 / (fast_exp(2.0 * z.clamp(-20.0, 20.0)) + 1.0);
+    let d = 1.0 - t * t;
+    (t, d, -2.0 * t * d)
+}
+
+/// eˣ to a few ulp without branches (so activation loops vectorise): x = n·ln2 + r with
+/// |r| ≤ ln2/2, a degree-13 Taylor polynomial of eʳ, and 2ⁿ assembled from its bits; x is
+/// clamped to [−708, 708].
+#[inline(always)]
+pub(crate) fn fast_exp(x: f64) -> f64 {
+    const LOG2E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HI: f64 = 0.693_147_180_369_123_8;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let x = x.clamp(-708.0, 708.0);
+    let n = (x * LOG2E + ROUND) - ROUND;
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let mut p: f64 = 1.0 / 6_227_020_800.0;
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p.mul_add(r, c);
+    }
+    let bits = ((n as i64 + 1023) as u64) << 52;
+    p * f64::from_bits(bits)
+}
+
+/// The sinusoidal embedding of eq. 5 of the paper: for every coordinate x_j and k = 0, …, L−1,
+/// the features `scale·2^(−αk)·sin(2^k·π/2·x_j)` and the same with cos (all sines first, then
+/// all cosines; frequency-major, then coordinate): 2·L·d features.
+///
+/// # Reference
+/// Finzi et al., *A Stable and Scalable Method for Solving Initial Value PDEs with Neural
+/// Networks* (ICLR 2023), eq. 5 and appendix C (L = 5, α = 1, input scale 1.5). The public
+/// code uses the amplitude 4·1.5/w_k^α with w_k = 2^k·π/2, i.e. the same features times the
+/// constant 4·(2/π)^α; set `scale` to 6·(2/π)^α to match it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmbeddingConfig {
+    /// Number of frequencies L.
+    pub frequencies: usize,
+    /// Decay exponent α: frequency k is scaled by 2^(−αk).
+    pub alpha: f64,
+    /// Input scale multiplying every feature.
+    pub scale: f64,
+}
+
+impl Default for EmbeddingConfig {
+    fn default() -> Self {
+        Self {
+            frequencies: 5,
+            alpha: 1.0,
+            scale: 1.5,
+        }
+    }
+}
+
+/// Architecture of the network.
+///
+/// # Example
+/// ```
+/// use neural_ivp::{Network, NetworkConfig};
+/// let net = Network::new(&NetworkConfig { width: 32, depth: 2, ..Default::default() }, 2, 1)?;
+/// // embedding 2·5·2 = 20 features → 32 → 32 → 1
+/// assert_eq!(net.num_params(), 20 * 32 + 32 + 32 * 32 + 32 + 32 + 1);
+/// # Ok::<(), neural_ivp::IvpError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Number of hidden layers.
+    pub depth: usize,
+    /// The sinusoidal embedding, or `None` to feed the raw coordinates (EDNN).
+    pub embedding: Option<EmbeddingConfig>,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Multiply every output by Π_j(1 − x_j²) (homogeneous Dirichlet on [−1, 1]^d).
+    pub dirichlet: bool,
+}
+
+impl Default for NetworkConfig {
+    /// The paper's network (appendix C): 3 hidden swish layers of 100 units, L = 5, α = 1.
+    fn default() -> Self {
+        Self {
+            width: 100,
+            depth: 3,
+            embedding: Some(EmbeddingConfig::default()),
+            activation: Activation::Swish,
+            dirichlet: true,
+        }
+    }
+}
+
+impl NetworkConfig {
+    /// The EDNN network of Du & Zaki: 4 hidden tanh layers of 30 units on the raw coordinates.
+    pub fn ednn() -> Self {
+        Self {
+            width: 30,
+            depth: 4,
+            embedding: None,
+            activation: Activation::Tanh,
+            dirichlet: true,
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Config`] naming the key (prefixed by `prefix`).
+    pub fn validate(&self, prefix: &str) -> Result<()> {
+        at_least(&format!("{prefix}.width"), self.width, 1)?;
+        at_least(&format!("{prefix}.depth"), self.depth, 1)?;
+        if let Some(e) = &self.embedding {
+            at_least(&format!("{prefix}.embedding.frequencies"), e.frequencies, 1)?;
+            if e.frequencies > 30 {
+                return Err(config_err(
+                    &format!("{prefix}.embedding.frequencies"),
+                    e.frequencies,
+                    "at most 30",
+                ));
+            }
+            if !e.alpha.is_finite() {
+                return Err(config_err(
+                    &format!("{prefix}.embedding.alpha"),
+                    e.alpha,
+                    "finite",
+                ));
+            }
+            positive(&format!("{prefix}.embedding.scale"), e.scale)?;
+        }
+        Ok(())
+    }
+}
+
+/// One named tensor of the flat parameter vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tensor {
+    /// Dotted name, `"layers.{l}.weight"` or `"layers.{l}.bias"` (the last layer is the head).
+    pub name: String,
+    /// Index of the first entry in the flat vector.
+    pub offset: usize,
+    /// Shape (`[out, in]` for weights, `[out]` for biases).
+    pub shape: Vec<usize>,
+}
+
+impl Tensor {
+    /// The index range of the tensor in the flat vector.
+    pub fn range(&self) -> core::ops::Range<usize> {
+        self.offset..self.offset + self.shape.iter().product::<usize>()
+    }
+}
+
+/// A dense layer: `n_out × n_in` weights at `w`, `n_out` biases at `b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Layer {
+    pub n_in: usize,
+    pub n_out: usize,
+    pub w: usize,
+    pub b: usize,
+}
+
+/// The network: an architecture for a given input dimension and number of outputs. It holds no
+/// parameters; every evaluation takes θ as a flat slice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    config: NetworkConfig,
+    dim: usize,
+    outputs: usize,
+    features: usize,
+    /// Hidden layers followed by the head.
+    pub(crate) layers: Vec<Layer>,
+    tensors: Vec<Tensor>,
+    params: usize,
+    /// Per embedding feature: (coordinate, angular frequency, amplitude, is_cos).
+    pub(crate) feature_table: Vec<(usize, f64, f64, bool)>,
+}
+
+impl Network {
+    /// Builds the network for inputs in ℝ^`dim` and `outputs` outputs.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Config`] for a bad config, a zero dimension or zero outputs.
+    pub fn new(config: &NetworkConfig, dim: usize, outputs: usize) -> Result<Self> {
+        config.validate("network")?;
+        at_least("problem dimension", dim, 1)?;
+        at_least("problem outputs", outputs, 1)?;
+        let mut feature_table = Vec::new();
+        let features = match &config.embedding {
+            None => dim,
+            Some(e) => {
+                for is_cos in [false, true] {
+                    for k in 0..e.frequencies {
+                        let w = std::f64::consts::FRAC_PI_2 * (1u64 << k) as f64;
+                        let amp = e.scale * 2f64.powf(-e.alpha * k as f64);
+                        for j in 0..dim {
+                            feature_table.push((j, w, amp, is_cos));
+                        }
+                    }
+                }
+                2 * e.frequencies * dim
+            }
+        };
+        let mut layers = Vec::new();
+        let mut tensors = Vec::new();
+        let mut offset = 0;
+        let mut n_in = features;
+        for l in 0..=config.depth {
+            let n_out = if l == config.depth {
+                outputs
+            } else {
+                config.width
+            };
+            let layer = Layer {
+                n_in,
+                n_out,
+                w: offset,
+                b: offset + n_in * n_out,
+            };
+            tensors.push(Tensor {
+                name: format!("layers.{l}.weight"),
+                offset: layer.w,
+                shape: vec![n_out, n_in],
+            });
+            tensors.push(Tensor {
+                name: format!("layers.{l}.bias"),
+                offset: layer.b,
+                shape: vec![n_out],
+            });
+            offset = layer.b + n_out;
+            layers.push(layer);
+            n_in = n_out;
+        }
+        Ok(Self {
+            config: config.clone(),
+            dim,
+            outputs,
+            features,
+            layers,
+            tensors,
+            params: offset,
+            feature_table,
+        })
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
+    }
+
+    /// Input dimension d.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of outputs m.
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// Number of input features of the first dense layer (2·L·d, or d without embedding).
+    pub fn features(&self) -> usize {
+        self.features
+    }
+
+    /// Width of the last hidden layer (the head's input).
+    pub fn width(&self) -> usize {
+        self.config.width
+    }
+
+    /// Number of parameters p.
+    pub fn num_params(&self) -> usize {
+        self.params
+    }
+
+    /// The named tensors of the flat parameter vector, in order.
+    pub fn tensors(&self) -> &[Tensor] {
+        &self.tensors
+    }
+
+    /// The head (last layer): the index ranges of its weights (`[outputs, width]`) and biases.
+    pub fn head(&self) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
+        let h = self.layers[self.layers.len() - 1];
+        (h.w..h.b, h.b..h.b + h.n_out)
+    }
+
+    /// Fresh parameters from `seed`: weights from a normal distribution truncated at two
+    /// standard deviations with std 1/√fan_in (Haiku's default, as in the reference code),
+    /// biases zero. The stream is ChaCha8 seeded with `seed`.
+    pub fn init(&self, seed: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut theta = vec![0.0; self.params];
+        for layer in &self.layers {
+            let std = 1.0 / (layer.n_in as f64).sqrt();
+            for w in &mut theta[layer.w..layer.b] {
+                *w = loop {
+                    let z: f64 = StandardNormal.sample(&mut rng);
+                    if z.abs() <= 2.0 {
+                        break std * z;
+                    }
+                };
+            }
+        }
+        theta
+    }
+
+    /// Writes the embedding features of `n` points (row-major n × d) into `out` (n × features).
+    pub(crate) fn embed(&self, points: &[f64], out: &mut [f64]) {
+        let d = self.dim;
+        let nf = self.features;
+        if self.config.embedding.is_none() {
+            out.copy_from_slice(points);
+            return;
+        }
+        for (x, row) in points.chunks_exact(d).zip(out.chunks_exact_mut(nf)) {
+            for (f, &(j, w, amp, is_cos)) in self.feature_table.iter().enumerate() {
+                let arg = w * x[j];
+                row[f] = amp * if is_cos { arg.cos() } else { arg.sin() };
+            }
+        }
+    }
+
+    /// The Dirichlet factor B(x) = Π_j(1 − x_j²) (1 without `dirichlet`).
+    #[inline]
+    pub(crate) fn bump(&self, x: &[f64]) -> f64 {
+        if self.config.dirichlet {
+            x.iter().map(|v| 1.0 - v * v).product()
+        } else {
+            1.0
+        }
+    }
+
+    /// Checks a parameter vector's length.
+    pub(crate) fn check_params(&self, theta: &[f64]) -> Result<()> {
+        crate::error::check_shape("parameter vector θ", self.params, theta.len())
+    }
+
+    /// Checks a point set's length (a multiple of d) and returns the number of points.
+    pub(crate) fn check_points(&self, points: &[f64]) -> Result<usize> {
+        if !points.len().is_multiple_of(self.dim) {
+            return Err(crate::IvpError::Shape {
+                what: format!("point set (a multiple of d = {})", self.dim),
+                expected: points.len().div_ceil(self.dim) * self.dim,
+                got: points.len(),
+            });
+        }
+        Ok(points.len() / self.dim)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fast_exp;
+
+    #[test]
+    fn fast_exp_is_accurate() {
+        let mut worst = 0.0f64;
+        let mut x = -700.0;
+        while x < 700.0 {
+            let rel = (fast_exp(x) - x.exp()).abs() / x.exp();
+            worst = worst.max(rel);
+            x += 0.0137;
+        }
+        assert!(worst < 4e-16, "{worst}");
+        assert_eq!(fast_exp(0.0), 1.0);
+    }
+}

@@ -1,0 +1,639 @@
+//! The network's value on a batch of points, cached ([`Forward`]), and its parameter
+//! derivatives: J v (forward mode in θ), Jᵀ w (reverse mode in θ) and the Gauss–Newton product
+//! Jᵀ J v, for one tangent or a block of r tangents at once.
+//!
+//! J is never formed. A block of r tangents is packed layer by layer into stacked weight
+//! matrices so that every layer costs two large GEMMs in each direction: with the tangent
+//! activations of a chunk of points stored point-major (`nc × r·w`, which is also the
+//! row-major `nc·r × w` matrix of all tangents), the propagated part is one product with the
+//! layer's weights and the direct part one product of the cached activations with the stacked
+//! tangent weights. The cost of a product with r tangents over n points is ≈ 4·n·r·p
+//! multiply–adds, linear in the number of parameters p.
+
+use core::ops::Range;
+
+use faer::Accum;
+
+use crate::error::{Result, check_shape};
+use crate::gemm::{gemm, gemm_par, rm, rm_mut};
+use crate::network::Network;
+
+/// Target size (in f64 entries) of one tangent buffer of a point chunk.
+const CHUNK_BUDGET: usize = 1 << 20;
+
+/// The network evaluated on a batch of points, with everything the parameter derivatives need:
+/// the input of every layer, σ′ of every hidden pre-activation, the Dirichlet factor and the
+/// outputs. Reused across calls (buffers only grow).
+#[derive(Debug, Clone, Default)]
+pub struct Forward {
+    n: usize,
+    /// `acts[l]` is the input of layer l (`acts[0]` the embedding, `acts[depth]` the head's).
+    pub(crate) acts: Vec<Vec<f64>>,
+    /// `sder[l]` is σ′(z_l) of hidden layer l.
+    pub(crate) sder: Vec<Vec<f64>>,
+    /// B(x) per point.
+    pub(crate) bc: Vec<f64>,
+    /// The outputs u = B·g, n × m row-major.
+    pub(crate) out: Vec<f64>,
+}
+
+impl Forward {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of points of the last evaluation.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether no points have been evaluated.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The outputs u(xᵢ), n × m row-major.
+    pub fn output(&self) -> &[f64] {
+        &self.out
+    }
+
+    /// The head's input features Φ(xᵢ) (last hidden layer), n × width row-major.
+    pub fn features(&self) -> &[f64] {
+        &self.acts[self.acts.len() - 1]
+    }
+
+    /// The Dirichlet factor B(xᵢ) per point.
+    pub fn bump(&self) -> &[f64] {
+        &self.bc
+    }
+}
+
+/// Scratch memory for the parameter derivatives: two lanes (run in parallel), each with its own
+/// tangent buffers and gradient accumulator. Grows to the largest problem and is then reused.
+#[derive(Debug, Clone, Default)]
+pub struct TangentWorkspace {
+    lanes: [Lane; 2],
+}
+
+impl TangentWorkspace {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Lane {
+    buf1: Vec<f64>,
+    buf2: Vec<f64>,
+    du: Vec<f64>,
+    packed_v: Vec<f64>,
+    packed_g: Vec<f64>,
+}
+
+fn grow(v: &mut Vec<f64>, len: usize) {
+    if v.len() < len {
+        v.resize(len, 0.0);
+    }
+}
+
+impl Network {
+    /// Evaluates the network at `points` (n × d row-major) and caches what J v and Jᵀ w need.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] if θ or the points have the wrong length.
+    pub fn forward(&self, theta: &[f64], points: &[f64], fwd: &mut Forward) -> Result<()> {
+        self.check_params(theta)?;
+        let n = self.check_points(points)?;
+        let depth = self.layers.len() - 1;
+        let m = self.outputs();
+        fwd.n = n;
+        fwd.acts.resize(depth + 1, Vec::new());
+        fwd.sder.resize(depth, Vec::new());
+        fwd.acts[0].resize(n * self.features(), 0.0);
+        self.embed(points, &mut fwd.acts[0]);
+        let act = self.config().activation;
+        for l in 0..depth {
+            let layer = self.layers[l];
+            let (lo, hi) = fwd.acts.split_at_mut(l + 1);
+            let input = &lo[l];
+            let z = &mut hi[0];
+            z.resize(n * layer.n_out, 0.0);
+            let w = rm(&theta[layer.w..layer.b], layer.n_out, layer.n_in);
+            gemm_par(
+                rm_mut(z, n, layer.n_out),
+                Accum::Replace,
+                rm(input, n, layer.n_in),
+                w.transpose(),
+            );
+            let sd = &mut fwd.sder[l];
+            sd.resize(n * layer.n_out, 0.0);
+            let bias = &theta[layer.b..layer.b + layer.n_out];
+            for zr in z.chunks_exact_mut(layer.n_out) {
+                for (zi, &bi) in zr.iter_mut().zip(bias) {
+                    *zi += bi;
+                }
+            }
+            act.apply(z, sd);
+        }
+        let head = self.layers[depth];
+        fwd.out.resize(n * m, 0.0);
+        gemm_par(
+            rm_mut(&mut fwd.out, n, m),
+            Accum::Replace,
+            rm(&fwd.acts[depth], n, head.n_in),
+            rm(&theta[head.w..head.b], m, head.n_in).transpose(),
+        );
+        fwd.bc.resize(n, 0.0);
+        let d = self.dim();
+        let bias = &theta[head.b..head.b + m];
+        for ((row, bc), x) in fwd
+            .out
+            .chunks_exact_mut(m)
+            .zip(fwd.bc.iter_mut())
+            .zip(points.chunks_exact(d))
+        {
+            *bc = self.bump(x);
+            for (u, &b) in row.iter_mut().zip(bias) {
+                *u = *bc * (*u + b);
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates u(xᵢ) at `points` into `out` (n × m row-major), allocating a cache.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    pub fn eval(&self, theta: &[f64], points: &[f64], out: &mut [f64]) -> Result<()> {
+        let mut fwd = Forward::new();
+        self.forward(theta, points, &mut fwd)?;
+        check_shape("network output buffer", fwd.out.len(), out.len())?;
+        out.copy_from_slice(&fwd.out);
+        Ok(())
+    }
+
+    /// Length of a packed block of r tangents (r·p).
+    fn packed_len(&self, r: usize) -> usize {
+        r * self.num_params()
+    }
+
+    /// Packs r tangents (column s of `v` at `v[s·p..]`, columns `cols`) layer by layer: for layer
+    /// l the stacked weights `[r, out, in]`, then the stacked biases `[r, out]`.
+    fn pack(&self, v: &[f64], cols: Range<usize>, packed: &mut [f64]) {
+        let p = self.num_params();
+        let r = cols.len();
+        let mut off = 0;
+        for layer in &self.layers {
+            let nw = layer.n_out * layer.n_in;
+            for (s, c) in cols.clone().enumerate() {
+                packed[off + s * nw..off + (s + 1) * nw]
+                    .copy_from_slice(&v[c * p + layer.w..c * p + layer.b]);
+            }
+            off += r * nw;
+            for (s, c) in cols.clone().enumerate() {
+                packed[off + s * layer.n_out..off + (s + 1) * layer.n_out]
+                    .copy_from_slice(&v[c * p + layer.b..c * p + layer.b + layer.n_out]);
+            }
+            off += r * layer.n_out;
+        }
+    }
+
+    /// Inverse of [`Network::pack`]: writes packed gradients into the columns `cols` of `g`.
+    fn unpack(&self, packed: &[f64], cols: Range<usize>, g: &mut [f64]) {
+        let p = self.num_params();
+        let r = cols.len();
+        let mut off = 0;
+        for layer in &self.layers {
+            let nw = layer.n_out * layer.n_in;
+            for (s, c) in cols.clone().enumerate() {
+                g[c * p + layer.w..c * p + layer.b]
+                    .copy_from_slice(&packed[off + s * nw..off + (s + 1) * nw]);
+            }
+            off += r * nw;
+            for (s, c) in cols.clone().enumerate() {
+                g[c * p + layer.b..c * p + layer.b + layer.n_out]
+                    .copy_from_slice(&packed[off + s * layer.n_out..off + (s + 1) * layer.n_out]);
+            }
+            off += r * layer.n_out;
+        }
+    }
+
+    /// Points per chunk for r tangents.
+    fn chunk_len(&self, r: usize) -> usize {
+        let widest = self
+            .layers
+            .iter()
+            .map(|l| l.n_out.max(l.n_in))
+            .max()
+            .unwrap_or(1);
+        (CHUNK_BUDGET / (r * widest)).clamp(8, 4096)
+    }
+
+    /// Tangent outputs of the points `rows` for r packed tangents: `du` ← (J v) as
+    /// `nc × r·m` (point-major).
+    fn jvp_chunk(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        rows: Range<usize>,
+        r: usize,
+        packed: &[f64],
+        lane: &mut Lane,
+    ) {
+        let nc = rows.len();
+        let depth = self.layers.len() - 1;
+        let widest = self.layers.iter().map(|l| l.n_out).max().unwrap_or(1);
+        grow(&mut lane.buf1, nc * r * widest);
+        grow(&mut lane.buf2, nc * r * widest);
+        grow(&mut lane.du, nc * r * self.outputs());
+        let mut off = 0;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (nin, nout) = (layer.n_in, layer.n_out);
+            let pw = &packed[off..off + r * nout * nin];
+            off += r * nout * nin;
+            let pb = &packed[off..off + r * nout];
+            off += r * nout;
+            let is_head = l == depth;
+            let dst: &mut [f64] = if is_head {
+                &mut lane.du
+            } else {
+                &mut lane.buf2
+            };
+            let a = &fwd.acts[l][rows.start * nin..rows.end * nin];
+            // direct part: a_l · [δW⁽¹⁾ᵀ … δW⁽ʳ⁾ᵀ]
+            gemm(
+                rm_mut(dst, nc, r * nout),
+                Accum::Replace,
+                rm(a, nc, nin),
+                rm(pw, r * nout, nin).transpose(),
+            );
+            // propagated part: δa_{l−1} · Wᵀ for all tangents at once
+            if l > 0 {
+                let w = rm(&theta[layer.w..layer.b], nout, nin);
+                gemm(
+                    rm_mut(dst, nc * r, nout),
+                    Accum::Add,
+                    rm(&lane.buf1, nc * r, nin),
+                    w.transpose(),
+                );
+            }
+            let dst = &mut dst[..nc * r * nout];
+            if is_head {
+                let bc = &fwd.bc[rows.clone()];
+                for (row, &b) in dst.chunks_exact_mut(r * nout).zip(bc) {
+                    for (v, &db) in row.iter_mut().zip(pb) {
+                        *v = b * (*v + db);
+                    }
+                }
+            } else {
+                let sd = &fwd.sder[l][rows.start * nout..rows.end * nout];
+                for (row, s) in dst.chunks_exact_mut(r * nout).zip(sd.chunks_exact(nout)) {
+                    for (blk, bb) in row.chunks_exact_mut(nout).zip(pb.chunks_exact(nout)) {
+                        for ((v, &si), &db) in blk.iter_mut().zip(s).zip(bb) {
+                            *v = si * (*v + db);
+                        }
+                    }
+                }
+                core::mem::swap(&mut lane.buf1, &mut lane.buf2);
+            }
+        }
+    }
+
+    /// Adds the packed parameter cotangents of the points `rows` for r output cotangents given
+    /// in `lane.du` (`nc × r·m`, point-major; overwritten) into `packed_g`.
+    fn vjp_chunk(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        rows: Range<usize>,
+        r: usize,
+        packed_g: &mut [f64],
+        lane: &mut Lane,
+    ) {
+        let nc = rows.len();
+        let depth = self.layers.len() - 1;
+        let m = self.outputs();
+        let widest = self
+            .layers
+            .iter()
+            .map(|l| l.n_in.max(l.n_out))
+            .max()
+            .unwrap_or(1);
+        grow(&mut lane.buf1, nc * r * widest);
+        grow(&mut lane.buf2, nc * r * widest);
+        // offsets of each layer's packed weights and biases
+        let mut offs = Vec::with_capacity(self.layers.len());
+        let mut off = 0;
+        for layer in &self.layers {
+            offs.push((off, off + r * layer.n_out * layer.n_in));
+            off += r * layer.n_out * (layer.n_in + 1);
+        }
+        {
+            let bc = &fwd.bc[rows.clone()];
+            for (row, &b) in lane.du[..nc * r * m].chunks_exact_mut(r * m).zip(bc) {
+                for v in row {
+                    *v *= b;
+                }
+            }
+        }
+        for l in (0..=depth).rev() {
+            let layer = self.layers[l];
+            let (nin, nout) = (layer.n_in, layer.n_out);
+            let zbar: &mut [f64] = if l == depth {
+                &mut lane.du
+            } else {
+                &mut lane.buf1
+            };
+            if l < depth {
+                let sd = &fwd.sder[l][rows.start * nout..rows.end * nout];
+                for (row, s) in zbar[..nc * r * nout]
+                    .chunks_exact_mut(r * nout)
+                    .zip(sd.chunks_exact(nout))
+                {
+                    for blk in row.chunks_exact_mut(nout) {
+                        for (v, &si) in blk.iter_mut().zip(s) {
+                            *v *= si;
+                        }
+                    }
+                }
+            }
+            let zbar: &[f64] = zbar;
+            let a = &fwd.acts[l][rows.start * nin..rows.end * nin];
+            let (wo, bo) = offs[l];
+            gemm(
+                rm_mut(&mut packed_g[wo..wo + r * nout * nin], r * nout, nin),
+                Accum::Add,
+                rm(zbar, nc, r * nout).transpose(),
+                rm(a, nc, nin),
+            );
+            let gb = &mut packed_g[bo..bo + r * nout];
+            for row in zbar[..nc * r * nout].chunks_exact(r * nout) {
+                for (g, &v) in gb.iter_mut().zip(row) {
+                    *g += v;
+                }
+            }
+            if l > 0 {
+                let w = rm(&theta[layer.w..layer.b], nout, nin);
+                gemm(
+                    rm_mut(&mut lane.buf2, nc * r, nin),
+                    Accum::Replace,
+                    rm(zbar, nc * r, nout),
+                    w,
+                );
+                core::mem::swap(&mut lane.buf1, &mut lane.buf2);
+            }
+        }
+    }
+
+    fn check_linearization(&self, theta: &[f64], fwd: &Forward) -> Result<usize> {
+        self.check_params(theta)?;
+        check_shape(
+            "forward cache outputs",
+            fwd.n * self.outputs(),
+            fwd.out.len(),
+        )?;
+        if fwd.acts.len() != self.layers.len() {
+            return Err(crate::IvpError::Shape {
+                what: "forward cache layers (evaluate this network first)".into(),
+                expected: self.layers.len(),
+                got: fwd.acts.len(),
+            });
+        }
+        Ok(fwd.n)
+    }
+
+    /// J v: the directional derivative of the outputs at the cached points along `v` (length
+    /// p), into `out` (n × m row-major).
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    pub fn jvp(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        v: &[f64],
+        out: &mut [f64],
+        ws: &mut TangentWorkspace,
+    ) -> Result<()> {
+        self.jvp_block(theta, fwd, v, 1, out, ws)
+    }
+
+    /// J V for r tangents: column s of `v` is `v[s·p..(s+1)·p]`; column s of the result,
+    /// `out[s·n·m..]`, is J v_s as n × m row-major.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    pub fn jvp_block(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        v: &[f64],
+        r: usize,
+        out: &mut [f64],
+        ws: &mut TangentWorkspace,
+    ) -> Result<()> {
+        let n = self.check_linearization(theta, fwd)?;
+        let (p, m) = (self.num_params(), self.outputs());
+        check_shape("tangent block", r * p, v.len())?;
+        check_shape("J v output", r * n * m, out.len())?;
+        let lane = &mut ws.lanes[0];
+        grow(&mut lane.packed_v, self.packed_len(r));
+        self.pack(v, 0..r, &mut lane.packed_v);
+        let nc = self.chunk_len(r);
+        let mut start = 0;
+        while start < n {
+            let end = (start + nc).min(n);
+            let lane = &mut ws.lanes[0];
+            let packed = core::mem::take(&mut lane.packed_v);
+            self.jvp_chunk(theta, fwd, start..end, r, &packed, lane);
+            lane.packed_v = packed;
+            for (i, row) in lane.du[..(end - start) * r * m]
+                .chunks_exact(r * m)
+                .enumerate()
+            {
+                for s in 0..r {
+                    let o = s * n * m + (start + i) * m;
+                    out[o..o + m].copy_from_slice(&row[s * m..(s + 1) * m]);
+                }
+            }
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Jᵀ w: the gradient of Σᵢ wᵢ·u(xᵢ) with respect to θ for an output cotangent `w`
+    /// (n × m row-major), written into `grad` (length p).
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    pub fn vjp(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        w: &[f64],
+        grad: &mut [f64],
+        ws: &mut TangentWorkspace,
+    ) -> Result<()> {
+        let n = self.check_linearization(theta, fwd)?;
+        let (p, m) = (self.num_params(), self.outputs());
+        check_shape("output cotangent", n * m, w.len())?;
+        check_shape("gradient", p, grad.len())?;
+        let nc = self.chunk_len(1);
+        let half = (n / 2).next_multiple_of(nc).min(n);
+        let [l0, l1] = &mut ws.lanes;
+        let run = |rows: Range<usize>, lane: &mut Lane| {
+            grow(&mut lane.packed_g, p);
+            lane.packed_g[..p].fill(0.0);
+            let mut start = rows.start;
+            while start < rows.end {
+                let end = (start + nc).min(rows.end);
+                grow(&mut lane.du, (end - start) * m);
+                lane.du[..(end - start) * m].copy_from_slice(&w[start * m..end * m]);
+                let mut g = core::mem::take(&mut lane.packed_g);
+                self.vjp_chunk(theta, fwd, start..end, 1, &mut g, lane);
+                lane.packed_g = g;
+                start = end;
+            }
+        };
+        rayon::join(|| run(0..half, &mut *l0), || run(half..n, &mut *l1));
+        // with one tangent the packed layout is the parameter layout
+        for ((o, a), b) in grad
+            .iter_mut()
+            .zip(&l0.packed_g[..p])
+            .zip(&l1.packed_g[..p])
+        {
+            *o = a + b;
+        }
+        Ok(())
+    }
+
+    /// Jᵀ W for r output cotangents: column s of `w` (`w[s·n·m..]`, n × m row-major) gives
+    /// column s of `grad` (`grad[s·p..]`). The columns are split across two lanes.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    pub fn vjp_block(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        w: &[f64],
+        r: usize,
+        grad: &mut [f64],
+        ws: &mut TangentWorkspace,
+    ) -> Result<()> {
+        let n = self.check_linearization(theta, fwd)?;
+        let (p, m) = (self.num_params(), self.outputs());
+        check_shape("output cotangent block", r * n * m, w.len())?;
+        check_shape("gradient block", r * p, grad.len())?;
+        let rh = r / 2;
+        let [l0, l1] = &mut ws.lanes;
+        let run = |cols: Range<usize>, lane: &mut Lane| {
+            let rc = cols.len();
+            grow(&mut lane.packed_g, self.packed_len(rc));
+            lane.packed_g[..rc * p].fill(0.0);
+            let nc = self.chunk_len(rc.max(1));
+            let mut start = 0;
+            while start < n && rc > 0 {
+                let end = (start + nc).min(n);
+                grow(&mut lane.du, (end - start) * rc * m);
+                for i in start..end {
+                    for (s, c) in cols.clone().enumerate() {
+                        let o = ((i - start) * rc + s) * m;
+                        lane.du[o..o + m]
+                            .copy_from_slice(&w[c * n * m + i * m..c * n * m + (i + 1) * m]);
+                    }
+                }
+                let mut g = core::mem::take(&mut lane.packed_g);
+                self.vjp_chunk(theta, fwd, start..end, rc, &mut g, lane);
+                lane.packed_g = g;
+                start = end;
+            }
+        };
+        rayon::join(|| run(0..rh, &mut *l0), || run(rh..r, &mut *l1));
+        self.unpack(&l0.packed_g, 0..rh, grad);
+        self.unpack(&l1.packed_g, rh..r, grad);
+        Ok(())
+    }
+
+    /// Jᵀ J V, summed over the cached points (not divided by n), for r tangents (columns of
+    /// `v` and `out` as in [`Network::jvp_block`]).
+    ///
+    /// With r = 1 the points are split into two lanes with separate accumulators; with r > 1
+    /// the tangent columns are split instead. Either way the result does not depend on the
+    /// number of threads.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] for wrong lengths.
+    pub fn gauss_newton_block(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        v: &[f64],
+        r: usize,
+        out: &mut [f64],
+        ws: &mut TangentWorkspace,
+    ) -> Result<()> {
+        let n = self.check_linearization(theta, fwd)?;
+        let p = self.num_params();
+        check_shape("tangent block", r * p, v.len())?;
+        check_shape("Gauss–Newton output block", r * p, out.len())?;
+        let [l0, l1] = &mut ws.lanes;
+        if r == 1 {
+            let nc = self.chunk_len(1);
+            let half = (n / 2).next_multiple_of(nc).min(n);
+            let run = |rows: Range<usize>, lane: &mut Lane| {
+                grow(&mut lane.packed_v, p);
+                self.pack(v, 0..1, &mut lane.packed_v);
+                grow(&mut lane.packed_g, p);
+                lane.packed_g[..p].fill(0.0);
+                self.gn_rows(theta, fwd, rows, 1, nc, lane);
+            };
+            rayon::join(|| run(0..half, &mut *l0), || run(half..n, &mut *l1));
+            // with one tangent the packed layout is the parameter layout
+            for ((o, a), b) in out.iter_mut().zip(&l0.packed_g[..p]).zip(&l1.packed_g[..p]) {
+                *o = a + b;
+            }
+        } else {
+            let rh = r / 2;
+            let run = |cols: Range<usize>, lane: &mut Lane| {
+                let rc = cols.len();
+                grow(&mut lane.packed_v, self.packed_len(rc));
+                self.pack(v, cols.clone(), &mut lane.packed_v);
+                grow(&mut lane.packed_g, self.packed_len(rc));
+                lane.packed_g[..rc * p].fill(0.0);
+                let nc = self.chunk_len(rc);
+                self.gn_rows(theta, fwd, 0..n, rc, nc, lane);
+            };
+            rayon::join(|| run(0..rh, &mut *l0), || run(rh..r, &mut *l1));
+            self.unpack(&l0.packed_g, 0..rh, out);
+            self.unpack(&l1.packed_g, rh..r, out);
+        }
+        Ok(())
+    }
+
+    /// Jᵀ J over `rows` in chunks of `nc` for the tangents packed in `lane.packed_v`,
+    /// accumulated into `lane.packed_g`.
+    fn gn_rows(
+        &self,
+        theta: &[f64],
+        fwd: &Forward,
+        rows: Range<usize>,
+        r: usize,
+        nc: usize,
+        lane: &mut Lane,
+    ) {
+        let pv = core::mem::take(&mut lane.packed_v);
+        let mut pg = core::mem::take(&mut lane.packed_g);
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + nc).min(rows.end);
+            self.jvp_chunk(theta, fwd, start..end, r, &pv, lane);
+            self.vjp_chunk(theta, fwd, start..end, r, &mut pg, lane);
+            start = end;
+        }
+        lane.packed_v = pv;
+        lane.packed_g = pg;
+    }
+}

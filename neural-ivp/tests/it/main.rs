@@ -1,0 +1,52 @@
+//! Integration tests of neural-ivp (one binary).
+
+mod derivatives;
+mod dynamics;
+mod fitting;
+mod linear;
+mod references;
+mod runge_kutta;
+
+use neural_ivp::{Activation, EmbeddingConfig, Network, NetworkConfig};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// A small network with the given options.
+pub fn small_net(
+    d: usize,
+    m: usize,
+    embedding: bool,
+    activation: Activation,
+    dirichlet: bool,
+) -> Network {
+    Network::new(
+        &NetworkConfig {
+            width: 7,
+            depth: 2,
+            embedding: embedding.then(|| EmbeddingConfig {
+                frequencies: 3,
+                ..Default::default()
+            }),
+            activation,
+            dirichlet,
+        },
+        d,
+        m,
+    )
+    .unwrap()
+}
+
+/// n uniform points in [−0.9, 0.9]^d.
+pub fn points(n: usize, d: usize, seed: u64) -> Vec<f64> {
+    let mut p = vec![0.0; n * d];
+    neural_ivp::sampling::uniform_points(&mut ChaCha8Rng::seed_from_u64(seed), &mut p);
+    p.iter_mut().for_each(|v| *v *= 0.9);
+    p
+}
+
+/// Random vector with entries in [−1, 1].
+pub fn random(n: usize, seed: u64) -> Vec<f64> {
+    let mut p = vec![0.0; n];
+    neural_ivp::sampling::uniform_points(&mut ChaCha8Rng::seed_from_u64(seed), &mut p);
+    p
+}
