@@ -52,7 +52,14 @@ pub(crate) fn with_inverse_diagonal<T: Real, A: LinearOperator<T> + ?Sized, R>(
     ws: &mut Workspace<T>,
     f: impl FnOnce(JacobiProgram<'_, T>, &mut Workspace<T>) -> Result<R>,
 ) -> Result<R> {
-    let n = prdp_core::square_size(&format!("Jacobi system matrix ({})", a.describe()), a)?;
+    let n = a.ncols();
+    if a.nrows() != n {
+        return Err(prdp_core::Error::NotSquare {
+            what: format!("Jacobi system matrix ({})", a.describe()),
+            rows: a.nrows(),
+            cols: n,
+        });
+    }
     let mut d = ws.take_diagonal(n);
     let result = (|| {
         let (diag, rest) = d.split_at_mut(n);

@@ -7,9 +7,7 @@
 //! checkpoints it replays from) and runs the reverse steps. Both therefore execute the same
 //! arithmetic, so the unrolled gradient is the gradient of exactly the program that ran.
 
-use prdp_core::{
-    Error, LinearOperator, Real, Result, check_finite, check_len, kernels, square_size,
-};
+use prdp_core::{Error, LinearOperator, Real, Result, check_finite, check_len, kernels};
 
 use crate::diff::CotangentSink;
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
@@ -107,11 +105,25 @@ pub(crate) fn validate<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
 ) -> Result<(usize, T)> {
     budget.validate()?;
-    let n = square_size(&format!("{solver} system matrix ({})", a.describe()), a)?;
-    check_len(&format!("{solver} right-hand side b"), n, b.len())?;
-    check_len(&format!("{solver} solution x"), n, x.len())?;
-    check_finite(&format!("{solver} right-hand side b"), b)?;
-    if opts.warm_start {
+    let n = a.ncols();
+    if a.nrows() != n {
+        return Err(Error::NotSquare {
+            what: format!("{solver} system matrix ({})", a.describe()),
+            rows: a.nrows(),
+            cols: n,
+        });
+    }
+    // Messages are only formatted on failure: validation runs on every solve.
+    if b.len() != n {
+        check_len(&format!("{solver} right-hand side b"), n, b.len())?;
+    }
+    if x.len() != n {
+        check_len(&format!("{solver} solution x"), n, x.len())?;
+    }
+    if b.iter().any(|v| !v.is_finite()) {
+        check_finite(&format!("{solver} right-hand side b"), b)?;
+    }
+    if opts.warm_start && x.iter().any(|v| !v.is_finite()) {
         check_finite(&format!("{solver} initial guess x"), x)?;
     }
     Ok((n, kernels::nrm2(b)))

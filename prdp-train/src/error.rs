@@ -24,21 +24,27 @@ pub enum TrainError {
         /// K in force.
         k: usize,
     },
-    /// The loss became non-finite; the last good checkpoint is kept.
+    /// The loss or a state became non-finite; the last good checkpoint is kept.
     #[error(
-        "training diverged at update step {step} (K = {k}): loss is {loss}; the last good checkpoint is kept"
+        "training diverged at update step {step} (K = {k}): {detail}; the last good checkpoint is kept"
     )]
     Diverged {
         /// The update step.
         step: u64,
         /// K in force.
         k: usize,
-        /// The loss value.
-        loss: f64,
+        /// What became non-finite.
+        detail: String,
     },
     /// A linear-algebra or solver error.
     #[error(transparent)]
     Solver(#[from] prdp_core::Error),
+    /// A PDE assembly, physics or data error.
+    #[error(transparent)]
+    Pde(#[from] prdp_pde::PdeError),
+    /// A network, optimiser or checkpoint error.
+    #[error(transparent)]
+    Nn(#[from] prdp_nn::NnError),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -58,12 +64,43 @@ pub enum TrainError {
 }
 
 impl TrainError {
+    /// A [`TrainError::Io`] for `path`.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// A [`TrainError::Format`] for `path`.
+    pub fn format(path: &std::path::Path, detail: impl core::fmt::Display) -> Self {
+        Self::Format {
+            path: path.display().to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
     /// A [`TrainError::Config`].
     pub fn config(key: &str, value: impl core::fmt::Display, expected: &str) -> Self {
         Self::Config {
             key: key.to_owned(),
             value: value.to_string(),
             expected: expected.to_owned(),
+        }
+    }
+}
+
+impl TrainError {
+    /// Whether the error is a symptom of divergence: a non-finite value or a solver breakdown
+    /// in the physics or the network.
+    pub fn is_divergence(&self) -> bool {
+        use prdp_core::Error as E;
+        let core = |e: &E| matches!(e, E::NonFinite { .. } | E::Breakdown { .. });
+        match self {
+            Self::Solver(e) => core(e),
+            Self::Pde(prdp_pde::PdeError::Core(e)) => core(e),
+            Self::NonFiniteMetric { .. } => true,
+            _ => false,
         }
     }
 }

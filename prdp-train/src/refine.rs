@@ -231,7 +231,8 @@ pub struct Refiner {
     k: usize,
     history: Vec<f64>,
     smoothed: Vec<f64>,
-    checkpoint: f64,
+    /// `None` is +∞ (kept as an option so that the state serialises to JSON).
+    checkpoint: Option<f64>,
     step: usize,
     refinements: Vec<usize>,
 }
@@ -252,8 +253,8 @@ impl Refiner {
             Schedule::Prdp(PrdpConfig {
                 initial_checkpoint: InitialCheckpoint::Value(v),
                 ..
-            }) => *v,
-            _ => f64::INFINITY,
+            }) => Some(*v),
+            _ => None,
         };
         Ok(Self {
             schedule,
@@ -286,9 +287,9 @@ impl Refiner {
         &self.refinements
     }
 
-    /// The PRDP checkpoint c (the smoothed metric at the last refinement).
+    /// The PRDP checkpoint c (the smoothed metric at the last refinement; +∞ before).
     pub fn checkpoint(&self) -> f64 {
-        self.checkpoint
+        self.checkpoint.unwrap_or(f64::INFINITY)
     }
 
     /// Called after every update step: advances the linear schedule.
@@ -328,7 +329,7 @@ impl Refiner {
         };
         self.smoothed.push(smoothed);
         if self.history.len() == 1 && c.initial_checkpoint == InitialCheckpoint::FirstMetric {
-            self.checkpoint = value;
+            self.checkpoint = Some(value);
         }
         let n = self.smoothed.len();
         if n <= c.delta {
@@ -339,11 +340,11 @@ impl Refiner {
         if ratio <= c.tau_step {
             return Ok(Decision::Improving);
         }
-        let rc = latest / self.checkpoint;
+        let rc = latest / self.checkpoint();
         if !(rc < c.tau_stop || rc > 1.0) {
             return Ok(Decision::Saturated);
         }
-        self.checkpoint = latest;
+        self.checkpoint = Some(latest);
         let next = self.k + c.dk;
         let capped = c.cap.map_or(next, |cap| next.min(cap));
         if capped == self.k {

@@ -1,3 +1,4 @@
 //! Integration tests of prdp-train.
 
 mod refine;
+mod runs;

@@ -1,0 +1,379 @@
+//! Experiments as serde configs (TOML), and running them.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use prdp_nn::{Architecture, Loss, Model, Optimizer};
+use prdp_pde::{
+    Burgers1d, BurgersConfig, DataSpec, Dataset, FourierSeries, Heat, HeatConfig, NavierStokes,
+    NavierStokesConfig, Physics, Poisson, PoissonConfig, burgers_dataset, heat_dataset,
+    navier_stokes_dataset,
+};
+use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
+use serde::{Deserialize, Serialize};
+
+use crate::emulator::{Emulator, EmulatorParts};
+use crate::hybrid::{Hybrid, HybridParts};
+use crate::inverse::InverseProblem;
+use crate::trainable::Trainable;
+use crate::trainer::{RunMeta, train};
+use crate::{Observer, RunOptions, RunRecord, Schedule, TrainError};
+
+/// One training run: a scenario, a refinement schedule and a seed.
+///
+/// # Example
+/// ```
+/// let toml = r#"
+/// name = "my-heat"
+/// seed = 3
+/// [schedule]
+/// kind = "fixed"
+/// k = 10
+/// [scenario.emulator]
+/// epochs = 2
+/// "#;
+/// let e: prdp_train::Experiment = toml::from_str(toml).unwrap();
+/// assert_eq!(e.seed, 3);
+/// assert!(toml::from_str::<prdp_train::Experiment>("name = 'x'\nsede = 1").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// A name for records and progress bars.
+    pub name: String,
+    /// Run seed: network initialisation and minibatch order (the data has its own seed).
+    #[serde(default)]
+    pub seed: u64,
+    /// How K evolves.
+    pub schedule: Schedule,
+    /// What is trained.
+    pub scenario: ScenarioConfig,
+}
+
+/// The three training scenarios of the PRDP paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScenarioConfig {
+    /// Parameter fitting through the Poisson solver.
+    InverseProblem(InverseConfig),
+    /// A network emulator trained through one physics step (heat, Burgers).
+    Emulator(EmulatorConfig),
+    /// A network corrector of a coarse Navier–Stokes solver, trained through two solver calls.
+    Hybrid(HybridConfig),
+}
+
+/// The differentiable solver of a scenario; K comes from the schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SolverConfig {
+    /// The iterative method.
+    pub method: Method,
+    /// Implicit (adjoint budget: the primal's unless given) or unrolled.
+    pub mode: DiffMode,
+    /// Relative residual tolerance ε at which a solve stops early (the paper's 1e-5).
+    pub rtol: f64,
+}
+
+impl Default for SolverConfig {
+    fn default() -> Self {
+        Self {
+            method: Method::Jacobi,
+            mode: DiffMode::default(),
+            rtol: 1e-5,
+        }
+    }
+}
+
+impl SolverConfig {
+    fn diff_solver(&self, k: usize) -> Result<DiffSolver, TrainError> {
+        Ok(DiffSolver::new(
+            self.method,
+            Budget::new(k, self.rtol)?,
+            self.mode,
+        )?)
+    }
+}
+
+/// Scenario 1 (F.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InverseConfig {
+    /// The Poisson problem (N and the number of load modes P).
+    pub poisson: PoissonConfig,
+    /// The solver.
+    pub solver: SolverConfig,
+    /// Gradient-descent learning rate.
+    pub learning_rate: f64,
+    /// Update steps.
+    pub steps: usize,
+    /// Target parameters (default: the paper's for P = 1 or 3).
+    pub theta_ref: Option<Vec<f64>>,
+    /// Initial parameters (default: the paper's).
+    pub theta_init: Option<Vec<f64>>,
+}
+
+impl Default for InverseConfig {
+    fn default() -> Self {
+        Self {
+            poisson: PoissonConfig::default(),
+            solver: SolverConfig::default(),
+            learning_rate: 275.0,
+            steps: 170,
+            theta_ref: None,
+            theta_init: None,
+        }
+    }
+}
+
+/// The physics an emulator learns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum EmulatorPhysics {
+    /// BTCS heat diffusion (D.2–D.4).
+    Heat(HeatConfig),
+    /// Burgers 1D, one Oseen step (D.5).
+    Burgers(BurgersConfig),
+}
+
+/// Scenario 2 (F.2, F.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmulatorConfig {
+    /// The physics.
+    pub physics: EmulatorPhysics,
+    /// The solver.
+    pub solver: SolverConfig,
+    /// Data set sizes and seed.
+    pub data: DataSpec,
+    /// Initial conditions.
+    pub initial_condition: FourierSeries,
+    /// The network.
+    pub model: Architecture,
+    /// The optimiser and learning-rate schedule.
+    pub optimizer: Optimizer,
+    /// Epochs.
+    pub epochs: usize,
+    /// Minibatch size.
+    pub batch_size: usize,
+    /// Training loss after the physics step (the paper: nMSE).
+    pub loss: Loss,
+    /// Rollout step t of the validation metric.
+    pub validation_step: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        crate::presets::heat_emulator(1)
+    }
+}
+
+/// Scenario 3 (F.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HybridConfig {
+    /// The coarse (source) solver that is trained through.
+    pub coarse: NavierStokesConfig,
+    /// The fine (reference) solver that makes the data; its grid must be 2·n + 1 or 2·n
+    /// cells for the coarse n.
+    pub fine: NavierStokesConfig,
+    /// νΔt of the implicit heat step that low-pass filters the random initial velocities.
+    pub filter_nu_dt: f64,
+    /// The solver.
+    pub solver: SolverConfig,
+    /// Restart cycles of the converged coarse solver used in validation (reference code: 120).
+    pub converged_k: usize,
+    /// Data set sizes and seed.
+    pub data: DataSpec,
+    /// The network (3 → 3 channels).
+    pub model: Architecture,
+    /// The optimiser and learning-rate schedule.
+    pub optimizer: Optimizer,
+    /// Epochs.
+    pub epochs: usize,
+    /// Minibatch size.
+    pub batch_size: usize,
+    /// Rollout step t of the validation metric.
+    pub validation_step: usize,
+    /// Channel of the validation metric (0: x-velocity).
+    pub metric_channel: usize,
+}
+
+impl Default for HybridConfig {
+    fn default() -> Self {
+        crate::presets::navier_stokes_hybrid()
+    }
+}
+
+impl Experiment {
+    /// The number of epochs (update steps for the inverse problem).
+    pub fn epochs(&self) -> usize {
+        match &self.scenario {
+            ScenarioConfig::InverseProblem(c) => c.steps,
+            ScenarioConfig::Emulator(c) => c.epochs,
+            ScenarioConfig::Hybrid(c) => c.epochs,
+        }
+    }
+
+    /// Reads an experiment from a TOML file.
+    ///
+    /// # Errors
+    /// [`TrainError::Io`], or [`TrainError::Format`] naming the unknown key or bad value.
+    pub fn from_toml_file(path: &Path) -> Result<Self, TrainError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+        toml::from_str(&text).map_err(|e| TrainError::format(path, e))
+    }
+
+    /// Runs (or resumes) the experiment in `f32`, the precision of the paper's experiments.
+    /// Data sets are generated from their own seed, or loaded from `data_cache` if a previous
+    /// run saved them there.
+    ///
+    /// # Errors
+    /// Invalid configuration (naming the key), data generation, solver or network errors, a
+    /// diverging run ([`TrainError::Diverged`]).
+    pub fn run(
+        &self,
+        opts: &RunOptions,
+        data_cache: Option<&Path>,
+        obs: &mut dyn Observer,
+    ) -> Result<RunRecord, TrainError> {
+        self.schedule.validate()?;
+        let k0 = crate::Refiner::new(self.schedule.clone())?.k();
+        let meta = RunMeta {
+            name: &self.name,
+            config: serde_json::to_value(self)
+                .map_err(|e| TrainError::format(Path::new(&self.name), e))?,
+            seed: self.seed,
+            epochs: self.epochs(),
+            schedule: &self.schedule,
+        };
+        match &self.scenario {
+            ScenarioConfig::InverseProblem(c) => {
+                let poisson = Poisson::<f32>::new(c.poisson.clone())?;
+                let (theta_ref, theta_init) = match (
+                    &c.theta_ref,
+                    &c.theta_init,
+                    Poisson::<f32>::paper_parameters(c.poisson.modes),
+                ) {
+                    (Some(r), Some(i), _) => (r.clone(), i.clone()),
+                    (r, i, Some((pr, pi))) => (r.clone().unwrap_or(pr), i.clone().unwrap_or(pi)),
+                    _ => {
+                        return Err(TrainError::config(
+                            "theta_ref/theta_init",
+                            "missing",
+                            "both given unless modes is 1 or 3 (the paper's values)",
+                        ));
+                    }
+                };
+                let physics = Physics::new(poisson, c.solver.diff_solver(k0)?)?;
+                let mut sc = InverseProblem::new(
+                    physics,
+                    c.solver.rtol,
+                    c.learning_rate,
+                    &theta_init,
+                    &theta_ref,
+                )?;
+                train(&mut sc, meta, opts, obs)
+            }
+            ScenarioConfig::Emulator(c) => {
+                let net = trainable(&c.model, &c.optimizer, self.seed)?;
+                let data_key = (&c.physics, &c.data, &c.initial_condition);
+                match &c.physics {
+                    EmulatorPhysics::Heat(h) => {
+                        let data = cached(data_cache, "heat", &data_key, || {
+                            heat_dataset(h, &c.data, &c.initial_condition)
+                        })?;
+                        let physics =
+                            Physics::new(Heat::<f32>::new(h.clone())?, c.solver.diff_solver(k0)?)?;
+                        let mut sc = Emulator::new(emulator_parts(c, net, physics, data))?;
+                        train(&mut sc, meta, opts, obs)
+                    }
+                    EmulatorPhysics::Burgers(b) => {
+                        let data = cached(data_cache, "burgers", &data_key, || {
+                            burgers_dataset(b, &c.data, c.initial_condition.modes)
+                        })?;
+                        let physics = Physics::new(
+                            Burgers1d::<f32>::new(b.clone())?,
+                            c.solver.diff_solver(k0)?,
+                        )?;
+                        let mut sc = Emulator::new(emulator_parts(c, net, physics, data))?;
+                        train(&mut sc, meta, opts, obs)
+                    }
+                }
+            }
+            ScenarioConfig::Hybrid(c) => {
+                let net = trainable(&c.model, &c.optimizer, self.seed)?;
+                let data_key = (&c.fine, &c.data, c.filter_nu_dt.to_bits());
+                let data = cached(data_cache, "navier-stokes", &data_key, || {
+                    Ok(navier_stokes_dataset(&c.fine, &c.data, c.filter_nu_dt)?.coarse)
+                })?;
+                let physics = Physics::new(
+                    NavierStokes::<f32>::new(c.coarse.clone())?,
+                    c.solver.diff_solver(k0)?,
+                )?;
+                let converged = Physics::new(
+                    NavierStokes::<f32>::new(c.coarse.clone())?,
+                    DiffSolver::new(
+                        c.solver.method,
+                        Budget::new(c.converged_k, c.solver.rtol)?,
+                        DiffMode::default(),
+                    )?,
+                )?;
+                let mut sc = Hybrid::new(HybridParts {
+                    net,
+                    physics,
+                    converged,
+                    rtol: c.solver.rtol,
+                    data,
+                    validation_step: c.validation_step,
+                    metric_channel: c.metric_channel,
+                    batch: c.batch_size,
+                })?;
+                train(&mut sc, meta, opts, obs)
+            }
+        }
+    }
+}
+
+fn trainable(
+    arch: &Architecture,
+    optimizer: &Optimizer,
+    seed: u64,
+) -> Result<Trainable<f32>, TrainError> {
+    let model = Model::<f32>::new(arch.clone())?;
+    let params = model.init(seed);
+    Trainable::new(model, params, optimizer.clone())
+}
+
+fn emulator_parts<A: prdp_pde::Assembly<f32>>(
+    c: &EmulatorConfig,
+    net: Trainable<f32>,
+    physics: Physics<f32, A>,
+    data: Dataset<f32>,
+) -> EmulatorParts<f32, A> {
+    EmulatorParts {
+        net,
+        physics,
+        rtol: c.solver.rtol,
+        data,
+        loss: c.loss,
+        validation_step: c.validation_step,
+        batch: c.batch_size,
+    }
+}
+
+/// Loads a data set from `cache/<name>-<hash of key>` or generates and saves it there.
+fn cached(
+    cache: Option<&Path>,
+    name: &str,
+    key: &impl Serialize,
+    generate: impl FnOnce() -> prdp_pde::Result<Dataset<f32>>,
+) -> Result<Dataset<f32>, TrainError> {
+    let Some(cache) = cache else {
+        return Ok(generate()?);
+    };
+    let json = serde_json::to_string(key).map_err(|e| TrainError::format(cache, e))?;
+    let mut h = DefaultHasher::new();
+    json.hash(&mut h);
+    let dir: PathBuf = cache.join(format!("{name}-{:016x}", h.finish()));
+    Ok(Dataset::load_or_generate(&dir, generate)?)
+}

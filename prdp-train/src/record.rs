@@ -1,0 +1,123 @@
+//! Run records: what a training run did, interval by interval, as JSON.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Decision, Ledger, TrainError};
+
+/// The validation of one interval.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Validation {
+    /// The metric the controller watches: the PRDP paper's eq. 56, the mean over the validation
+    /// set of ‖u⁽ᵗ⁾ − u⁽ᵗ⁾ʳᵉᶠ‖² / ‖u⁽ᵗ⁾ʳᵉᶠ‖² at the scenario's rollout step t (the parameter
+    /// error ‖θ − θ_ref‖/‖θ_ref‖ for the inverse problem).
+    pub metric: f64,
+    /// nMSE (squared, as eq. 56) after each rollout step 1, 2, ….
+    pub nmse_per_step: Vec<f64>,
+    /// nRMSE ‖u − u_ref‖/‖u_ref‖ averaged over samples after each rollout step (the APEBench
+    /// convention).
+    pub nrmse_per_step: Vec<f64>,
+}
+
+/// One interval of a run (an epoch, or a number of update steps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalRecord {
+    /// Interval index (0 is the untrained model).
+    pub index: usize,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Update steps completed.
+    pub update_steps: u64,
+    /// K in force during the interval.
+    pub k: usize,
+    /// Mean training loss over the interval's update steps (none for interval 0).
+    pub train_loss: Option<f64>,
+    /// Validation after the interval.
+    pub validation: Validation,
+    /// The controller's decision after the interval (K for the next interval follows from it).
+    pub decision: Decision,
+    /// Cumulative cost Σ K so far.
+    pub cost: u64,
+    /// Cumulative primal solver iterations (all samples and solver calls).
+    pub primal_iters: u64,
+    /// Cumulative adjoint solver iterations.
+    pub adjoint_iters: u64,
+    /// Cumulative wall time of training (validation excluded), seconds.
+    pub wall_train_s: f64,
+    /// Cumulative wall time including validation, seconds.
+    pub wall_total_s: f64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still running (an interrupted run's record).
+    Running,
+    /// All epochs done.
+    Completed,
+    /// Stopped early on request (a budget of intervals).
+    Stopped,
+}
+
+/// Everything a training run did, written as JSON next to its checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Experiment name.
+    pub name: String,
+    /// The run's configuration, as given.
+    pub config: serde_json::Value,
+    /// The run seed (network initialisation and minibatch order).
+    pub seed: u64,
+    /// Version of prdp-train that produced the record.
+    pub crate_version: String,
+    /// Number of trainable parameters.
+    pub num_params: usize,
+    /// One entry per interval, starting with the untrained model.
+    pub intervals: Vec<IntervalRecord>,
+    /// Final totals.
+    pub ledger: Ledger,
+    /// How the run ended.
+    pub status: RunStatus,
+}
+
+impl RunRecord {
+    /// The last validation metric.
+    pub fn final_metric(&self) -> f64 {
+        self.intervals
+            .last()
+            .map_or(f64::NAN, |i| i.validation.metric)
+    }
+
+    /// K at the end of the run (in force after the last decision).
+    pub fn final_k(&self) -> usize {
+        self.intervals.last().map_or(0, |i| i.k)
+    }
+
+    /// Writes the record as pretty JSON (atomically: to a temporary file, then renamed).
+    ///
+    /// # Errors
+    /// [`TrainError::Io`] if the file cannot be written.
+    pub fn save(&self, path: &Path) -> Result<(), TrainError> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| TrainError::format(path, e))?;
+        write_atomic(path, &json)
+    }
+
+    /// Reads a record.
+    ///
+    /// # Errors
+    /// [`TrainError::Io`] or [`TrainError::Format`] naming the file.
+    pub fn load(path: &Path) -> Result<Self, TrainError> {
+        let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| TrainError::format(path, e))
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that a crash never
+/// leaves a half-written file behind.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| TrainError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+}
