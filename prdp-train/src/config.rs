@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use prdp_nn::{Architecture, Loss, Model, Optimizer};
 use prdp_pde::{
-    Burgers1d, BurgersConfig, DataSpec, Dataset, FourierSeries, Heat, HeatConfig, NavierStokes,
-    NavierStokesConfig, Physics, Poisson, PoissonConfig, burgers_dataset, heat_dataset,
-    navier_stokes_dataset,
+    Burgers1d, BurgersConfig, DataSpec, Dataset, FourierSeries, Heat, HeatConfig, KEpsilon,
+    NavierStokes, NavierStokesConfig, Physics, Poisson, PoissonConfig, burgers_dataset,
+    heat_dataset, k_epsilon, navier_stokes_dataset,
 };
 use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
 use serde::{Deserialize, Serialize};
@@ -302,10 +302,7 @@ impl Experiment {
             }
             ScenarioConfig::Hybrid(c) => {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
-                let data_key = (&c.fine, &c.data, c.filter_nu_dt.to_bits());
-                let data = cached(data_cache, "navier-stokes", &data_key, || {
-                    Ok(navier_stokes_dataset(&c.fine, &c.data, c.filter_nu_dt)?.coarse)
-                })?;
+                let data = c.dataset(data_cache)?;
                 let physics = Physics::new(
                     NavierStokes::<f32>::new(c.coarse.clone())?,
                     c.solver.diff_solver(k0)?,
@@ -331,6 +328,121 @@ impl Experiment {
                 train(&mut sc, meta, opts, obs)
             }
         }
+    }
+}
+
+impl Experiment {
+    /// K_ε of the scenario's physics: the first K at which the solver's mean relative residual
+    /// over the inputs it meets in training falls below the solver's ε, trying up to `max_k`
+    /// (computed in f32, as the paper). The inputs are the training states that enter P_K: u¹
+    /// for the emulators, u⁰ and u¹ for the hybrid corrector, θ_ref for the inverse problem.
+    ///
+    /// # Errors
+    /// Data generation and solver errors.
+    pub fn k_epsilon(
+        &self,
+        data_cache: Option<&Path>,
+        max_k: usize,
+    ) -> Result<KEpsilon, TrainError> {
+        match &self.scenario {
+            ScenarioConfig::InverseProblem(c) => {
+                let poisson = Poisson::<f32>::new(c.poisson.clone())?;
+                let theta_ref = match (
+                    &c.theta_ref,
+                    Poisson::<f32>::paper_parameters(c.poisson.modes),
+                ) {
+                    (Some(r), _) => r.clone(),
+                    (None, Some((r, _))) => r,
+                    (None, None) => {
+                        return Err(TrainError::config(
+                            "theta_ref",
+                            "missing",
+                            "given unless modes is 1 or 3",
+                        ));
+                    }
+                };
+                let g: Vec<f32> = theta_ref.iter().map(|&v| v as f32).collect();
+                Ok(k_epsilon(
+                    &poisson,
+                    c.solver.method,
+                    &g,
+                    1,
+                    max_k,
+                    c.solver.rtol,
+                )?)
+            }
+            ScenarioConfig::Emulator(c) => {
+                let data = c.dataset(data_cache)?;
+                let g = data.train.states_at(1)?;
+                let count = data.train.samples();
+                Ok(match &c.physics {
+                    EmulatorPhysics::Heat(h) => k_epsilon(
+                        &Heat::<f32>::new(h.clone())?,
+                        c.solver.method,
+                        &g,
+                        count,
+                        max_k,
+                        c.solver.rtol,
+                    )?,
+                    EmulatorPhysics::Burgers(b) => k_epsilon(
+                        &Burgers1d::<f32>::new(b.clone())?,
+                        c.solver.method,
+                        &g,
+                        count,
+                        max_k,
+                        c.solver.rtol,
+                    )?,
+                })
+            }
+            ScenarioConfig::Hybrid(c) => {
+                let data = c.dataset(data_cache)?;
+                let mut g = data.train.states_at(0)?;
+                g.extend(data.train.states_at(1)?);
+                let count = 2 * data.train.samples();
+                let ns = NavierStokes::<f32>::new(c.coarse.clone())?;
+                Ok(k_epsilon(
+                    &ns,
+                    c.solver.method,
+                    &g,
+                    count,
+                    max_k,
+                    c.solver.rtol,
+                )?)
+            }
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// The scenario's data set, generated from its seed or loaded from `cache` (where it is
+    /// saved after generation).
+    ///
+    /// # Errors
+    /// Generation or file errors.
+    pub fn dataset(&self, cache: Option<&Path>) -> Result<Dataset<f32>, TrainError> {
+        let key = (&self.physics, &self.data, &self.initial_condition);
+        match &self.physics {
+            EmulatorPhysics::Heat(h) => cached(cache, "heat", &key, || {
+                heat_dataset(h, &self.data, &self.initial_condition)
+            }),
+            EmulatorPhysics::Burgers(b) => cached(cache, "burgers", &key, || {
+                burgers_dataset(b, &self.data, self.initial_condition.modes)
+            }),
+        }
+    }
+}
+
+impl HybridConfig {
+    /// The coarse-grid data set (fine trajectories restricted), generated from its seed or
+    /// loaded from `cache`.
+    ///
+    /// # Errors
+    /// Generation or file errors.
+    pub fn dataset(&self, cache: Option<&Path>) -> Result<Dataset<f32>, TrainError> {
+        let key = (&self.fine, &self.data, self.filter_nu_dt.to_bits());
+        cached(cache, "navier-stokes", &key, || {
+            Ok(navier_stokes_dataset(&self.fine, &self.data, self.filter_nu_dt)?.coarse)
+        })
     }
 }
 
