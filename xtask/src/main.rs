@@ -3,6 +3,8 @@
 
 mod neural_ivp;
 mod plot;
+mod prdp;
+mod train;
 
 use std::path::PathBuf;
 
@@ -10,7 +12,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Reproduce the PRDP and Neural IVP experiments")]
+#[command(
+    name = "cargo xtask",
+    about = "Reproduce the PRDP and Neural IVP experiments"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,9 +40,21 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Train one experiment from a TOML config (see prdp_train::Experiment); resumes from
+    /// `--out` if interrupted.
+    Train {
+        /// The experiment config.
+        config: PathBuf,
+        /// Run directory (checkpoints, record.json).
+        #[arg(long, default_value = "out/train")]
+        out: PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
-/// The experiments `reproduce` knows.
+/// The experiments `reproduce` knows (`all` is the six PRDP experiments).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Experiment {
     Poisson,
@@ -73,11 +90,23 @@ fn main() -> Result<()> {
             out,
             quiet,
         } => {
-            let opts = ReproduceOptions { quick, seeds, out, quiet };
+            let opts = ReproduceOptions {
+                quick,
+                seeds,
+                out,
+                quiet,
+            };
             match experiment {
                 Experiment::NeuralIvp => neural_ivp::run(&opts),
-                other => anyhow::bail!("experiment {other:?} is not wired yet"),
+                Experiment::All => prdp::run("all", &opts),
+                Experiment::Poisson => prdp::run("poisson", &opts),
+                Experiment::Heat1d => prdp::run("heat1d", &opts),
+                Experiment::Heat2d => prdp::run("heat2d", &opts),
+                Experiment::Heat3d => prdp::run("heat3d", &opts),
+                Experiment::Burgers => prdp::run("burgers", &opts),
+                Experiment::NavierStokes => prdp::run("navier-stokes", &opts),
             }
         }
+        Command::Train { config, out, quiet } => train::run(&config, &out, quiet),
     }
 }

@@ -7,20 +7,29 @@ use anyhow::{Context, Result};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(68, 1, 84),
-    RGBColor(49, 104, 142),
-    RGBColor(53, 183, 121),
-    RGBColor(253, 231, 37),
-    RGBColor(230, 85, 13),
-    RGBColor(117, 107, 177),
-    RGBColor(99, 99, 99),
+const PALETTE: [RGBColor; 12] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+    RGBColor(174, 199, 232),
+    RGBColor(255, 187, 120),
+    RGBColor(0, 0, 0),
     RGBColor(214, 39, 40),
 ];
 
-/// The colour of series `i`.
-pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// The colour of series `i` of `n`: the last two series (the converged baseline and PRDP in
+/// the PRDP figures) are black and red whatever `n` is.
+pub fn colour(i: usize, n: usize) -> RGBColor {
+    match n - i {
+        2 if n >= 2 => PALETTE[10],
+        1 => PALETTE[11],
+        _ => PALETTE[i % 10],
+    }
 }
 
 fn fonts() {
@@ -86,7 +95,8 @@ fn sci(v: &f64) -> String {
     if a == 0.0 {
         "0".into()
     } else if !(1e-2..1e4).contains(&a) {
-        format!("{v:.0e}")
+        let m = format!("{v:.1e}");
+        m.replace(".0e", "e")
     } else {
         let s = format!("{v:.4}");
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
@@ -103,7 +113,10 @@ pub fn line_chart(path: &Path, chart: &LineChart) -> Result<()> {
         s.y.iter().chain(band).copied().collect::<Vec<_>>()
     });
     let (y0, y1) = range(all_y, chart.log_y);
-    let (x0, x1) = range(chart.series.iter().flat_map(|s| s.x.iter().copied()), chart.log_x);
+    let (x0, x1) = range(
+        chart.series.iter().flat_map(|s| s.x.iter().copied()),
+        chart.log_x,
+    );
     let mut builder = ChartBuilder::on(&root);
     builder
         .caption(&chart.title, ("sans-serif", 24))
@@ -120,10 +133,12 @@ pub fn line_chart(path: &Path, chart: &LineChart) -> Result<()> {
                 .y_label_formatter(&sci)
                 .label_style(("sans-serif", 15))
                 .draw()?;
+            let n = chart.series.len();
             for (i, s) in chart.series.iter().enumerate() {
-                let c = colour(i);
+                let c = colour(i, n);
                 if let Some((lo, hi)) = &s.band {
-                    let mut poly: Vec<(f64, f64)> = s.x.iter().copied().zip(hi.iter().copied()).collect();
+                    let mut poly: Vec<(f64, f64)> =
+                        s.x.iter().copied().zip(hi.iter().copied()).collect();
                     poly.extend(s.x.iter().copied().zip(lo.iter().copied()).rev());
                     let poly: Vec<(f64, f64)> = poly
                         .into_iter()
@@ -140,7 +155,9 @@ pub fn line_chart(path: &Path, chart: &LineChart) -> Result<()> {
                     .collect();
                 ctx.draw_series(LineSeries::new(pts, c.stroke_width(2)))?
                     .label(s.label.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
+                    });
             }
             ctx.configure_series_labels()
                 .background_style(WHITE.mix(0.85))
@@ -153,9 +170,12 @@ pub fn line_chart(path: &Path, chart: &LineChart) -> Result<()> {
         (false, false) => draw!(builder.build_cartesian_2d(x0..x1, y0..y1)?),
         (false, true) => draw!(builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?),
         (true, false) => draw!(builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)?),
-        (true, true) => draw!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?),
+        (true, true) => {
+            draw!(builder.build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())?)
+        }
     }
-    root.present().with_context(|| format!("writing {}", path.display()))?;
+    root.present()
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -187,38 +207,42 @@ pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Resul
             }
         }
     }
-    let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     let mut ctx = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 24))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(85)
-        .build_cartesian_2d(0.0..bars.len() as f64, 0.0..top)?;
+        .build_cartesian_2d((0..bars.len()).into_segmented(), 0.0..top)?;
     ctx.configure_mesh()
         .disable_x_mesh()
         .y_desc(y_label)
         .y_label_formatter(&sci)
-        .x_labels(bars.len() + 1)
-        .x_label_formatter(&|x| {
-            let i = x.floor() as usize;
-            if (x - i as f64 - 0.5).abs() < 0.26 {
-                labels.get(i).cloned().unwrap_or_default()
-            } else {
-                String::new()
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                bars.get(*i).map(|b| b.label.clone()).unwrap_or_default()
             }
+            SegmentValue::Last => String::new(),
         })
-        .label_style(("sans-serif", 15))
+        .label_style(("sans-serif", 16))
         .draw()?;
     for (ni, name) in names.iter().enumerate() {
-        let c = colour(ni + 1);
-        let rects: Vec<Rectangle<(f64, f64)>> = bars
+        let c = PALETTE[ni % PALETTE.len()];
+        let rects: Vec<Rectangle<(SegmentValue<usize>, f64)>> = bars
             .iter()
             .enumerate()
             .filter_map(|(i, b)| {
                 let pos = b.segments.iter().position(|s| &s.0 == name)?;
                 let base: f64 = b.segments[..pos].iter().map(|s| s.1).sum();
                 let v = b.segments[pos].1;
-                Some(Rectangle::new([(i as f64 + 0.2, base), (i as f64 + 0.8, base + v)], c.filled()))
+                let mut r = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), base),
+                        (SegmentValue::Exact(i + 1), base + v),
+                    ],
+                    c.filled(),
+                );
+                r.set_margin(0, 0, 40, 40);
+                Some(r)
             })
             .collect();
         ctx.draw_series(rects)?
@@ -230,7 +254,8 @@ pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Resul
         .border_style(BLACK)
         .label_font(("sans-serif", 15))
         .draw()?;
-    root.present().with_context(|| format!("writing {}", path.display()))?;
+    root.present()
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
@@ -259,8 +284,14 @@ mod tests {
         let p = dir.join("line.png");
         line_chart(&p, &chart).unwrap();
         let bars = [
-            Bar { label: "baseline".into(), segments: vec![("spent".into(), 100.0)] },
-            Bar { label: "PRDP".into(), segments: vec![("spent".into(), 30.0), ("saved".into(), 70.0)] },
+            Bar {
+                label: "baseline".into(),
+                segments: vec![("spent".into(), 100.0)],
+            },
+            Bar {
+                label: "PRDP".into(),
+                segments: vec![("spent".into(), 30.0), ("saved".into(), 70.0)],
+            },
         ];
         let q = dir.join("bars.png");
         bar_chart(&q, "cost", "iterations", &bars).unwrap();

@@ -1,0 +1,314 @@
+//! One emulator or hybrid experiment: K_ε, the converged baseline, the fixed-K sweep and PRDP
+//! over seeds; summary.json, table.md and figures.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use prdp_train::{Experiment, RunRecord, Schedule, savings};
+use serde::Serialize;
+
+use super::figures;
+use super::plan::{Paper, Plan};
+use super::runs::{Run, estimate, run_all};
+use super::stats::mean_std;
+use crate::ReproduceOptions;
+
+/// A point of the fixed-K sweep.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepPoint {
+    /// K.
+    pub k: usize,
+    /// Final validation metric, mean over seeds.
+    pub val_mean: f64,
+    /// Its standard deviation.
+    pub val_std: f64,
+}
+
+/// What `summary.json` holds for an emulator or hybrid experiment. Fractions are in [0, 1];
+/// costs are in inner iterations (Σ over update steps of K).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Experiment name.
+    pub experiment: String,
+    /// Seeds run.
+    pub seeds: Vec<u64>,
+    /// Whether this is the quick preset.
+    pub quick: bool,
+    /// How the setting departs from the paper's.
+    pub note: String,
+    /// K_ε: first K whose mean relative residual over the training inputs is below ε = 1e-5.
+    pub k_eps: usize,
+    /// K at the end of the PRDP runs, mean over seeds.
+    pub k_max: f64,
+    /// The same per seed.
+    pub k_max_per_seed: Vec<usize>,
+    /// Cost of the converged baseline.
+    pub cost_baseline: f64,
+    /// Cost of PRDP, mean over seeds.
+    pub cost_prdp: f64,
+    /// 1 − cost_prdp / cost_baseline.
+    pub savings_total: f64,
+    /// Progressive-refinement savings.
+    pub savings_pr: f64,
+    /// Incomplete-convergence savings, 1 − K_max / K_ε.
+    pub savings_ic: f64,
+    /// Savings in primal iterations actually spent (solves stop early at ε).
+    pub savings_primal_iters: f64,
+    /// Final validation metric of the baseline, mean over seeds.
+    pub val_baseline_mean: f64,
+    /// Its standard deviation.
+    pub val_baseline_std: f64,
+    /// Final validation metric of PRDP, mean over seeds.
+    pub val_prdp_mean: f64,
+    /// Its standard deviation.
+    pub val_prdp_std: f64,
+    /// Training wall time of the baseline (validation excluded), mean over seeds, seconds.
+    pub wall_baseline_s: f64,
+    /// Training wall time of PRDP, seconds.
+    pub wall_prdp_s: f64,
+    /// 1 − wall_prdp / wall_baseline.
+    pub savings_wall: f64,
+    /// Physics share of the baseline's training time.
+    pub physics_share_baseline: f64,
+    /// The fixed-K sweep.
+    pub sweep: Vec<SweepPoint>,
+    /// The paper's figures.
+    pub paper: Paper,
+}
+
+/// Runs the plan and writes its outputs to `opts.out/<name>/`.
+pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
+    let dir = opts.out.join(plan.name);
+    let data = opts.out.join("data");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let base = Experiment {
+        name: plan.name.to_owned(),
+        seed: 0,
+        schedule: Schedule::Fixed { k: 1 },
+        scenario: plan.scenario.clone(),
+    };
+    eprintln!("{}: generating data and computing K_eps", plan.name);
+    let ke = base.k_epsilon(Some(&data), plan.max_k)?;
+    let k_eps = ke.k.with_context(|| {
+        format!(
+            "{}: the solver does not reach 1e-5 within {} iterations",
+            plan.name, plan.max_k
+        )
+    })?;
+    std::fs::write(
+        dir.join("k_epsilon.json"),
+        serde_json::to_vec_pretty(&ke.mean_rel_residual)?,
+    )?;
+    eprintln!("{}: K_eps = {k_eps}", plan.name);
+
+    let mut runs = Vec::new();
+    for &seed in &plan.seeds {
+        let with = |label: String, schedule: Schedule| Run {
+            label,
+            seed,
+            experiment: Experiment {
+                seed,
+                schedule,
+                ..base.clone()
+            },
+        };
+        runs.push(with("baseline".into(), Schedule::Fixed { k: k_eps }));
+        runs.push(with("PRDP".into(), Schedule::Prdp(plan.prdp.clone())));
+        for &k in plan.sweep.iter().filter(|&&k| k < k_eps) {
+            runs.push(with(format!("K={k}"), Schedule::Fixed { k }));
+        }
+    }
+    if !opts.quick {
+        estimate(&runs, &dir, &data)?;
+    }
+    let records = run_all(&runs, &dir, &data)?;
+    let group = |label: &str| -> Vec<&RunRecord> {
+        runs.iter()
+            .zip(&records)
+            .filter(|(r, _)| r.label == label)
+            .map(|(_, rec)| rec)
+            .collect()
+    };
+    let (baseline, prdp) = (group("baseline"), group("PRDP"));
+    let summary = summarise(plan, k_eps, &baseline, &prdp, &runs, &records, opts.quick);
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_vec_pretty(&summary)?,
+    )?;
+    std::fs::write(dir.join("table.md"), table(&[&summary]))?;
+    figures::emulator(
+        &dir,
+        plan.name,
+        k_eps,
+        &baseline,
+        &prdp,
+        &sweep_groups(plan, k_eps, &runs, &records),
+    )?;
+    Ok(summary)
+}
+
+fn sweep_groups<'a>(
+    plan: &Plan,
+    k_eps: usize,
+    runs: &[Run],
+    records: &'a [RunRecord],
+) -> Vec<(usize, Vec<&'a RunRecord>)> {
+    plan.sweep
+        .iter()
+        .filter(|&&k| k < k_eps)
+        .map(|&k| {
+            let label = format!("K={k}");
+            (
+                k,
+                runs.iter()
+                    .zip(records)
+                    .filter(|(r, _)| r.label == label)
+                    .map(|(_, rec)| rec)
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn summarise(
+    plan: &Plan,
+    k_eps: usize,
+    baseline: &[&RunRecord],
+    prdp: &[&RunRecord],
+    runs: &[Run],
+    records: &[RunRecord],
+    quick: bool,
+) -> Summary {
+    let costs = |g: &[&RunRecord]| g.iter().map(|r| r.ledger.cost as f64).collect::<Vec<_>>();
+    let finals = |g: &[&RunRecord]| g.iter().map(|r| r.final_metric()).collect::<Vec<_>>();
+    let walls = |g: &[&RunRecord]| {
+        g.iter()
+            .map(|r| r.ledger.wall.training())
+            .collect::<Vec<_>>()
+    };
+    let per_seed: Vec<_> = baseline
+        .iter()
+        .zip(prdp)
+        .map(|(b, p)| savings(p.ledger.cost, b.ledger.cost, p.final_k(), k_eps))
+        .collect();
+    let primal = baseline
+        .iter()
+        .zip(prdp)
+        .map(|(b, p)| {
+            1.0 - p.ledger.solver.primal_iters as f64 / b.ledger.solver.primal_iters.max(1) as f64
+        })
+        .collect::<Vec<_>>();
+    let (vb, vbs) = mean_std(&finals(baseline));
+    let (vp, vps) = mean_std(&finals(prdp));
+    let (wb, wp) = (mean_std(&walls(baseline)).0, mean_std(&walls(prdp)).0);
+    let share = baseline
+        .iter()
+        .map(|r| {
+            (r.ledger.wall.physics_forward + r.ledger.wall.physics_backward)
+                / r.ledger.wall.training().max(1e-12)
+        })
+        .collect::<Vec<_>>();
+    let k_max_per_seed: Vec<usize> = prdp.iter().map(|r| r.final_k()).collect();
+    Summary {
+        experiment: plan.name.to_owned(),
+        seeds: plan.seeds.clone(),
+        quick,
+        note: plan.note.to_owned(),
+        k_eps,
+        k_max: mean_std(&k_max_per_seed.iter().map(|&k| k as f64).collect::<Vec<_>>()).0,
+        k_max_per_seed,
+        cost_baseline: mean_std(&costs(baseline)).0,
+        cost_prdp: mean_std(&costs(prdp)).0,
+        savings_total: mean_std(&per_seed.iter().map(|s| s.total).collect::<Vec<_>>()).0,
+        savings_pr: mean_std(&per_seed.iter().map(|s| s.pr).collect::<Vec<_>>()).0,
+        savings_ic: mean_std(&per_seed.iter().map(|s| s.ic).collect::<Vec<_>>()).0,
+        savings_primal_iters: mean_std(&primal).0,
+        val_baseline_mean: vb,
+        val_baseline_std: vbs,
+        val_prdp_mean: vp,
+        val_prdp_std: vps,
+        wall_baseline_s: wb,
+        wall_prdp_s: wp,
+        savings_wall: 1.0 - wp / wb,
+        physics_share_baseline: mean_std(&share).0,
+        sweep: sweep_groups(plan, k_eps, runs, records)
+            .into_iter()
+            .map(|(k, g)| {
+                let (m, s) = mean_std(&finals(&g));
+                SweepPoint {
+                    k,
+                    val_mean: m,
+                    val_std: s,
+                }
+            })
+            .collect(),
+        paper: plan.paper,
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", 100.0 * v)
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or("–".into(), |v| v.to_string())
+}
+
+/// The Markdown table of one or more experiments: ours beside the paper's.
+pub fn table(summaries: &[&Summary]) -> String {
+    let mut s = String::from(
+        "| experiment | seeds | K_ε | K_max | cost baseline | cost PRDP | total savings | PR | IC | val. baseline | val. PRDP | wall baseline | wall PRDP | wall savings |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for m in summaries {
+        s += &format!(
+            "| {} | {} | {} | {:.1} | {:.0} | {:.0} | {} | {} | {} | {:.3e} ± {:.1e} | {:.3e} ± {:.1e} | {:.1} s | {:.1} s | {} |\n",
+            m.experiment,
+            m.seeds.len(),
+            m.k_eps,
+            m.k_max,
+            m.cost_baseline,
+            m.cost_prdp,
+            pct(m.savings_total),
+            pct(m.savings_pr),
+            pct(m.savings_ic),
+            m.val_baseline_mean,
+            m.val_baseline_std,
+            m.val_prdp_mean,
+            m.val_prdp_std,
+            m.wall_baseline_s,
+            m.wall_prdp_s,
+            pct(m.savings_wall),
+        );
+        let p = &m.paper;
+        let val = |v: Option<(f64, f64)>| v.map_or("–".into(), |(a, b)| format!("{a} ± {b}"));
+        s += &format!(
+            "| *paper* | 10 | {} | {} | | | {} | {} | {} | {} | {} | | | {} |\n",
+            opt(p.k_eps),
+            opt(p.k_max),
+            p.total.map_or("–".into(), pct),
+            p.pr.map_or("–".into(), pct),
+            p.ic.map_or("–".into(), pct),
+            val(p.val_baseline),
+            val(p.val_prdp),
+            p.wall.map_or("–".into(), pct),
+        );
+    }
+    s += "\nValidation error: eq. 56 (nMSE at the rollout step of the experiment). Cost: Σ over update steps of K (inner iterations). Wall: training time, validation excluded.\n";
+    for m in summaries {
+        s += &format!(
+            "\n{}: {}{}\n",
+            m.experiment,
+            m.note,
+            if m.quick { " (quick preset)" } else { "" }
+        );
+    }
+    s
+}
+
+/// Writes the combined table of several experiments.
+pub fn write_combined(out: &Path, summaries: &[Summary]) -> Result<()> {
+    let refs: Vec<&Summary> = summaries.iter().collect();
+    std::fs::write(out.join("table.md"), table(&refs))?;
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `cargo xtask reproduce <poisson|heat1d|heat2d|heat3d|burgers|navier-stokes|all>`: the PRDP
+//! paper's experiments.
+
+mod emulator;
+mod figures;
+mod plan;
+mod poisson;
+mod runs;
+mod stats;
+
+use anyhow::{Context, Result};
+
+use crate::ReproduceOptions;
+
+/// Runs one experiment, or all of them (`"all"`), and writes their outputs.
+pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("creating {}", opts.out.display()))?;
+    let names: Vec<&str> = if name == "all" {
+        prdp_train::presets::NAMES.to_vec()
+    } else {
+        vec![name]
+    };
+    let mut summaries = Vec::new();
+    for n in names {
+        let t = std::time::Instant::now();
+        if n == "poisson" {
+            let s = poisson::run(opts)?;
+            eprintln!(
+                "poisson: PR savings {:.0}% (1P Jacobi; paper 33%) in {}",
+                100.0 * s.savings_pr,
+                runs::human(t.elapsed().as_secs_f64())
+            );
+            continue;
+        }
+        let plan = plan::plan(n, opts.quick, opts.seeds)
+            .with_context(|| format!("unknown experiment {n}"))?;
+        let s = emulator::run(&plan, opts)?;
+        eprintln!(
+            "{n}: K_eps {} K_max {:.1}, savings {:.0}% (PR {:.0}%, IC {:.0}%), wall savings {:.0}%, val {:.2e} vs {:.2e}, in {}",
+            s.k_eps,
+            s.k_max,
+            100.0 * s.savings_total,
+            100.0 * s.savings_pr,
+            100.0 * s.savings_ic,
+            100.0 * s.savings_wall,
+            s.val_baseline_mean,
+            s.val_prdp_mean,
+            runs::human(t.elapsed().as_secs_f64())
+        );
+        summaries.push(s);
+    }
+    if summaries.len() > 1 {
+        emulator::write_combined(&opts.out, &summaries)?;
+    }
+    Ok(())
+}
