@@ -264,42 +264,55 @@ impl<T: Real> Stencil<T> {
         };
         let near = |i: usize, n: usize, m: usize| i < m || i + m >= n;
         let sign = if b.is_some() { -T::one() } else { T::one() };
+        // Where a tap leaves the row, the flat pass read the neighbour in the adjacent row;
+        // these fixes swap it for the right one (wrapped, or zero under Dirichlet).
+        let mut fixes = [EdgeFix::<T>::default(); MAX_FAST_TAPS];
+        let mut n_fixes = 0;
+        let fixable = flat.is_some() && taps.iter().all(|t| t.offset[2].unsigned_abs() < n2);
+        if fixable {
+            for t in taps.iter().filter(|t| t.offset[2] != 0) {
+                let [o0, o1, o2] = t.offset;
+                fixes[n_fixes] = EdgeFix {
+                    flat: (o0 * n1 as isize + o1) * n2 as isize + o2,
+                    weight: sign * t.weight,
+                    wrap: (self.boundary == Boundary::Periodic).then_some(if o2 > 0 {
+                        -(n2 as isize)
+                    } else {
+                        n2 as isize
+                    }),
+                    cols: if o2 > 0 {
+                        (n2 - o2 as usize, n2)
+                    } else {
+                        (0, o2.unsigned_abs())
+                    },
+                };
+                n_fixes += 1;
+            }
+        }
+        let (lo, hi) = flat.unwrap_or((0, 0));
         for i0 in 0..n0 {
             for i1 in 0..n1 {
                 let row = i0 * n1 + i1;
-                let yr = &mut y[row * n2..(row + 1) * n2];
-                let br = b.map(|b| &b[row * n2..(row + 1) * n2]);
-                if let Some((lo, hi)) =
-                    flat.filter(|_| !near(i0, n0, margin[0]) && !near(i1, n1, margin[1]))
+                let start = row * n2;
+                if fixable
+                    && !near(i0, n0, margin[0])
+                    && !near(i1, n1, margin[1])
+                    && start >= lo
+                    && start + n2 <= hi
                 {
-                    // The flat pass read the wrong neighbour where a tap leaves the row; swap it
-                    // for the right one (wrapped, or zero under Dirichlet).
-                    let m2 = margin[2].min(n2);
-                    for j in (0..m2).chain(n2.saturating_sub(m2).max(m2)..n2) {
-                        let p = row * n2 + j;
-                        if !(lo..hi).contains(&p) {
-                            let v = self.point(taps, i0, i1, j, x);
-                            yr[j] = br.map_or(v, |br| br[j] - v);
-                            continue;
-                        }
-                        for t in taps {
-                            let jt = j as isize + t.offset[2];
-                            if (0..n2 as isize).contains(&jt) {
-                                continue;
-                            }
-                            let o = t.offset;
-                            let wrong = p.wrapping_add_signed(
-                                (o[0] * n1 as isize + o[1]) * n2 as isize + o[2],
-                            );
-                            let right = match (self.source_row(i0, i1, o), self.wrap(jt, n2)) {
-                                (Some(src), Some(k)) => x[src * n2 + k],
-                                _ => T::zero(),
-                            };
-                            yr[j] = (sign * t.weight).mul_add(right - x[wrong], yr[j]);
+                    for fix in &fixes[..n_fixes] {
+                        for p in start + fix.cols.0..start + fix.cols.1 {
+                            let src = p.wrapping_add_signed(fix.flat);
+                            let right = fix
+                                .wrap
+                                .map_or(T::zero(), |w| x[src.wrapping_add_signed(w)]);
+                            y[p] = fix.weight.mul_add(right - x[src], y[p]);
                         }
                     }
                     continue;
                 }
+                let yr = &mut y[start..start + n2];
+                let br = b.map(|b| &b[start..start + n2]);
                 match taps.len() {
                     2 => self.row::<2>(taps, i0, i1, x, yr),
                     4 => self.row::<4>(taps, i0, i1, x, yr),
@@ -366,23 +379,6 @@ impl<T: Real> Stencil<T> {
             }
         }
         Some((lo, hi))
-    }
-
-    /// (A x) at grid point (i0, i1, j), exactly.
-    #[inline(always)]
-    fn point(&self, taps: &[Tap<T>], i0: usize, i1: usize, j: usize, x: &[T]) -> T {
-        let n2 = self.shape[2];
-        let row = i0 * self.shape[1] + i1;
-        let mut acc = self.center * x[row * n2 + j];
-        for t in taps {
-            if let (Some(src), Some(k)) = (
-                self.source_row(i0, i1, t.offset),
-                self.wrap(j as isize + t.offset[2], n2),
-            ) {
-                acc = t.weight.mul_add(x[src * n2 + k], acc);
-            }
-        }
-        acc
     }
 
     /// One output row for exactly `N` taps: the interior, where every tap stays on the row, in
@@ -493,6 +489,29 @@ impl<T: Real> Stencil<T> {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Taps with a fast flat pass: up to 3D 7-point stencils.
+const MAX_FAST_TAPS: usize = 6;
+
+/// The edge fix of one tap that leaves the row (see `Stencil::sweep`).
+#[derive(Clone, Copy)]
+struct EdgeFix<T> {
+    flat: isize,
+    weight: T,
+    wrap: Option<isize>,
+    cols: (usize, usize),
+}
+
+impl<T: Real> Default for EdgeFix<T> {
+    fn default() -> Self {
+        Self {
+            flat: 0,
+            weight: T::zero(),
+            wrap: None,
+            cols: (0, 0),
         }
     }
 }
