@@ -301,12 +301,13 @@ impl<T: Real> Stencil<T> {
                     && start + n2 <= hi
                 {
                     for fix in &fixes[..n_fixes] {
-                        for p in start + fix.cols.0..start + fix.cols.1 {
+                        let first = start + fix.cols.0;
+                        for (p, yp) in (first..).zip(&mut y[first..start + fix.cols.1]) {
                             let src = p.wrapping_add_signed(fix.flat);
                             let right = fix
                                 .wrap
                                 .map_or(T::zero(), |w| x[src.wrapping_add_signed(w)]);
-                            y[p] = fix.weight.mul_add(right - x[src], y[p]);
+                            *yp = fix.weight.mul_add(right - x[src], *yp);
                         }
                     }
                     continue;

@@ -108,6 +108,7 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
             let w = &mut ahead[..n];
             a.apply(&done[j * n..], w);
             matvecs += 1;
+            let w_norm = kernels::nrm2(w);
             // Modified Gram–Schmidt.
             for i in 0..=j {
                 let vi = &done[i * n..(i + 1) * n];
@@ -142,7 +143,9 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
             h[(j + 1) * m + j] = T::zero();
             g[j + 1] = -s * g[j];
             g[j] *= c;
-            if hnext == T::zero() {
+            // Happy breakdown: A vⱼ lies in the Krylov space up to rounding (exactly zero
+            // only in exact arithmetic), so the space is invariant and the solution is in it.
+            if hnext <= T::of(16.0) * T::epsilon() * w_norm {
                 steps = j + 1;
                 break;
             }

@@ -49,6 +49,9 @@ fn sd_ref(a: &Dense, b: &[f64], k: usize) -> Vec<f64> {
     let mut u = vec![0.0; b.len()];
     let mut r = b.to_vec();
     for _ in 0..k {
+        if dot(&r, &r) == 0.0 {
+            break;
+        }
         let ar = matvec(a, &r);
         let alpha = dot(&r, &r) / dot(&r, &ar);
         for i in 0..u.len() {
@@ -67,8 +70,11 @@ fn cg_ref(a: &Dense, b: &[f64], minv: &[f64], k: usize) -> Vec<f64> {
     let mut z: Vec<f64> = (0..n).map(|i| minv[i] * r[i]).collect();
     let mut p = z.clone();
     for _ in 0..k {
-        let ap = matvec(a, &p);
         let rz = dot(&r, &z);
+        if rz == 0.0 {
+            break;
+        }
+        let ap = matvec(a, &p);
         let alpha = rz / dot(&p, &ap);
         for i in 0..n {
             u[i] += alpha * p[i];
@@ -150,7 +156,12 @@ fn solve_fixed(method: Method, a: &CsrMatrix<f64>, b: &[f64], k: usize) -> Vec<f
             &mut Workspace::new(),
         )
         .unwrap();
-    assert_eq!(r.iterations, k, "{} stopped early", method.name());
+    // Only an exactly converged solve (a triangular matrix under Jacobi, say) stops early.
+    assert!(
+        r.iterations == k || r.rel_residual == 0.0,
+        "{} stopped early: {r:?}",
+        method.name()
+    );
     x
 }
 
