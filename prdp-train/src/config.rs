@@ -237,6 +237,13 @@ impl Experiment {
         obs: &mut dyn Observer,
     ) -> Result<RunRecord, TrainError> {
         self.schedule.validate()?;
+        if self.epochs() == 0 {
+            return Err(TrainError::config(
+                "epochs",
+                0,
+                "at least 1 (update steps for the inverse problem)",
+            ));
+        }
         let k0 = crate::Refiner::new(self.schedule.clone())?.k();
         let meta = RunMeta {
             name: &self.name,
