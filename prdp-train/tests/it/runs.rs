@@ -239,6 +239,10 @@ batch_sise = 25
         .run(&RunOptions::default(), None, &mut Silent)
         .unwrap_err();
     assert!(e.to_string().contains("schedule.k"), "{e}");
+    let e = small_heat(0, Schedule::Fixed { k: 3 })
+        .run(&RunOptions::default(), None, &mut Silent)
+        .unwrap_err();
+    assert!(e.to_string().contains("`epochs`"), "{e}");
     // A preset round-trips through TOML.
     let exp = small_heat(2, prdp());
     let text = toml::to_string(&exp).unwrap();
