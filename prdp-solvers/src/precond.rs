@@ -1,6 +1,6 @@
 //! Preconditioners for the Krylov solvers.
 
-use prdp_core::{Error, LinearOperator, Real, Result, check_len};
+use prdp_core::{Error, LinearOperator, Real, Result, check_len, kernels};
 
 /// A preconditioner: z ← M⁻¹ r for an approximation M ≈ A (symmetric positive definite for CG).
 ///
@@ -69,17 +69,24 @@ impl<T: Real> Preconditioner<T> for DiagonalPreconditioner<T> {
     }
 }
 
-/// inv ← 1 / d, rejecting zero or non-finite entries.
+/// inv ← 1 / d, rejecting zero or non-finite entries. Two vectorised passes; the entries are
+/// scanned one by one only when a norm says something may be wrong.
 pub(crate) fn invert_diagonal<T: Real>(d: &[T], inv: &mut [T], what: &str) -> Result<()> {
     check_len("inverse diagonal buffer", d.len(), inv.len())?;
-    for (i, (&di, out)) in d.iter().zip(inv.iter_mut()).enumerate() {
-        if di == T::zero() || !di.is_finite() {
-            return Err(Error::Singular {
-                what: what.to_owned(),
-                detail: format!("diagonal entry {i} is {di}, so Jacobi scaling is undefined"),
-            });
-        }
+    for (out, &di) in inv.iter_mut().zip(d) {
         *out = T::one() / di;
     }
-    Ok(())
+    if kernels::dot(inv, inv).is_finite() && kernels::dot(d, d).is_finite() {
+        return Ok(());
+    }
+    match d.iter().position(|di| *di == T::zero() || !di.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::Singular {
+            what: what.to_owned(),
+            detail: format!(
+                "diagonal entry {i} is {}, so Jacobi scaling is undefined",
+                d[i]
+            ),
+        }),
+    }
 }

@@ -120,13 +120,20 @@ pub(crate) fn validate<T: Real, A: LinearOperator<T> + ?Sized>(
     if x.len() != n {
         check_len(&format!("{solver} solution x"), n, x.len())?;
     }
-    if b.iter().any(|v| !v.is_finite()) {
-        check_finite(&format!("{solver} right-hand side b"), b)?;
-    }
-    if opts.warm_start && x.iter().any(|v| !v.is_finite()) {
+    if opts.warm_start && !kernels::dot(x, x).is_finite() {
         check_finite(&format!("{solver} initial guess x"), x)?;
     }
-    Ok((n, kernels::nrm2(b)))
+    // ‖b‖ is needed anyway; only a non-finite norm calls for a scan of the entries.
+    let bnorm = kernels::nrm2(b);
+    if !bnorm.is_finite() {
+        check_finite(&format!("{solver} right-hand side b"), b)?;
+        return Err(prdp_core::invalid(
+            &format!("{solver} right-hand side b"),
+            "a vector whose norm overflows",
+            &format!("entries small enough that ‖b‖² fits in {}", T::NAME),
+        ));
+    }
+    Ok((n, bnorm))
 }
 
 /// The report of a zero right-hand side: x = 0, converged, no work.
