@@ -6,19 +6,16 @@
 use std::time::Instant;
 
 use faer::{Accum, Mat, Side};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::collocation::{Collocation, pde_residual};
 use crate::error::{IvpError, Result, at_least, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
-use crate::jets::{JetWorkspace, Jets};
 use crate::network::{Network, NetworkConfig};
 use crate::problems::{Ivp, initial_values};
 use crate::rk::{Integrator, Method, OdeSystem, StepControl};
-use crate::sampling::{self, derive, uniform_points};
-use crate::solver::{pde_residual, pde_rhs};
+use crate::sampling::{self, derive};
 use crate::tangent::Forward;
 
 /// EDNN settings.
@@ -262,11 +259,7 @@ struct EdnnDynamics<'a> {
     net: &'a Network,
     problem: &'a dyn Ivp,
     rcond: f64,
-    points: Vec<f64>,
-    fwd: Forward,
-    jets: Jets,
-    jws: JetWorkspace,
-    f: Vec<f64>,
+    at: Collocation,
     jac: Vec<f64>,
     solves: usize,
     solve_seconds: f64,
@@ -277,24 +270,16 @@ struct EdnnDynamics<'a> {
 impl OdeSystem for EdnnDynamics<'_> {
     fn rhs(&mut self, t: f64, theta: &[f64], theta_dot: &mut [f64]) -> Result<()> {
         check_state("θ", theta, t, self.step)?;
-        self.net.forward(theta, &self.points, &mut self.fwd)?;
-        self.net.jets(
-            theta,
-            &self.points,
-            self.problem.derivatives(),
-            &mut self.jets,
-            &mut self.jws,
-        )?;
-        pde_rhs(self.problem, t, &self.points, &self.jets, &mut self.f);
-        check_state("PDE right-hand side", &self.f, t, self.step)?;
+        self.at.evaluate(self.net, self.problem, theta, t)?;
+        check_state("PDE right-hand side", &self.at.f, t, self.step)?;
         let start = Instant::now();
-        dense_jacobian(self.net, theta, &self.fwd, &mut self.jac)?;
-        let rows = self.f.len();
+        dense_jacobian(self.net, theta, &self.at.fwd, &mut self.jac)?;
+        let rows = self.at.f.len();
         self.rank = truncated_lstsq(
             &self.jac,
             rows,
             self.net.num_params(),
-            &self.f,
+            &self.at.f,
             self.rcond,
             theta_dot,
         )?;
@@ -327,20 +312,13 @@ pub fn solve(
     let target = |pts: &[f64], out: &mut [f64]| initial_values(problem, pts, out);
     let fit_report = fit(&net, &mut theta, &target, &cfg.fit, cfg.seed + 1000)?;
     let (n, m, p) = (cfg.points, net.outputs(), net.num_params());
-    let mut points = vec![0.0; n * net.dim()];
-    uniform_points(
-        &mut ChaCha8Rng::seed_from_u64(derive(cfg.seed, sampling::POINTS, 0)),
-        &mut points,
-    );
+    let mut at = Collocation::new(&net, n);
+    at.resample(derive(cfg.seed, sampling::POINTS, 0));
     let mut sys = EdnnDynamics {
         net: &net,
         problem,
         rcond: cfg.rcond,
-        points,
-        fwd: Forward::new(),
-        jets: Jets::new(),
-        jws: JetWorkspace::new(),
-        f: vec![0.0; n * m],
+        at,
         jac: vec![0.0; n * m * p],
         solves: 0,
         solve_seconds: 0.0,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IvpError, Result, at_least, check_shape, non_negative, positive};
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
+use crate::reference::relative_l2;
 use crate::sampling::uniform_points;
 use crate::tangent::{Forward, TangentWorkspace};
 
@@ -185,14 +186,7 @@ pub fn relative_error(
     target(&pts, &mut y);
     let mut u = vec![0.0; n * m];
     net.eval(theta, &pts, &mut u)?;
-    let (num, den) = u.iter().zip(&y).fold((0.0, 0.0), |(a, b), (&ui, &yi)| {
-        (a + (ui - yi) * (ui - yi), b + yi * yi)
-    });
-    Ok(if den > 0.0 {
-        (num / den).sqrt()
-    } else {
-        num.sqrt()
-    })
+    Ok(relative_l2(&u, &y))
 }
 
 /// Head tuning: with the features Φ(x) = B(x)·[φ_θ(x), 1] of the last hidden layer fixed,

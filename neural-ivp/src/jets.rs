@@ -321,12 +321,7 @@ impl Network {
         let (m, d) = (self.outputs(), self.dim());
         let nh = d * (d + 1) / 2;
         let c = order.components(d);
-        let widest = self
-            .layers
-            .iter()
-            .map(|l| l.n_in.max(l.n_out))
-            .max()
-            .unwrap_or(1);
+        let widest = self.widest_layer();
         let nc = (CHUNK_BUDGET / (c * widest)).clamp(1, 2048);
         let mut start = rows.start;
         while start < rows.end {
@@ -390,12 +385,7 @@ impl Network {
         let k = x.len() / d;
         let c = order.components(d);
         let nf = self.features();
-        let widest = self
-            .layers
-            .iter()
-            .map(|l| l.n_in.max(l.n_out))
-            .max()
-            .unwrap_or(1);
+        let widest = self.widest_layer();
         if lane.a.len() < c * k * widest {
             lane.a.resize(c * k * widest, 0.0);
         }

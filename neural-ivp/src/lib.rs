@@ -54,6 +54,7 @@
 
 #![deny(missing_docs)]
 
+mod collocation;
 pub mod ednn;
 mod error;
 mod fit;
@@ -70,6 +71,7 @@ pub mod sampling;
 mod solver;
 mod tangent;
 
+pub use collocation::pde_residual;
 pub use error::{IvpError, Result};
 pub use fit::{FitConfig, FitReport, Target, fit, relative_error, tune_head};
 pub use gauss_newton::{BlockOperator, GaussNewton};
@@ -80,6 +82,5 @@ pub use restart::{RestartConfig, RestartPolicy, RestartReason};
 pub use rk::{Integrator, Method, OdeSystem, StepControl, StepInfo, Tableau};
 pub use solver::{
     LinearSolveConfig, NeuralIvp, NeuralIvpConfig, RestartEvent, RunRecord, Solution, StepRecord,
-    pde_residual,
 };
 pub use tangent::{Forward, TangentWorkspace};

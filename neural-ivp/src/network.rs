@@ -377,6 +377,15 @@ impl Network {
         theta
     }
 
+    /// The widest layer input or output (the row length of the per-point activation buffers).
+    pub(crate) fn widest_layer(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.n_in.max(l.n_out))
+            .max()
+            .unwrap_or(1)
+    }
+
     /// Writes the embedding features of `n` points (row-major n × d) into `out` (n × features).
     pub(crate) fn embed(&self, points: &[f64], out: &mut [f64]) {
         let d = self.dim;

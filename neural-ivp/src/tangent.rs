@@ -222,12 +222,7 @@ impl Network {
 
     /// Points per chunk for r tangents.
     fn chunk_len(&self, r: usize) -> usize {
-        let widest = self
-            .layers
-            .iter()
-            .map(|l| l.n_out.max(l.n_in))
-            .max()
-            .unwrap_or(1);
+        let widest = self.widest_layer();
         (CHUNK_BUDGET / (r * widest)).clamp(8, 4096)
     }
 
@@ -315,12 +310,7 @@ impl Network {
         let nc = rows.len();
         let depth = self.layers.len() - 1;
         let m = self.outputs();
-        let widest = self
-            .layers
-            .iter()
-            .map(|l| l.n_in.max(l.n_out))
-            .max()
-            .unwrap_or(1);
+        let widest = self.widest_layer();
         grow(&mut lane.buf1, nc * r * widest);
         grow(&mut lane.buf2, nc * r * widest);
         // offsets of each layer's packed weights and biases

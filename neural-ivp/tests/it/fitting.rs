@@ -2,7 +2,7 @@
 
 use neural_ivp::{Activation, FitConfig, fit, tune_head};
 
-use crate::{points, random, small_net};
+use crate::{net_16x2, points, random, small_net};
 
 /// Head tuning recovers the exact last-layer weights of a target built from the same trunk.
 #[test]
@@ -30,16 +30,7 @@ fn head_tuning_recovers_exact_weights() {
 /// Adam plus head tuning fits a smooth function to well under a percent.
 #[test]
 fn fit_reaches_small_error() {
-    let net = neural_ivp::Network::new(
-        &neural_ivp::NetworkConfig {
-            width: 16,
-            depth: 2,
-            ..Default::default()
-        },
-        2,
-        1,
-    )
-    .unwrap();
+    let net = net_16x2(2);
     let mut theta = net.init(1);
     let target = |pts: &[f64], out: &mut [f64]| {
         for (x, o) in pts.chunks_exact(2).zip(out.iter_mut()) {

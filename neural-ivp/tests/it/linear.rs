@@ -1,11 +1,11 @@
 //! Nyström preconditioner and preconditioned CG.
 
 use faer::Mat;
-use neural_ivp::{Activation, BlockOperator, Forward, GaussNewton, NystromPreconditioner};
+use neural_ivp::{BlockOperator, Forward, GaussNewton, NystromPreconditioner};
 use prdp_core::{DenseMatrix, LinearOperator};
 use prdp_solvers::{Budget, IdentityPreconditioner, Preconditioner, SolveOptions, Workspace, cg};
 
-use crate::{points, random, small_net};
+use crate::{net_16x2, points, random};
 
 /// A = Q diag(λ) Qᵀ with orthonormal Q (p × k).
 fn low_rank(p: usize, lambdas: &[f64]) -> (DenseMatrix<f64>, Mat<f64>) {
@@ -103,17 +103,7 @@ fn nystrom_inverse_formula_matches_explicit_matrix() {
 /// far fewer iterations than plain CG for the same tolerance.
 #[test]
 fn preconditioned_cg_beats_plain_cg_on_gauss_newton() {
-    let net = neural_ivp::Network::new(
-        &neural_ivp::NetworkConfig {
-            width: 16,
-            depth: 2,
-            ..Default::default()
-        },
-        2,
-        1,
-    )
-    .unwrap();
-    let _ = (small_net, Activation::Swish);
+    let net = net_16x2(2);
     let theta = net.init(1);
     let xs = points(600, 2, 2);
     let mut fwd = Forward::new();

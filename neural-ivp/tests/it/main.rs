@@ -36,6 +36,21 @@ pub fn small_net(
     .unwrap()
 }
 
+/// The default network (embedding, swish, Dirichlet factor) with 2 hidden layers of 16 units
+/// on [−1, 1]^d and one output.
+pub fn net_16x2(d: usize) -> Network {
+    Network::new(
+        &NetworkConfig {
+            width: 16,
+            depth: 2,
+            ..Default::default()
+        },
+        d,
+        1,
+    )
+    .unwrap()
+}
+
 /// n uniform points in [−0.9, 0.9]^d.
 pub fn points(n: usize, d: usize, seed: u64) -> Vec<f64> {
     let mut p = vec![0.0; n * d];
