@@ -1,5 +1,7 @@
 //! Stride-1 "same" convolutions in one to three spatial dimensions, with circular or zero
-//! padding: im2col + one GEMM per sample, on channels-first or channels-last samples.
+//! padding, on channels-first or channels-last samples: per sample, im2col and a GEMM (a block
+//! of grid points at a time for channels-last input, so the patches stay in cache). The input
+//! gradient is the adjoint convolution, computed the same way.
 
 use faer::{Accum, MatMut, MatRef};
 use prdp_core::{Real, kernels};
@@ -157,7 +159,13 @@ impl Conv {
 
     /// Rows `first..first + len` of the patch matrix `[points, patch]` of one input sample
     /// (`first` and `len` follow [`Self::block`]).
-    fn patches<'a, T: Real>(&self, xs: &'a [T], first: usize, len: usize, cols: &'a mut [T]) -> MatRef<'a, T> {
+    fn patches<'a, T: Real>(
+        &self,
+        xs: &'a [T],
+        first: usize,
+        len: usize,
+        cols: &'a mut [T],
+    ) -> MatRef<'a, T> {
         let (n, patch) = (self.points(), self.patch());
         match (self.input, self.taps()) {
             (Layout::ChannelsFirst, 1) => rm(xs, self.cin, n).transpose().subrows(first, len),
@@ -178,7 +186,9 @@ impl Conv {
     /// The blocks `(first, len)` of grid points.
     fn blocks(&self) -> impl Iterator<Item = (usize, usize)> {
         let (n, b) = (self.points(), self.block());
-        (0..n).step_by(b).map(move |first| (first, b.min(n - first)))
+        (0..n)
+            .step_by(b)
+            .map(move |first| (first, b.min(n - first)))
     }
 
     /// One output sample as a `[points, cout]` matrix.
@@ -322,7 +332,13 @@ impl Conv {
                 let p = self.patches(xs, start, len, cols);
                 let beta = if i == 0 { first } else { Accum::Add };
                 let dy_rows = self.out_ref(dys).subrows(start, len);
-                gemm(rm_mut(dw, self.patch(), self.cout), beta, p.transpose(), dy_rows, threads);
+                gemm(
+                    rm_mut(dw, self.patch(), self.cout),
+                    beta,
+                    p.transpose(),
+                    dy_rows,
+                    threads,
+                );
             }
             if let Some(dx) = dx.as_deref_mut() {
                 let dxs = &mut dx[s * self.in_len()..(s + 1) * self.in_len()];

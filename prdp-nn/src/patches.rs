@@ -121,7 +121,14 @@ impl Window {
     /// cols[p, (tap, ci)] ← x[first + p + offset(tap), ci] for one sample `x[points, cin]`.
     /// The taps along the last axis of one point read consecutive points, so away from the grid
     /// edge they are one copy of `k · cin` values.
-    pub fn im2col_last<T: Real>(&self, x: &[T], cin: usize, first: usize, len: usize, cols: &mut [T]) {
+    pub fn im2col_last<T: Real>(
+        &self,
+        x: &[T],
+        cin: usize,
+        first: usize,
+        len: usize,
+        cols: &mut [T],
+    ) {
         let [_, h, w] = self.dims;
         let [k0, k1, k2] = self.k;
         let patch = cin * self.taps();
@@ -135,7 +142,9 @@ impl Window {
             for a in 0..k0 {
                 let zs = self.source(0, z, a);
                 for b in 0..k1 {
-                    let src_line = zs.zip(self.source(1, y, b)).map(|(zs, ys)| (zs * h + ys) * w);
+                    let src_line = zs
+                        .zip(self.source(1, y, b))
+                        .map(|(zs, ys)| (zs * h + ys) * w);
                     let tap0 = (a * k1 + b) * k2;
                     for xo in xs.clone() {
                         let at = (line_start + xo - first) * patch + tap0 * cin;
@@ -150,7 +159,9 @@ impl Window {
                         } else {
                             for (c, d) in dst.chunks_exact_mut(cin).enumerate() {
                                 match self.source(2, xo, c) {
-                                    Some(xs) => d.copy_from_slice(&x[(s + xs) * cin..(s + xs + 1) * cin]),
+                                    Some(xs) => {
+                                        d.copy_from_slice(&x[(s + xs) * cin..(s + xs + 1) * cin])
+                                    }
                                     None => d.fill(T::zero()),
                                 }
                             }

@@ -165,8 +165,17 @@ fn blocked_convs_equal_naive_loops_and_differentiate() {
         (vec![700], 32, 5, true),
         (vec![30, 31], 20, 4, false),
     ] {
-        let padding = if circular { Padding::Circular } else { Padding::Zero };
-        let conv = |out_channels| LayerConfig::Conv { out_channels, kernel_size: k, padding, bias: true };
+        let padding = if circular {
+            Padding::Circular
+        } else {
+            Padding::Zero
+        };
+        let conv = |out_channels| LayerConfig::Conv {
+            out_channels,
+            kernel_size: k,
+            padding,
+            bias: true,
+        };
         let mut shape = vec![2];
         shape.extend(&grid);
         let model = sequential(&shape, vec![conv(hidden), conv(hidden), conv(1)]);
@@ -177,11 +186,41 @@ fn blocked_convs_equal_naive_loops_and_differentiate() {
         let y = model.forward(&params, &x, batch, &mut ws).unwrap();
         let p = |name: &str| model.param(&params, name).unwrap();
         let xs = &x[..model.input_size()];
-        let h1 = naive_conv(xs, 2, &grid, p("0.weight"), Some(p("0.bias")), hidden, k, circular);
-        let h2 = naive_conv(&h1, hidden, &grid, p("1.weight"), Some(p("1.bias")), hidden, k, circular);
-        let reference = naive_conv(&h2, hidden, &grid, p("2.weight"), Some(p("2.bias")), 1, k, circular);
+        let h1 = naive_conv(
+            xs,
+            2,
+            &grid,
+            p("0.weight"),
+            Some(p("0.bias")),
+            hidden,
+            k,
+            circular,
+        );
+        let h2 = naive_conv(
+            &h1,
+            hidden,
+            &grid,
+            p("1.weight"),
+            Some(p("1.bias")),
+            hidden,
+            k,
+            circular,
+        );
+        let reference = naive_conv(
+            &h2,
+            hidden,
+            &grid,
+            p("2.weight"),
+            Some(p("2.bias")),
+            1,
+            k,
+            circular,
+        );
         for (i, (a, r)) in y.iter().zip(&reference).enumerate() {
-            assert!((a - r).abs() <= 1e-12 * (1.0 + r.abs()), "{grid:?} entry {i}: {a} vs {r}");
+            assert!(
+                (a - r).abs() <= 1e-12 * (1.0 + r.abs()),
+                "{grid:?} entry {i}: {a} vs {r}"
+            );
         }
         check_model_gradients(&model, batch, 5);
     }
