@@ -71,7 +71,7 @@ pub(crate) fn with_inverse_diagonal<T: Real, A: LinearOperator<T> + ?Sized, R>(
             },
             other => other,
         })?;
-        invert_diagonal(diag, inv, &a.describe())?;
+        invert_diagonal(diag, inv, || a.describe())?;
         f(JacobiProgram { inv_d: inv }, ws)
     })();
     ws.put_diagonal(d);

@@ -53,7 +53,7 @@ impl<T: Real> DiagonalPreconditioner<T> {
     /// [`Error::Singular`] naming the first zero or non-finite entry.
     pub fn from_diagonal(d: &[T], what: &str) -> Result<Self> {
         let mut inv = vec![T::zero(); d.len()];
-        invert_diagonal(d, &mut inv, what)?;
+        invert_diagonal(d, &mut inv, || what.to_owned())?;
         Ok(Self { inv_diag: inv })
     }
 }
@@ -71,7 +71,12 @@ impl<T: Real> Preconditioner<T> for DiagonalPreconditioner<T> {
 
 /// inv ← 1 / d, rejecting zero or non-finite entries. Two vectorised passes; the entries are
 /// scanned one by one only when a norm says something may be wrong.
-pub(crate) fn invert_diagonal<T: Real>(d: &[T], inv: &mut [T], what: &str) -> Result<()> {
+/// `what` names the operator; it is only called to build an error.
+pub(crate) fn invert_diagonal<T: Real>(
+    d: &[T],
+    inv: &mut [T],
+    what: impl FnOnce() -> String,
+) -> Result<()> {
     check_len("inverse diagonal buffer", d.len(), inv.len())?;
     for (out, &di) in inv.iter_mut().zip(d) {
         *out = T::one() / di;
@@ -82,7 +87,7 @@ pub(crate) fn invert_diagonal<T: Real>(d: &[T], inv: &mut [T], what: &str) -> Re
     match d.iter().position(|di| *di == T::zero() || !di.is_finite()) {
         None => Ok(()),
         Some(i) => Err(Error::Singular {
-            what: what.to_owned(),
+            what: what(),
             detail: format!(
                 "diagonal entry {i} is {}, so Jacobi scaling is undefined",
                 d[i]
