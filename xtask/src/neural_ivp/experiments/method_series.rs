@@ -1,0 +1,121 @@
+//! The time series and counters of one method's run, as serialised into `summary.json`, and
+//! its table row.
+
+use neural_ivp::Solution;
+use neural_ivp::ednn::EdnnSolution;
+use serde::{Deserialize, Serialize};
+
+use crate::neural_ivp::report::Row;
+
+/// Time series of one method on one problem.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct MethodSeries {
+    /// Method name shown in rows and legends.
+    pub method: String,
+    /// Number of network parameters p.
+    pub params: usize,
+    /// Wall time of the whole run (seconds).
+    pub wall_seconds: f64,
+    /// Relative error of the initial fit.
+    pub fit_error: f64,
+    /// End time of every accepted step.
+    pub step_t: Vec<f64>,
+    /// Relative PDE residual on fresh points at the end of every step (NaN where not measured).
+    pub residual: Vec<f64>,
+    /// Mean CG iterations per solve of every step (empty for EDNN).
+    pub cg_iters: Vec<f64>,
+    /// Largest eigenvalue estimate λ̂max of M̂ at the end of every step (empty for EDNN).
+    pub lambda_max: Vec<f64>,
+    /// Times of the restarts.
+    pub restarts_t: Vec<f64>,
+    /// Linear solves.
+    pub solves: usize,
+    /// CG iterations over all solves.
+    pub cg_iters_total: usize,
+    /// Products with M̂ (CG and Nyström sketch).
+    pub matvecs: usize,
+    /// Preconditioner builds.
+    pub builds: usize,
+    /// Output times at which `error` is measured.
+    pub error_t: Vec<f64>,
+    /// Relative L2 error of u at the output times, against `error_reference`.
+    pub error: Vec<f64>,
+    /// What `error` is measured against.
+    pub error_reference: String,
+}
+
+impl MethodSeries {
+    /// The series of a Neural IVP run (errors left empty).
+    pub(super) fn from_nivp(sol: &Solution) -> Self {
+        let r = &sol.record;
+        Self {
+            method: "Neural IVP".into(),
+            params: r.params,
+            wall_seconds: r.wall_seconds,
+            fit_error: r.fit.rel_error,
+            step_t: r.steps.iter().map(|s| s.t).collect(),
+            residual: r
+                .steps
+                .iter()
+                .map(|s| s.residual.unwrap_or(f64::NAN))
+                .collect(),
+            cg_iters: r
+                .steps
+                .iter()
+                .map(|s| s.cg_iters.iter().sum::<usize>() as f64 / s.cg_iters.len().max(1) as f64)
+                .collect(),
+            lambda_max: r.steps.iter().map(|s| s.lambda_max).collect(),
+            restarts_t: r.restarts.iter().map(|e| e.t).collect(),
+            solves: r.solves,
+            cg_iters_total: r.cg_iters,
+            matvecs: r.matvecs,
+            builds: r.builds,
+            ..Self::default()
+        }
+    }
+
+    /// The series of an EDNN run (errors left empty; no CG or restart data).
+    pub(super) fn from_ednn(sol: &EdnnSolution) -> Self {
+        let r = &sol.record;
+        Self {
+            method: "EDNN".into(),
+            params: r.params,
+            wall_seconds: r.wall_seconds,
+            fit_error: r.fit.rel_error,
+            step_t: r.steps.iter().map(|s| s.t).collect(),
+            residual: r
+                .steps
+                .iter()
+                .map(|s| s.residual.unwrap_or(f64::NAN))
+                .collect(),
+            solves: r.solves,
+            ..Self::default()
+        }
+    }
+
+    /// Mean of the finite step residuals.
+    pub(super) fn mean_residual(&self) -> f64 {
+        let v: Vec<f64> = self
+            .residual
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    }
+
+    /// A table row of this method with the given metric and value.
+    pub(super) fn row(&self, metric: &str, value: f64) -> Row {
+        Row {
+            method: self.method.clone(),
+            params: self.params,
+            metric: metric.into(),
+            value,
+            mean_residual: self.mean_residual(),
+            cg_iters_per_solve: (self.solves > 0 && self.cg_iters_total > 0)
+                .then(|| self.cg_iters_total as f64 / self.solves as f64),
+            restarts: self.restarts_t.len(),
+            wall_seconds: self.wall_seconds,
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Neural IVP and EDNN runs with progress and totals in the log.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use neural_ivp::ednn::{self, EdnnSolution};
+use neural_ivp::problems::Ivp;
+use neural_ivp::{NeuralIvp, NeuralIvpConfig, Solution};
+
+use crate::neural_ivp::Ctx;
+
+/// Solves `problem` with Neural IVP up to `t_end`, with snapshots at `times`; logs progress
+/// every 15 s and the run's totals.
+pub(super) fn run_nivp(
+    ctx: &Ctx,
+    problem: &dyn Ivp,
+    cfg: NeuralIvpConfig,
+    t_end: f64,
+    times: &[f64],
+) -> Result<Solution> {
+    let name = problem.name();
+    let solver = NeuralIvp::new(cfg)?;
+    let t0 = Instant::now();
+    let mut last = 0.0;
+    let sol = solver.solve_observed(problem, t_end, times, &mut |s| {
+        let el = t0.elapsed().as_secs_f64();
+        if el - last > 15.0 {
+            last = el;
+            ctx.log.say(&format!(
+                "  {name} Neural IVP: t = {:.4}/{t_end}, CG {:?}, residual {:.2e}",
+                s.t,
+                s.cg_iters,
+                s.residual.unwrap_or(f64::NAN)
+            ));
+        }
+    })?;
+    let r = &sol.record;
+    ctx.log.say(&format!(
+        "  {name} Neural IVP: p = {}, fit error {:.2e}, {} steps, {} solves, {:.1} CG iterations per solve, {} builds, {} restarts, {:.1} s",
+        r.params,
+        r.fit.rel_error,
+        r.steps.len(),
+        r.solves,
+        r.cg_iters as f64 / r.solves.max(1) as f64,
+        r.builds,
+        r.restarts.len(),
+        r.wall_seconds
+    ));
+    Ok(sol)
+}
+
+/// Solves `problem` with EDNN (the preset's configuration) up to `t_end`, with snapshots at
+/// `times`; logs the run's totals.
+pub(super) fn run_ednn(
+    ctx: &Ctx,
+    problem: &dyn Ivp,
+    t_end: f64,
+    times: &[f64],
+) -> Result<EdnnSolution> {
+    let sol = ednn::solve(problem, &ctx.preset.ednn(t_end), t_end, times)?;
+    let r = &sol.record;
+    ctx.log.say(&format!(
+        "  {} EDNN: p = {}, fit error {:.2e}, {} steps, {:.1} s ({:.1} s in dense solves)",
+        problem.name(),
+        r.params,
+        r.fit.rel_error,
+        r.steps.len(),
+        r.wall_seconds,
+        r.solve_seconds
+    ));
+    Ok(sol)
+}

@@ -1,0 +1,111 @@
+//! The 2D problems, advection and heat: Neural IVP and EDNN against a fine-grid
+//! finite-difference reference and the exact solution.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Result;
+use neural_ivp::problems::{Advection2d, Heat2d, Ivp, initial_values};
+use neural_ivp::reference::{Fd2d, Fd2dKind, integrate, interior_grid, relative_l2};
+
+use super::fields::{exact_u, output_times, snapshot_errors};
+use super::figures::{series, standard_figures};
+use super::method_series::MethodSeries;
+use super::runs::{run_ednn, run_nivp};
+use crate::neural_ivp::Ctx;
+use crate::neural_ivp::report::Summary;
+
+/// 2D advection or heat: Neural IVP and EDNN against FD on a fine grid (and the exact
+/// solution).
+fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -> Result<Summary> {
+    let pr = &ctx.preset;
+    let times = output_times(t_end, pr.outputs);
+    let n = pr.grid2d;
+    let grid = interior_grid(n, 2);
+    let mut u0 = vec![0.0; n * n];
+    initial_values(problem, &grid, &mut u0);
+    let t = Instant::now();
+    let fd = integrate(&mut Fd2d { n, kind }, u0, &times, 1e-7)?;
+    let fd_seconds = t.elapsed().as_secs_f64();
+    let exact: Vec<Vec<f64>> = times.iter().map(|&t| exact_u(problem, t, &grid)).collect();
+    let fd_vs_exact: Vec<f64> = fd
+        .iter()
+        .zip(&exact)
+        .map(|(a, b)| relative_l2(a, b))
+        .collect();
+    ctx.log.say(&format!(
+        "  FD reference {n}² in {fd_seconds:.1} s, vs exact at T: {:.2e}",
+        fd_vs_exact[fd_vs_exact.len() - 1]
+    ));
+    let sol = run_nivp(
+        ctx,
+        problem,
+        pr.nivp(if pr.quick { 4 } else { 5 }, pr.method(false)),
+        t_end,
+        &times,
+    )?;
+    let mut nivp = MethodSeries::from_nivp(&sol);
+    (nivp.error_t, nivp.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
+    nivp.error_reference = format!("FD {n}²");
+    let (_, nivp_exact) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
+    let ed = run_ednn(ctx, problem, t_end, &times)?;
+    let mut edm = MethodSeries::from_ednn(&ed);
+    (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &fd)?;
+    edm.error_reference = format!("FD {n}²");
+    standard_figures(
+        dir,
+        &problem.name(),
+        &[&nivp, &edm],
+        vec![
+            series("FD vs exact", &times, &fd_vs_exact),
+            series("Neural IVP vs exact", &times, &nivp_exact),
+        ],
+    )?;
+    let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+    Ok(Summary {
+        experiment: problem.name(),
+        rows: vec![
+            nivp.row(
+                &format!("rel. L2 error vs FD {n}² at T = {t_end}"),
+                last(&nivp.error),
+            ),
+            edm.row(
+                &format!("rel. L2 error vs FD {n}² at T = {t_end}"),
+                last(&edm.error),
+            ),
+        ],
+        notes: vec![
+            format!(
+                "FD (central differences, DP54 rtol 1e-7) vs exact at T: {:.3e}",
+                last(&fd_vs_exact)
+            ),
+            format!("Neural IVP vs exact at T: {:.3e}", last(&nivp_exact)),
+        ],
+        details: serde_json::json!({ "times": times, "neural_ivp": nivp, "ednn": edm, "fd_vs_exact": fd_vs_exact, "neural_ivp_vs_exact": nivp_exact }),
+    })
+}
+
+/// 2D advection with velocity (1, 1) (narrower pulse in the full mode).
+pub(super) fn advection(ctx: &Ctx, dir: &Path) -> Result<Summary> {
+    let problem = Advection2d {
+        sigma: if ctx.preset.quick { 0.1 } else { 0.05 },
+    };
+    let t_end = problem.t_end() * ctx.preset.horizon;
+    two_d(
+        ctx,
+        dir,
+        &problem,
+        Fd2dKind::Advection { vx: 1.0, vy: 1.0 },
+        t_end,
+    )
+}
+
+/// 2D heat equation with ν = 0.05 (narrower initial bump in the full mode).
+pub(super) fn heat(ctx: &Ctx, dir: &Path) -> Result<Summary> {
+    let problem = Heat2d {
+        nu: 0.05,
+        sigma: if ctx.preset.quick { 0.1 } else { 0.05 },
+    };
+    let t_end = problem.t_end() * ctx.preset.horizon;
+    two_d(ctx, dir, &problem, Fd2dKind::Heat { nu: 0.05 }, t_end)
+}
