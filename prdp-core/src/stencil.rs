@@ -331,10 +331,11 @@ impl<T: Real> Stencil<T> {
                     if start < lo || start + n2 > hi {
                         continue;
                     }
-                    for p in start + fix.cols.0..start + fix.cols.1 {
+                    let (first, last) = (start + fix.cols.0, start + fix.cols.1);
+                    for (p, yp) in (first..).zip(&mut y[first..last]) {
                         let src = p.wrapping_add_signed(flat_off);
                         let right = wrap.map_or(T::zero(), |w| x[src.wrapping_add_signed(w)]);
-                        y[p] = w.mul_add(right - x[src], y[p]);
+                        *yp = w.mul_add(right - x[src], *yp);
                     }
                 }
             }
