@@ -290,20 +290,28 @@ impl<T: Real> Stencil<T> {
             }
         }
         let (lo, hi) = flat.unwrap_or((0, 0));
-        let fixed_row = |i0: usize, i1: usize| {
-            let start = (i0 * n1 + i1) * n2;
-            fixable
-                && !near(i0, n0, margin[0])
-                && !near(i1, n1, margin[1])
-                && start >= lo
-                && start + n2 <= hi
-        };
         for i0 in 0..n0 {
             for i1 in 0..n1 {
-                if fixed_row(i0, i1) {
+                let row = i0 * n1 + i1;
+                let start = row * n2;
+                if fixable
+                    && !near(i0, n0, margin[0])
+                    && !near(i1, n1, margin[1])
+                    && start >= lo
+                    && start + n2 <= hi
+                {
+                    for fix in &fixes[..n_fixes] {
+                        let first = start + fix.cols.0;
+                        for (p, yp) in (first..).zip(&mut y[first..start + fix.cols.1]) {
+                            let src = p.wrapping_add_signed(fix.flat);
+                            let right = fix
+                                .wrap
+                                .map_or(T::zero(), |w| x[src.wrapping_add_signed(w)]);
+                            *yp = fix.weight.mul_add(right - x[src], *yp);
+                        }
+                    }
                     continue;
                 }
-                let start = (i0 * n1 + i1) * n2;
                 let yr = &mut y[start..start + n2];
                 let br = b.map(|b| &b[start..start + n2]);
                 match taps.len() {
@@ -315,27 +323,6 @@ impl<T: Real> Stencil<T> {
                 if let Some(br) = br {
                     for (yj, &bj) in yr.iter_mut().zip(br) {
                         *yj = bj - *yj;
-                    }
-                }
-            }
-        }
-        // Fix by fix, a few columns of every row the flat pass covered (the rows away from the
-        // edges of axes 0 and 1): a strided scalar loop, as a per-row loop of one or two points
-        // would cost more in set-up than in work. Each point receives its fixes in tap order.
-        let inner = |n: usize, m: usize| m..n.saturating_sub(m).max(m);
-        for fix in &fixes[..n_fixes] {
-            let (w, flat_off, wrap) = (fix.weight, fix.flat, fix.wrap);
-            for i0 in inner(n0, margin[0]) {
-                for i1 in inner(n1, margin[1]) {
-                    let start = (i0 * n1 + i1) * n2;
-                    if start < lo || start + n2 > hi {
-                        continue;
-                    }
-                    let (first, last) = (start + fix.cols.0, start + fix.cols.1);
-                    for (p, yp) in (first..).zip(&mut y[first..last]) {
-                        let src = p.wrapping_add_signed(flat_off);
-                        let right = wrap.map_or(T::zero(), |w| x[src.wrapping_add_signed(w)]);
-                        *yp = w.mul_add(right - x[src], *yp);
                     }
                 }
             }
@@ -373,8 +360,7 @@ impl<T: Real> Stencil<T> {
         let c = self.center;
         match b {
             Some(b) => {
-                // Re-sliced to `len` so that the compiler drops the bounds checks and vectorises.
-                let (bc, xc, yc) = (&b[lo..hi][..len], &xc[..len], &mut yc[..len]);
+                let bc = &b[lo..hi];
                 for j in 0..len {
                     let mut acc = c * xc[j];
                     for t in 0..N {

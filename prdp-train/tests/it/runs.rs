@@ -201,6 +201,13 @@ fn poisson_inverse_problem_with_prdp_refines_and_converges() {
     );
 }
 
+/// The message of the error a run of `exp` must end with.
+fn run_error(exp: &Experiment) -> String {
+    exp.run(&RunOptions::default(), None, &mut Silent)
+        .unwrap_err()
+        .to_string()
+}
+
 #[test]
 fn configs_reject_unknown_keys_and_bad_values() {
     let toml = r#"
@@ -223,26 +230,18 @@ batch_sise = 25
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
         c.batch_size = 0;
     }
-    let e = exp
-        .run(&RunOptions::default(), None, &mut Silent)
-        .unwrap_err();
-    assert!(e.to_string().contains("batch_size"), "{e}");
+    let e = run_error(&exp);
+    assert!(e.contains("batch_size"), "{e}");
     let mut exp = small_heat(1, Schedule::Fixed { k: 3 });
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
         c.validation_step = 3;
     }
-    let e = exp
-        .run(&RunOptions::default(), None, &mut Silent)
-        .unwrap_err();
-    assert!(e.to_string().contains("at least 4 states"), "{e}");
-    let e = small_heat(1, Schedule::Fixed { k: 0 })
-        .run(&RunOptions::default(), None, &mut Silent)
-        .unwrap_err();
-    assert!(e.to_string().contains("schedule.k"), "{e}");
-    let e = small_heat(0, Schedule::Fixed { k: 3 })
-        .run(&RunOptions::default(), None, &mut Silent)
-        .unwrap_err();
-    assert!(e.to_string().contains("`epochs`"), "{e}");
+    let e = run_error(&exp);
+    assert!(e.contains("at least 4 states"), "{e}");
+    let e = run_error(&small_heat(1, Schedule::Fixed { k: 0 }));
+    assert!(e.contains("schedule.k"), "{e}");
+    let e = run_error(&small_heat(0, Schedule::Fixed { k: 3 }));
+    assert!(e.contains("`epochs`"), "{e}");
     // A preset round-trips through TOML.
     let exp = small_heat(2, prdp());
     let text = toml::to_string(&exp).unwrap();
