@@ -26,8 +26,9 @@ struct Tap<T> {
 ///
 /// This covers the Poisson and BTCS heat operators of the PRDP paper (appendix D.1–D.4). The
 /// transpose is the stencil with negated offsets (exact for both boundary kinds); the diagonal is
-/// constant. Products and the fused residual sweep process one grid row at a time with
-/// contiguous shifted-slice updates that the compiler vectorises.
+/// constant. Products and the fused residual sweep run over the grid as one flat array in a
+/// few fused loops the compiler vectorises, then correct the thin boundary layer from a list of
+/// fixes precomputed at construction.
 ///
 /// # Example
 /// ```
@@ -48,7 +49,8 @@ pub struct Stencil<T> {
     taps: Vec<Tap<T>>,
     taps_t: Vec<Tap<T>>,
     diag: T,
-    zeros: Vec<T>,
+    fixes: Vec<Fix>,
+    fixes_t: Vec<Fix>,
 }
 
 impl<T: Real> Stencil<T> {
@@ -77,6 +79,17 @@ impl<T: Real> Stencil<T> {
         }
         if !center.is_finite() {
             return Err(invalid("stencil centre weight", center, "a finite number"));
+        }
+        if dims
+            .iter()
+            .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+            .is_none_or(|len| len >= OFF_GRID as usize)
+        {
+            return Err(invalid(
+                "stencil dims",
+                format!("{dims:?}"),
+                "fewer than 2^32 - 1 points",
+            ));
         }
         let pad = 3 - dims.len();
         let mut shape = [1usize; 3];
@@ -122,6 +135,8 @@ impl<T: Real> Stencil<T> {
                 }
             }
         }
+        let fixes = edge_fixes(shape, boundary, &list);
+        let fixes_t = edge_fixes(shape, boundary, &taps_t);
         Ok(Self {
             dims: dims.to_vec(),
             shape,
@@ -130,7 +145,8 @@ impl<T: Real> Stencil<T> {
             taps: list,
             taps_t,
             diag,
-            zeros: vec![T::zero(); shape[2]],
+            fixes,
+            fixes_t,
         })
     }
 
@@ -186,7 +202,8 @@ impl<T: Real> Stencil<T> {
             taps: scale(&self.taps),
             taps_t: scale(&self.taps_t),
             diag: alpha + beta * self.diag,
-            zeros: self.zeros.clone(),
+            fixes: self.fixes.clone(),
+            fixes_t: self.fixes_t.clone(),
         }
     }
 
@@ -215,313 +232,214 @@ impl<T: Real> Stencil<T> {
         self.diag
     }
 
-    /// Source row of a tap for destination row (i0, i1), or `None` if it falls off a Dirichlet
-    /// boundary.
-    #[inline(always)]
-    fn source_row(&self, i0: usize, i1: usize, off: [isize; 3]) -> Option<usize> {
-        let [n0, n1, _] = self.shape;
-        let s0 = self.wrap(i0 as isize + off[0], n0)?;
-        let s1 = self.wrap(i1 as isize + off[1], n1)?;
-        Some(s0 * n1 + s1)
-    }
-
-    /// Index `i` on an axis of extent `n`: wrapped (periodic) or `None` off the grid
-    /// (Dirichlet). Avoids integer division in the common case |i − n/2| < 3n/2.
-    #[inline(always)]
-    fn wrap(&self, i: isize, n: usize) -> Option<usize> {
-        let n = n as isize;
-        match self.boundary {
-            Boundary::Periodic => Some(if i < 0 {
-                if i >= -n { i + n } else { i.rem_euclid(n) }
-            } else if i >= n {
-                if i < 2 * n { i - n } else { i.rem_euclid(n) }
-            } else {
-                i
-            } as usize),
-            Boundary::Dirichlet => (0..n).contains(&i).then_some(i as usize),
-        }
-    }
-
-    /// y ← A x (or Aᵀ x with the transposed taps); with `b`, y ← b − A x and returns ‖b − A x‖².
+    /// y ← A x (or Aᵀ x with the transposed taps and their fixes); with `b`, y ← b − A x and
+    /// returns ‖b − A x‖².
     ///
-    /// The grid is swept as one flat array: every point whose neighbours are all on the grid is
-    /// a fixed flat offset away from them, so one long fused loop covers them all; the points
-    /// near the boundary are then recomputed exactly, row by row.
+    /// The grid is swept as one flat array in which every tap t reads x[(p + fₜ) mod len], with
+    /// fₜ the tap's flat offset: a few long fused loops, vectorised across the grid. That read is
+    /// the true neighbour everywhere except at a thin layer of points near the boundary (a tap
+    /// leaving a row lands in the adjacent row; under Dirichlet a tap leaving the grid must read
+    /// zero); the precomputed `fixes` then swap each wrong read for the right one.
     #[inline(always)]
-    fn sweep(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>) -> T {
-        let [n0, n1, n2] = self.shape;
-        let mut margin = [0usize; 3];
-        for t in taps {
-            for (m, o) in margin.iter_mut().zip(t.offset) {
-                *m = (*m).max(o.unsigned_abs());
-            }
-        }
-        let flat = match taps.len() {
+    fn sweep(&self, taps: &[Tap<T>], fixes: &[Fix], x: &[T], y: &mut [T], b: Option<&[T]>) -> T {
+        match taps.len() {
+            0 => self.flat::<0>(taps, x, y, b),
+            1 => self.flat::<1>(taps, x, y, b),
             2 => self.flat::<2>(taps, x, y, b),
+            3 => self.flat::<3>(taps, x, y, b),
             4 => self.flat::<4>(taps, x, y, b),
+            5 => self.flat::<5>(taps, x, y, b),
             6 => self.flat::<6>(taps, x, y, b),
-            _ => None,
-        };
-        let near = |i: usize, n: usize, m: usize| i < m || i + m >= n;
-        let sign = if b.is_some() { -T::one() } else { T::one() };
-        // Where a tap leaves the row, the flat pass read the neighbour in the adjacent row;
-        // these fixes swap it for the right one (wrapped, or zero under Dirichlet).
-        let mut fixes = [EdgeFix::<T>::default(); MAX_FAST_TAPS];
-        let mut n_fixes = 0;
-        let fixable = flat.is_some() && taps.iter().all(|t| t.offset[2].unsigned_abs() < n2);
-        if fixable {
-            for t in taps.iter().filter(|t| t.offset[2] != 0) {
-                let [o0, o1, o2] = t.offset;
-                fixes[n_fixes] = EdgeFix {
-                    flat: (o0 * n1 as isize + o1) * n2 as isize + o2,
-                    weight: sign * t.weight,
-                    wrap: (self.boundary == Boundary::Periodic).then_some(if o2 > 0 {
-                        -(n2 as isize)
-                    } else {
-                        n2 as isize
-                    }),
-                    cols: if o2 > 0 {
-                        (n2 - o2 as usize, n2)
-                    } else {
-                        (0, o2.unsigned_abs())
-                    },
-                };
-                n_fixes += 1;
-            }
+            _ => self.flat_any(taps, x, y, b),
         }
-        let (lo, hi) = flat.unwrap_or((0, 0));
-        for i0 in 0..n0 {
-            for i1 in 0..n1 {
-                let row = i0 * n1 + i1;
-                let start = row * n2;
-                if fixable
-                    && !near(i0, n0, margin[0])
-                    && !near(i1, n1, margin[1])
-                    && start >= lo
-                    && start + n2 <= hi
-                {
-                    for fix in &fixes[..n_fixes] {
-                        let first = start + fix.cols.0;
-                        for (p, yp) in (first..).zip(&mut y[first..start + fix.cols.1]) {
-                            let src = p.wrapping_add_signed(fix.flat);
-                            let right = fix
-                                .wrap
-                                .map_or(T::zero(), |w| x[src.wrapping_add_signed(w)]);
-                            *yp = fix.weight.mul_add(right - x[src], *yp);
-                        }
-                    }
-                    continue;
-                }
-                let yr = &mut y[start..start + n2];
-                let br = b.map(|b| &b[start..start + n2]);
-                match taps.len() {
-                    2 => self.row::<2>(taps, i0, i1, x, yr),
-                    4 => self.row::<4>(taps, i0, i1, x, yr),
-                    6 => self.row::<6>(taps, i0, i1, x, yr),
-                    _ => self.row_any(taps, i0, i1, x, yr),
-                }
-                if let Some(br) = br {
-                    for (yj, &bj) in yr.iter_mut().zip(br) {
-                        *yj = bj - *yj;
-                    }
-                }
-            }
+        let sign = if b.is_some() { -T::one() } else { T::one() };
+        for fix in fixes {
+            let right = match fix.right {
+                OFF_GRID => T::zero(),
+                r => x[r as usize],
+            };
+            let w = sign * taps[fix.tap as usize].weight;
+            let yp = &mut y[fix.p as usize];
+            *yp = w.mul_add(right - x[fix.wrong as usize], *yp);
         }
         b.map_or(T::zero(), |_| crate::kernels::dot(y, y))
     }
 
-    /// The flat pass over all points p whose flat neighbours p + fₜ exist; returns the range
-    /// of p it covered (none for grids too small to have such points).
+    /// The flat pass for exactly `N` taps, split where a tap's read wraps past the end of the
+    /// array, so that each piece is one fused loop over contiguous slices.
     #[inline(always)]
-    fn flat<const N: usize>(
-        &self,
-        taps: &[Tap<T>],
-        x: &[T],
-        y: &mut [T],
-        b: Option<&[T]>,
-    ) -> Option<(usize, usize)> {
-        let [_, n1, n2] = self.shape;
-        let total = x.len() as isize;
-        let f: [isize; N] = core::array::from_fn(|t| {
-            let o = taps[t].offset;
-            (o[0] * n1 as isize + o[1]) * n2 as isize + o[2]
-        });
-        let lo = f.iter().map(|&ft| (-ft).max(0)).max().unwrap_or(0);
-        let hi = total - f.iter().map(|&ft| ft.max(0)).max().unwrap_or(0);
-        if lo >= hi {
-            return None;
-        }
-        let (lo, hi) = (lo as usize, hi as usize);
-        let len = hi - lo;
+    fn flat<const N: usize>(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>) {
+        let len = x.len();
+        let f: [usize; N] = core::array::from_fn(|t| self.flat_read(taps[t].offset, len));
         let w: [T; N] = core::array::from_fn(|t| taps[t].weight);
-        let xs: [&[T]; N] = core::array::from_fn(|t| &x[lo.wrapping_add_signed(f[t])..][..len]);
-        let xc = &x[lo..hi];
-        let yc = &mut y[lo..hi];
-        let c = self.center;
-        match b {
-            Some(b) => {
-                let bc = &b[lo..hi];
-                for j in 0..len {
-                    let mut acc = c * xc[j];
-                    for t in 0..N {
-                        acc = w[t].mul_add(xs[t][j], acc);
-                    }
-                    yc[j] = bc[j] - acc;
-                }
-            }
-            None => {
-                for j in 0..len {
-                    let mut acc = c * xc[j];
-                    for t in 0..N {
-                        acc = w[t].mul_add(xs[t][j], acc);
-                    }
-                    yc[j] = acc;
-                }
-            }
-        }
-        Some((lo, hi))
-    }
-
-    /// One output row for exactly `N` taps: the interior, where every tap stays on the row, in
-    /// a single fused vectorised pass; the few edge points one by one.
-    #[inline(always)]
-    fn row<const N: usize>(&self, taps: &[Tap<T>], i0: usize, i1: usize, x: &[T], yr: &mut [T]) {
-        let n2 = yr.len();
-        let row = i0 * self.shape[1] + i1;
-        let xr = &x[row * n2..(row + 1) * n2];
-        let mut src: [&[T]; N] = [&self.zeros[..]; N];
-        let mut w = [T::zero(); N];
-        let mut o = [0isize; N];
-        let (mut lo, mut hi) = (0usize, n2);
+        let mut cuts = [len; MAX_FAST_TAPS + 1];
         for t in 0..N {
-            let tap = &taps[t];
-            w[t] = tap.weight;
-            o[t] = tap.offset[2];
-            if let Some(s) = self.source_row(i0, i1, tap.offset) {
-                src[t] = &x[s * n2..(s + 1) * n2];
+            if f[t] > 0 {
+                cuts[t] = len - f[t];
             }
-            lo = lo.max(o[t].min(0).unsigned_abs());
-            hi = hi.min(n2.saturating_sub(o[t].max(0) as usize));
         }
-        lo = lo.min(n2);
-        if lo < hi {
-            let len = hi - lo;
-            let xs: [&[T]; N] =
-                core::array::from_fn(|t| &src[t][lo.wrapping_add_signed(o[t])..][..len]);
-            let xc = &xr[lo..hi];
-            let yc = &mut yr[lo..hi];
-            for j in 0..len {
-                let mut acc = self.center * xc[j];
-                for t in 0..N {
-                    acc = w[t].mul_add(xs[t][j], acc);
-                }
-                yc[j] = acc;
+        cuts[..=N].sort_unstable();
+        let c = self.center;
+        let mut lo = 0;
+        for &hi in &cuts[..=N] {
+            if hi == lo {
+                continue;
             }
-        } else {
-            hi = lo;
-        }
-        for j in (0..lo).chain(hi..n2) {
-            let mut acc = self.center * xr[j];
-            for t in 0..N {
-                if let Some(k) = self.wrap(j as isize + o[t], n2) {
-                    acc = w[t].mul_add(src[t][k], acc);
+            let xs: [&[T]; N] = core::array::from_fn(|t| {
+                let s = (lo + f[t]) % len;
+                &x[s..s + hi - lo]
+            });
+            let xc = &x[lo..hi];
+            let yc = &mut y[lo..hi];
+            match b {
+                Some(b) => {
+                    let bc = &b[lo..hi];
+                    for j in 0..hi - lo {
+                        let mut acc = c * xc[j];
+                        for t in 0..N {
+                            acc = w[t].mul_add(xs[t][j], acc);
+                        }
+                        yc[j] = bc[j] - acc;
+                    }
+                }
+                None => {
+                    for j in 0..hi - lo {
+                        let mut acc = c * xc[j];
+                        for t in 0..N {
+                            acc = w[t].mul_add(xs[t][j], acc);
+                        }
+                        yc[j] = acc;
+                    }
                 }
             }
-            yr[j] = acc;
+            lo = hi;
         }
     }
 
-    /// One output row for any number of taps, tap by tap.
-    fn row_any(&self, taps: &[Tap<T>], i0: usize, i1: usize, x: &[T], yr: &mut [T]) {
-        let n2 = yr.len();
-        let row = i0 * self.shape[1] + i1;
-        for (yj, &xj) in yr.iter_mut().zip(&x[row * n2..(row + 1) * n2]) {
+    /// The flat pass for any number of taps, one tap at a time.
+    fn flat_any(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>) {
+        let len = x.len();
+        for (yj, &xj) in y.iter_mut().zip(x) {
             *yj = self.center * xj;
         }
         for t in taps {
-            if let Some(src) = self.source_row(i0, i1, t.offset) {
-                self.shifted_axpy(t.weight, t.offset[2], &x[src * n2..(src + 1) * n2], yr);
+            let f = self.flat_read(t.offset, len);
+            let (head, tail) = y.split_at_mut(len - f);
+            for (yj, &xj) in head.iter_mut().zip(&x[f..]).chain(tail.iter_mut().zip(x)) {
+                *yj = t.weight.mul_add(xj, *yj);
+            }
+        }
+        if let Some(b) = b {
+            for (yj, &bj) in y.iter_mut().zip(b) {
+                *yj = bj - *yj;
             }
         }
     }
 
-    /// y[j] += w·x[j + o] along one row, wrapping (periodic) or dropping (Dirichlet) off-row
-    /// indices.
-    #[inline(always)]
-    fn shifted_axpy(&self, w: T, o: isize, x: &[T], y: &mut [T]) {
-        let n = y.len();
-        match self.boundary {
-            Boundary::Periodic => {
-                let s = o.rem_euclid(n as isize) as usize;
-                let (head, tail) = y.split_at_mut(n - s);
-                axpy_row(w, &x[s..], head);
-                axpy_row(w, &x[..s], tail);
-            }
-            Boundary::Dirichlet => {
-                if o.unsigned_abs() >= n {
-                    return;
-                }
-                if o >= 0 {
-                    let o = o as usize;
-                    axpy_row(w, &x[o..], &mut y[..n - o]);
-                } else {
-                    let o = o.unsigned_abs();
-                    axpy_row(w, &x[..n - o], &mut y[o..]);
-                }
-            }
-        }
+    /// The flat read offset of a tap, reduced into `0..len`.
+    fn flat_read(&self, offset: [isize; 3], len: usize) -> usize {
+        flat_offset(self.shape, offset).rem_euclid(len as isize) as usize
     }
 
     fn entries(&self, taps: &[Tap<T>], f: &mut dyn FnMut(usize, usize, T)) {
-        let [n0, n1, n2] = self.shape;
-        for i0 in 0..n0 {
-            for i1 in 0..n1 {
-                for i2 in 0..n2 {
-                    let p = (i0 * n1 + i1) * n2 + i2;
-                    f(p, p, self.center);
-                    for t in taps {
-                        let Some(src) = self.source_row(i0, i1, t.offset) else {
-                            continue;
-                        };
-                        let Some(j) = self.wrap(i2 as isize + t.offset[2], n2) else {
-                            continue;
-                        };
-                        f(p, src * n2 + j, t.weight);
-                    }
+        for p in 0..self.len() {
+            f(p, p, self.center);
+            for t in taps {
+                if let Some(s) = true_source(self.shape, self.boundary, p, t.offset) {
+                    f(p, s, t.weight);
                 }
             }
         }
     }
 }
 
-/// Taps with a fast flat pass: up to 3D 7-point stencils.
+/// Taps with a fused flat pass: up to 3D 7-point stencils.
 const MAX_FAST_TAPS: usize = 6;
 
-/// The edge fix of one tap that leaves the row (see `Stencil::sweep`).
-#[derive(Clone, Copy)]
-struct EdgeFix<T> {
-    flat: isize,
-    weight: T,
-    wrap: Option<isize>,
-    cols: (usize, usize),
+/// `Fix::right` of a tap that falls off a Dirichlet boundary (reads zero).
+const OFF_GRID: u32 = u32::MAX;
+
+/// A point where the flat pass of `Stencil::sweep` read the wrong neighbour for one tap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fix {
+    /// The output point.
+    p: u32,
+    /// The tap.
+    tap: u32,
+    /// The point the flat pass read.
+    wrong: u32,
+    /// The true neighbour, or [`OFF_GRID`].
+    right: u32,
 }
 
-impl<T: Real> Default for EdgeFix<T> {
-    fn default() -> Self {
-        Self {
-            flat: 0,
-            weight: T::zero(),
-            wrap: None,
-            cols: (0, 0),
+/// The flat offset of a grid offset on a row-major grid of `shape`.
+fn flat_offset(shape: [usize; 3], offset: [isize; 3]) -> isize {
+    (offset[0] * shape[1] as isize + offset[1]) * shape[2] as isize + offset[2]
+}
+
+/// The true neighbour of flat point `p` at grid offset `offset`: wrapped on every axis
+/// (periodic), or `None` off the grid (Dirichlet).
+fn true_source(
+    shape: [usize; 3],
+    boundary: Boundary,
+    p: usize,
+    offset: [isize; 3],
+) -> Option<usize> {
+    let idx = [
+        p / (shape[1] * shape[2]),
+        p / shape[2] % shape[1],
+        p % shape[2],
+    ];
+    let mut s = 0;
+    for a in 0..3 {
+        let n = shape[a] as isize;
+        let i = idx[a] as isize + offset[a];
+        let i = match boundary {
+            Boundary::Periodic => i.rem_euclid(n),
+            Boundary::Dirichlet => (0..n).contains(&i).then_some(i)?,
+        };
+        s = s * shape[a] + i as usize;
+    }
+    Some(s)
+}
+
+/// The fixes of the flat pass for `taps`: every (point, tap) whose flat read differs from the
+/// true neighbour. Only points within a tap's reach of the boundary can differ, so the list
+/// is the size of the boundary layer.
+fn edge_fixes<T: Real>(shape: [usize; 3], boundary: Boundary, taps: &[Tap<T>]) -> Vec<Fix> {
+    let len: usize = shape.iter().product();
+    let mut reach = [0usize; 3];
+    for t in taps {
+        for (m, o) in reach.iter_mut().zip(t.offset) {
+            *m = (*m).max(o.unsigned_abs());
         }
     }
-}
-
-#[inline(always)]
-fn axpy_row<T: Real>(w: T, x: &[T], y: &mut [T]) {
-    for (yj, &xj) in y.iter_mut().zip(x) {
-        *yj = w.mul_add(xj, *yj);
+    let near = |i: usize, a: usize| i < reach[a] || i + reach[a] >= shape[a];
+    let mut fixes = Vec::new();
+    for p in 0..len {
+        let (i0, i1, i2) = (
+            p / (shape[1] * shape[2]),
+            p / shape[2] % shape[1],
+            p % shape[2],
+        );
+        if !(near(i0, 0) || near(i1, 1) || near(i2, 2)) {
+            continue;
+        }
+        for (k, t) in taps.iter().enumerate() {
+            let read =
+                (p as isize + flat_offset(shape, t.offset)).rem_euclid(len as isize) as usize;
+            let right = true_source(shape, boundary, p, t.offset);
+            if right != Some(read) {
+                fixes.push(Fix {
+                    p: p as u32,
+                    tap: k as u32,
+                    wrong: read as u32,
+                    right: right.map_or(OFF_GRID, |r| r as u32),
+                });
+            }
+        }
     }
+    fixes
 }
 
 impl<T: Real> LinearOperator<T> for Stencil<T> {
@@ -534,7 +452,7 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
     #[track_caller]
     fn apply(&self, x: &[T], y: &mut [T]) {
         assert_shape("Stencil::apply", self.len(), self.len(), x.len(), y.len());
-        self.sweep(&self.taps, x, y, None);
+        self.sweep(&self.taps, &self.fixes, x, y, None);
     }
     #[track_caller]
     fn apply_transpose(&self, x: &[T], y: &mut [T]) {
@@ -545,7 +463,7 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
             x.len(),
             y.len(),
         );
-        self.sweep(&self.taps_t, x, y, None);
+        self.sweep(&self.taps_t, &self.fixes_t, x, y, None);
     }
     fn diagonal(&self, out: &mut [T]) -> Result<()> {
         crate::check_len("diagonal output", self.len(), out.len())?;
@@ -568,7 +486,7 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
             x.len(),
             b.len(),
         );
-        self.sweep(&self.taps, x, r, Some(b))
+        self.sweep(&self.taps, &self.fixes, x, r, Some(b))
     }
     fn for_each_entry(&self, f: &mut dyn FnMut(usize, usize, T)) {
         self.entries(&self.taps, f)

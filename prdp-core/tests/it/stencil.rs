@@ -1,4 +1,6 @@
+use crate::common::{rng, vector};
 use prdp_core::{Boundary, Error, LinearOperator, Stencil};
+use proptest::prelude::*;
 use std::f64::consts::PI;
 
 /// The periodic Laplacian has Fourier symbol Σₐ (2cos(2πkₐ/nₐ) − 2)/hₐ².
@@ -101,4 +103,50 @@ fn stencil_rejects_bad_construction() {
     assert!(e.to_string().contains("spacing"), "{e}");
     let e = Stencil::<f64>::new(&[3], Boundary::Periodic, f64::NAN, &[]).unwrap_err();
     assert!(e.to_string().contains("centre"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random stencils (0 to 9 taps, offsets up to ±3 on grids as small as one point, so that
+    /// taps wrap more than once or fall off entirely) agree with their materialised matrix in
+    /// A x, Aᵀ x and b − A x, under both boundaries.
+    #[test]
+    fn random_stencils_match_their_matrix(
+        dims in prop::collection::vec(1usize..7, 1..=3),
+        raw in prop::collection::vec((prop::collection::vec(-3isize..=3, 3), -2.0f64..2.0), 0..10),
+        periodic in any::<bool>(),
+        seed in 0u64..1000,
+    ) {
+        let d = dims.len();
+        let taps: Vec<(&[isize], f64)> = raw.iter().map(|(o, w)| (&o[..d], *w)).collect();
+        let boundary = if periodic { Boundary::Periodic } else { Boundary::Dirichlet };
+        let s = Stencil::new(&dims, boundary, 1.5, &taps).unwrap();
+        let csr = prdp_core::to_csr(&s).unwrap();
+        let n = s.len();
+        let mut r = rng(seed);
+        let x = vector(&mut r, n);
+        let b = vector(&mut r, n);
+        let (mut y1, mut y2) = (vec![0.0; n], vec![0.0; n]);
+        s.apply(&x, &mut y1);
+        csr.apply(&x, &mut y2);
+        close(&y1, &y2, "A x")?;
+        s.apply_transpose(&x, &mut y1);
+        csr.apply_transpose(&x, &mut y2);
+        close(&y1, &y2, "Aᵀ x")?;
+        let n1 = s.residual(&x, &b, &mut y1);
+        let n2 = csr.residual(&x, &b, &mut y2);
+        close(&y1, &y2, "b − A x")?;
+        prop_assert!((n1 - n2).abs() <= 1e-12 * (1.0 + n2), "‖b − A x‖²: {n1} vs {n2}");
+    }
+}
+
+fn close(a: &[f64], b: &[f64], what: &str) -> Result<(), TestCaseError> {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        prop_assert!(
+            (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+            "{what}[{i}]: {x} vs {y}"
+        );
+    }
+    Ok(())
 }
