@@ -72,7 +72,15 @@ pub(crate) fn with_inverse_diagonal<T: Real, A: LinearOperator<T> + ?Sized, R>(
             other => other,
         })?;
         invert_diagonal(diag, inv, || a.describe())?;
-        f(JacobiProgram { inv_d: inv }, ws)
+        // A constant diagonal (every stencil) is applied as a scalar: one stream less per sweep.
+        let uniform = inv.iter().all(|v| *v == inv[0]).then(|| inv[0]);
+        f(
+            JacobiProgram {
+                inv_d: inv,
+                uniform,
+            },
+            ws,
+        )
     })();
     ws.put_diagonal(d);
     result
@@ -81,6 +89,8 @@ pub(crate) fn with_inverse_diagonal<T: Real, A: LinearOperator<T> + ?Sized, R>(
 /// Jacobi as a step program. State: [u, r] with r = b − A u.
 pub(crate) struct JacobiProgram<'a, T> {
     pub(crate) inv_d: &'a [T],
+    /// The common value of `inv_d` when all its entries are equal.
+    uniform: Option<T>,
 }
 
 impl<T: Real> Program<T> for JacobiProgram<'_, T> {
@@ -131,8 +141,17 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         _scratch: &mut [&mut [T]],
     ) -> Result<(T, usize)> {
         let (u, r) = state.split_at_mut(b.len());
-        for ((ui, &ri), &di) in u.iter_mut().zip(r.iter()).zip(self.inv_d) {
-            *ui = di.mul_add(ri, *ui);
+        match self.uniform {
+            Some(di) => {
+                for (ui, &ri) in u.iter_mut().zip(r.iter()) {
+                    *ui = di.mul_add(ri, *ui);
+                }
+            }
+            None => {
+                for ((ui, &ri), &di) in u.iter_mut().zip(r.iter()).zip(self.inv_d) {
+                    *ui = di.mul_add(ri, *ui);
+                }
+            }
         }
         Ok((a.residual(u, b, r), 1))
     }
