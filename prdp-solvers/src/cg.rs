@@ -78,7 +78,7 @@ pub(crate) struct CgProgram<'a, T> {
 
 impl<T: Real> Program<T> for CgProgram<'_, T> {
     const NAME: &'static str = "CG";
-    const SCRATCH: usize = 3;
+    const SCRATCH: usize = 2;
 
     fn state_len(&self, n: usize) -> usize {
         3 * n + 1
@@ -188,35 +188,40 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         let (ub, rest) = adj.split_at_mut(n);
         let (rb, rest) = rest.split_at_mut(n);
         let (pb, rho_b) = rest.split_at_mut(n);
-        let [z, zb, qb] = scratch else {
-            unreachable!("CG uses three scratch vectors")
+        let [z, qb] = scratch else {
+            unreachable!("CG uses two scratch vectors")
         };
-        // p' = z' + β p, with z' = M⁻¹ r'
-        self.m.apply(r_next, z);
-        zb.copy_from_slice(pb);
+        // p' = z' + β p: β̄ = p̄'ᵀp, and z̄' = p̄' (before p̄ is scaled by β below)
         let beta_b = kernels::dot(pb, p);
-        kernels::scale(beta, pb);
         // β = ρ' / ρ
         let rho_next_b = rho_b[0] + beta_b / rho;
         let mut rho_bar = -beta_b * beta / rho;
         // ρ' = r'ᵀ M⁻¹ r' and z' = M⁻¹ r'
-        self.chain_preconditioner(r_next, z, zb, rho_next_b, rb, diag_bar);
-        // r' = r − α q
-        kernels::copy_scaled(-alpha, rb, qb);
-        let mut alpha_b = -kernels::dot(rb, q);
-        // u' = u + α p
-        alpha_b += kernels::dot(ub, p);
-        kernels::axpy(alpha, ub, pb);
+        self.chain_preconditioner(r_next, pb, rho_next_b, rb, diag_bar);
+        // r' = r − α q and u' = u + α p
+        let alpha_b = kernels::dot(ub, p) - kernels::dot(rb, q);
         // α = ρ / σ
         rho_bar += alpha_b / sigma;
         let sigma_b = -alpha_b * alpha / sigma;
-        // σ = pᵀq
-        kernels::axpy(sigma_b, q, pb);
-        kernels::axpy(sigma_b, p, qb);
+        // One pass over the vector updates of those four steps: q̄ = −α r̄; p̄ = β p̄ + α ū;
+        // then σ = pᵀq: p̄ += σ̄ q, q̄ += σ̄ p.
+        for ((((pbi, qbi), &rbi), &ubi), (&qi, &pi)) in pb
+            .iter_mut()
+            .zip(qb.iter_mut())
+            .zip(rb.iter())
+            .zip(ub.iter())
+            .zip(q.iter().zip(p))
+        {
+            let pb_scaled = alpha.mul_add(ubi, *pbi * beta);
+            *pbi = sigma_b.mul_add(qi, pb_scaled);
+            *qbi = sigma_b.mul_add(pi, -alpha * rbi);
+        }
         // q = A p
         a.apply_transpose(qb, z);
-        kernels::axpy(T::one(), z, pb);
-        kernels::scale(-T::one(), qb);
+        for ((pbi, qbi), &zi) in pb.iter_mut().zip(qb.iter_mut()).zip(z.iter()) {
+            *pbi += zi;
+            *qbi = -*qbi;
+        }
         sink.rank_one(qb, p);
         rho_b[0] = rho_bar;
         1
@@ -230,16 +235,14 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         bbar: &mut [T],
         diag_bar: &mut [T],
         sink: &mut dyn CotangentSink<T>,
-        scratch: &mut [&mut [T]],
+        _scratch: &mut [&mut [T]],
     ) {
         let n = bbar.len();
         let r0 = &state[n..2 * n];
-        let z0 = &state[2 * n..3 * n];
         let (rb, rest) = adj[n..].split_at_mut(n);
         let (pb, rho_b) = rest.split_at_mut(n);
-        let zb = &mut *scratch[1];
-        zb.copy_from_slice(pb);
-        self.chain_preconditioner(r0, z0, zb, rho_b[0], rb, diag_bar);
+        // p₀ = z₀ = M⁻¹ r₀: z̄₀ = p̄₀.
+        self.chain_preconditioner(r0, pb, rho_b[0], rb, diag_bar);
         kernels::axpy(T::one(), rb, bbar);
         if let Some(u0) = u0 {
             sink.rank_one(rb, u0);
@@ -249,26 +252,20 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
 
 impl<T: Real> CgProgram<'_, T> {
     /// Reverse of z = M⁻¹r and ρ = rᵀz given z̄ and ρ̄: r̄ += M⁻¹z̄ + 2ρ̄z, and for
-    /// M⁻¹ = diag(m), m = 1/diag(A): diag(A)‾ −= (z̄ ⊙ r + ρ̄ r ⊙ r) ⊙ m².
-    fn chain_preconditioner(
-        &self,
-        r: &[T],
-        z: &[T],
-        zb: &mut [T],
-        rho_b: T,
-        rb: &mut [T],
-        diag_bar: &mut [T],
-    ) {
+    /// M⁻¹ = diag(m), m = 1/diag(A): diag(A)‾ −= (z̄ ⊙ r + ρ̄ r ⊙ r) ⊙ m². z is recomputed from
+    /// r on the fly (the same products the forward pass formed).
+    fn chain_preconditioner(&self, r: &[T], zb: &[T], rho_b: T, rb: &mut [T], diag_bar: &mut [T]) {
         let two_rho_b = T::of(2.0) * rho_b;
         match self.m {
             CgPreconditioner::Identity => {
-                for ((rbi, &zbi), &zi) in rb.iter_mut().zip(zb.iter()).zip(z) {
-                    *rbi += zbi + two_rho_b * zi;
+                for ((rbi, &zbi), &ri) in rb.iter_mut().zip(zb).zip(r) {
+                    *rbi += zbi + two_rho_b * ri;
                 }
             }
             CgPreconditioner::Diagonal(m) => {
                 for i in 0..rb.len() {
-                    rb[i] += m[i] * zb[i] + two_rho_b * z[i];
+                    let z = m[i] * r[i];
+                    rb[i] += m[i] * zb[i] + two_rho_b * z;
                     let m_bar = zb[i] * r[i] + rho_b * r[i] * r[i];
                     diag_bar[i] -= m_bar * m[i] * m[i];
                 }
