@@ -8,7 +8,7 @@ mod train;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -31,8 +31,12 @@ enum Command {
         #[arg(long)]
         seeds: Option<usize>,
         /// Reduced epochs, seeds and sweep points (all experiments in under 10 minutes).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "medium")]
         quick: bool,
+        /// neural-ivp only: sizes between --quick and the full preset (about an hour on 2
+        /// cores); resumes like a full run.
+        #[arg(long)]
+        medium: bool,
         /// Output directory.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -67,11 +71,33 @@ enum Experiment {
     All,
 }
 
+/// The size of a reproduction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// Reduced sizes (minutes).
+    Quick,
+    /// Between quick and full (neural-ivp only; about an hour).
+    Medium,
+    /// The largest sizes this machine runs (hours).
+    Full,
+}
+
+impl Size {
+    /// The preset's name in logs and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Size::Quick => "quick",
+            Size::Medium => "medium",
+            Size::Full => "full",
+        }
+    }
+}
+
 /// Options shared by every reproduction.
 #[derive(Clone, Debug)]
 pub struct ReproduceOptions {
-    /// Reduced sizes.
-    pub quick: bool,
+    /// The size of the reproduction.
+    pub size: Size,
     /// Seeds requested on the command line.
     pub seeds: Option<usize>,
     /// Output directory (each experiment writes to a subdirectory).
@@ -87,11 +113,22 @@ fn main() -> Result<()> {
             experiment,
             seeds,
             quick,
+            medium,
             out,
             quiet,
         } => {
+            if medium && experiment != Experiment::NeuralIvp {
+                bail!("--medium applies to neural-ivp only");
+            }
+            let size = if quick {
+                Size::Quick
+            } else if medium {
+                Size::Medium
+            } else {
+                Size::Full
+            };
             let opts = ReproduceOptions {
-                quick,
+                size,
                 seeds,
                 out,
                 quiet,

@@ -1,9 +1,9 @@
-//! `cargo xtask reproduce neural-ivp [--quick]`: Neural IVP and EDNN on the paper's problems
+//! `cargo xtask reproduce neural-ivp [--quick | --medium]`: Neural IVP and EDNN on the paper's problems
 //! against finite-difference and exact references; per-problem `summary.json` and figures,
 //! a `table.md`, the ablations (preconditioner reuse, warm starts, restarts), the initial-fit
 //! study of figure 2, the Fokker–Planck dimension sweep and the cost scaling in p.
 //!
-//! Results are written per experiment as they finish; a full (non-quick) run skips every
+//! Results are written per experiment as they finish; a medium or full run skips every
 //! experiment whose `summary.json` already exists, so it can be resumed.
 
 mod experiments;
@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::ReproduceOptions;
+use crate::{ReproduceOptions, Size};
 
 pub(crate) use presets::Preset;
 
@@ -24,26 +24,26 @@ pub(crate) use presets::Preset;
 pub fn run(opts: &ReproduceOptions) -> Result<()> {
     let out = opts.out.join("neural-ivp");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let preset = Preset::new(opts.quick);
+    let preset = Preset::new(opts.size);
     let log = Logger {
         quiet: opts.quiet,
         start: Instant::now(),
     };
     log.say(&format!(
         "neural-ivp reproduction ({} mode) into {}; {}",
-        if opts.quick { "quick" } else { "full" },
+        opts.size.name(),
         out.display(),
-        if opts.quick {
-            "expect about 8 minutes on 2 cores"
-        } else {
-            "expect several hours on 2 cores; rerun to resume"
+        match opts.size {
+            Size::Quick => "expect about 8 minutes on 2 cores",
+            Size::Medium => "expect about an hour on 2 cores; rerun to resume",
+            Size::Full => "expect many hours on 2 cores; rerun to resume",
         }
     ));
     let ctx = Ctx {
         out: out.clone(),
         preset,
         log,
-        resume: !opts.quick,
+        resume: opts.size != Size::Quick,
     };
     let mut summaries = Vec::new();
     for exp in experiments::ALL {
@@ -71,7 +71,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         ));
         summaries.push(summary);
     }
-    report::write_table(&out, &summaries, opts.quick)?;
+    report::write_table(&out, &summaries, opts.size)?;
     write_json(&out.join("summary.json"), &summaries)?;
     ctx.log.say(&format!(
         "total {:.0} s; table at {}",
@@ -83,19 +83,26 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
 
 /// What experiments share.
 pub(crate) struct Ctx {
+    /// The `neural-ivp` output directory.
     pub out: PathBuf,
+    /// The sizes of this run.
     pub preset: Preset,
+    /// Progress lines.
     pub log: Logger,
+    /// Whether experiments with a `summary.json` are skipped.
     pub resume: bool,
 }
 
 /// Progress lines on stderr.
 pub(crate) struct Logger {
+    /// Print nothing.
     quiet: bool,
+    /// Start of the reproduction (lines show the time since).
     start: Instant,
 }
 
 impl Logger {
+    /// Prints `msg` with the elapsed time, unless quiet.
     pub fn say(&self, msg: &str) {
         if !self.quiet {
             eprintln!("[{:>6.1}s] {msg}", self.start.elapsed().as_secs_f64());
@@ -103,6 +110,7 @@ impl Logger {
     }
 }
 
+/// Writes `value` as pretty-printed JSON to `path`.
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))

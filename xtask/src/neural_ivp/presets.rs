@@ -1,4 +1,4 @@
-//! Sizes of the quick and full reproductions.
+//! Sizes of the quick, medium and full reproductions.
 
 use neural_ivp::ednn::EdnnConfig;
 use neural_ivp::{
@@ -6,84 +6,182 @@ use neural_ivp::{
     RestartConfig, StepControl,
 };
 
-/// Sizes of one mode.
+use crate::Size;
+
+/// Sizes of one mode. Horizons are fractions of the problem's horizon (the paper's, 1.0).
 #[derive(Clone, Debug)]
 pub(crate) struct Preset {
-    pub quick: bool,
-    /// Hidden width and depth of the Neural IVP network (paper: 100 × 3).
+    /// Hidden width of the Neural IVP network (paper: 100).
     pub width: usize,
+    /// Hidden layers of the Neural IVP network (paper: 3).
     pub depth: usize,
+    /// Embedding frequencies of the 2D problems and of wave maps (paper: 5).
+    pub frequencies: usize,
     /// Monte Carlo points per step (paper: 10–50 thousand).
     pub points: usize,
     /// Nyström rank (paper: 200–350).
     pub rank: usize,
     /// Adam iterations of the initial fit (paper: 50 000).
     pub fit_iters: usize,
+    /// Points per Adam iteration.
     pub fit_batch: usize,
-    /// EDNN collocation points and RK4 steps over the horizon.
+    /// Adam learning rate (paper: 1e-3).
+    pub fit_lr: f64,
+    /// Points of the head-tuning ridge regression.
+    pub head_points: usize,
+    /// Points on which the fit error is measured.
+    pub fit_eval_points: usize,
+    /// Fresh points of the PDE residual (Neural IVP and EDNN).
+    pub eval_points: usize,
+    /// Mean CG iterations per solve past which Neural IVP restarts.
+    pub restart_cg_iters: usize,
+    /// RK method of every problem but wave maps (paper: RK45; wave maps always use RK23).
+    pub method: Method,
+    /// EDNN collocation points.
     pub ednn_points: usize,
+    /// EDNN RK4 steps over the horizon.
     pub ednn_steps: usize,
-    /// Reference grids per axis (2D, 3D).
+    /// Points per axis of the 2D reference grid.
     pub grid2d: usize,
+    /// Points per axis of the 3D reference grid.
     pub grid3d: usize,
     /// Output times per run.
     pub outputs: usize,
-    /// Fraction of the paper's horizon integrated.
+    /// Horizon of advection, heat, Vlasov and Fokker–Planck (d = 8).
     pub horizon: f64,
-    /// Fokker–Planck sweep dimensions.
+    /// Width of the 2D advection pulse and heat bump.
+    pub sigma2d: f64,
+    /// Exponent a of the 3D wave profile 2s²exp(−a s²) (paper: 200).
+    pub wave_alpha: f64,
+    /// Horizon of the 3D wave.
+    pub wave3d_horizon: f64,
+    /// Horizon of wave maps.
+    pub wave_maps_horizon: f64,
+    /// Horizon of the solver ablation (on advection).
+    pub ablation_horizon: f64,
+    /// Dimensions of the Fokker–Planck sweep.
     pub fp_dims: Vec<usize>,
-    /// Figure 2 frequencies and widths.
+    /// Horizon of the Fokker–Planck sweep.
+    pub fp_horizon: f64,
+    /// Adam iterations of the initial fit in the Fokker–Planck sweep.
+    pub fp_fit_iters: usize,
+    /// Frequencies of figure 2.
     pub fig2_freqs: Vec<f64>,
+    /// Network widths of figure 2.
     pub fig2_widths: Vec<usize>,
-    /// Parameter counts of the scaling study.
+    /// Neural IVP widths of the scaling study.
     pub scaling_widths: Vec<usize>,
+    /// EDNN widths of the scaling study.
     pub scaling_ednn_widths: Vec<usize>,
 }
 
 impl Preset {
-    pub fn new(quick: bool) -> Self {
-        if quick {
-            Self {
-                quick,
+    /// The sizes of `size`.
+    pub fn new(size: Size) -> Self {
+        match size {
+            Size::Quick => Self {
                 width: 40,
                 depth: 3,
+                frequencies: 4,
                 points: 1000,
                 rank: 40,
                 fit_iters: 1200,
                 fit_batch: 500,
+                fit_lr: 5e-3,
+                head_points: 10_000,
+                fit_eval_points: 4_000,
+                eval_points: 1000,
+                restart_cg_iters: 150,
+                method: Method::Bs23,
                 ednn_points: 600,
                 ednn_steps: 8,
                 grid2d: 128,
                 grid3d: 40,
                 outputs: 5,
                 horizon: 0.5,
+                sigma2d: 0.1,
+                // the paper's profile (a = 200) is 0.07 wide: a few thousand Adam steps on
+                // 1500 points cannot fit it (70–80 % error), so the quick mode widens it
+                wave_alpha: 20.0,
+                wave3d_horizon: 0.16,
+                wave_maps_horizon: 0.2,
+                ablation_horizon: 0.2,
                 fp_dims: vec![2, 5, 10, 20],
+                fp_horizon: 0.04,
+                fp_fit_iters: 100,
                 fig2_freqs: vec![0.5, 1.0, 2.0],
                 fig2_widths: vec![16, 32, 64],
                 scaling_widths: vec![56, 180, 560],
                 scaling_ednn_widths: vec![16, 24, 34],
-            }
-        } else {
-            Self {
-                quick,
+            },
+            Size::Medium => Self {
+                width: 64,
+                depth: 3,
+                frequencies: 5,
+                points: 3000,
+                rank: 100,
+                fit_iters: 5000,
+                fit_batch: 1000,
+                fit_lr: 2e-3,
+                head_points: 30_000,
+                fit_eval_points: 10_000,
+                eval_points: 3000,
+                restart_cg_iters: 200,
+                method: Method::Dp54,
+                ednn_points: 2000,
+                ednn_steps: 25,
+                grid2d: 256,
+                grid3d: 64,
+                outputs: 6,
+                horizon: 1.0,
+                sigma2d: 0.1,
+                // at a = 200 the pulse fills 0.05 % of the cube, a point or two of a batch:
+                // 5000 Adam steps of 1000 points leave a 93 % fit error, so widen it as in quick
+                wave_alpha: 20.0,
+                wave3d_horizon: 1.0,
+                wave_maps_horizon: 1.0,
+                ablation_horizon: 1.0,
+                fp_dims: vec![2, 4, 8, 12, 16, 20],
+                fp_horizon: 1.0,
+                fp_fit_iters: 1000,
+                fig2_freqs: vec![0.5, 1.0, 2.0, 4.0],
+                fig2_widths: vec![16, 32, 64, 128],
+                scaling_widths: vec![56, 180, 560, 1000],
+                scaling_ednn_widths: vec![16, 24, 34, 48],
+            },
+            Size::Full => Self {
                 width: 100,
                 depth: 3,
+                frequencies: 5,
                 points: 10_000,
                 rank: 200,
                 fit_iters: 20_000,
                 fit_batch: 2_000,
+                fit_lr: 1e-3,
+                head_points: 100_000,
+                fit_eval_points: 20_000,
+                eval_points: 10_000,
+                restart_cg_iters: 300,
+                method: Method::Dp54,
                 ednn_points: 5_000,
                 ednn_steps: 100,
                 grid2d: 500,
                 grid3d: 100,
                 outputs: 11,
                 horizon: 1.0,
+                sigma2d: 0.05,
+                wave_alpha: 200.0,
+                wave3d_horizon: 1.0,
+                wave_maps_horizon: 1.0,
+                ablation_horizon: 1.0,
                 fp_dims: vec![2, 4, 6, 8, 10, 12, 14, 16, 18, 20],
+                fp_horizon: 1.0,
+                fp_fit_iters: 2000,
                 fig2_freqs: vec![0.5, 1.0, 2.0, 4.0],
                 fig2_widths: vec![16, 32, 64, 128, 256],
                 scaling_widths: vec![56, 180, 560, 1000],
                 scaling_ednn_widths: vec![16, 24, 34, 48, 58],
-            }
+            },
         }
     }
 
@@ -92,9 +190,9 @@ impl Preset {
         FitConfig {
             iters: self.fit_iters,
             batch: self.fit_batch,
-            lr: if self.quick { 5e-3 } else { 1e-3 },
-            head_points: if self.quick { 10_000 } else { 100_000 },
-            eval_points: if self.quick { 4_000 } else { 20_000 },
+            lr: self.fit_lr,
+            head_points: self.head_points,
+            eval_points: self.fit_eval_points,
             ..FitConfig::default()
         }
     }
@@ -125,14 +223,14 @@ impl Preset {
                 ..StepControl::default()
             },
             restart: RestartConfig {
-                cg_iters: if self.quick { 150 } else { 300 },
+                cg_iters: self.restart_cg_iters,
                 fit: Some(FitConfig {
                     iters: self.fit_iters / 2,
                     ..self.fit()
                 }),
                 ..RestartConfig::default()
             },
-            eval_points: if self.quick { 1000 } else { 10_000 },
+            eval_points: self.eval_points,
             resample_every: 1,
         }
     }
@@ -146,18 +244,14 @@ impl Preset {
                 head_points: 0,
                 ..self.fit()
             },
-            eval_points: if self.quick { 1000 } else { 10_000 },
+            eval_points: self.eval_points,
             ..EdnnConfig::default()
         }
     }
 
-    /// The RK method of the paper for a problem (RK45, but RK23 for wave maps); the quick
-    /// mode uses RK23 everywhere.
+    /// The RK method of the paper for a problem (RK45, but RK23 for wave maps), as far as the
+    /// preset affords it.
     pub fn method(&self, wave_maps: bool) -> Method {
-        if self.quick || wave_maps {
-            Method::Bs23
-        } else {
-            Method::Dp54
-        }
+        if wave_maps { Method::Bs23 } else { self.method }
     }
 }

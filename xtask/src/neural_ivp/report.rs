@@ -6,29 +6,44 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::Size;
+
 /// The result of one experiment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Summary {
+    /// Experiment (or problem) name.
     pub experiment: String,
+    /// Its lines in the table.
     pub rows: Vec<Row>,
+    /// Notes listed under the table.
     pub notes: Vec<String>,
+    /// Everything else (time series, counters), as written to `summary.json`.
     pub details: serde_json::Value,
 }
 
 /// One line of the table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Row {
+    /// Method (or variant) name.
     pub method: String,
+    /// Parameter count p (0 for grid methods).
     pub params: usize,
+    /// What `value` measures.
     pub metric: String,
+    /// The measured value.
     pub value: f64,
+    /// Mean relative PDE residual on fresh points (NaN where not measured).
     pub mean_residual: f64,
+    /// Mean CG iterations per linear solve (Neural IVP only).
     pub cg_iters_per_solve: Option<f64>,
+    /// Restarts during the run.
     pub restarts: usize,
+    /// Wall time of the run (NaN where not measured).
     pub wall_seconds: f64,
 }
 
 impl Row {
+    /// A row with only the method, parameter count, metric and value set.
     pub fn new(method: &str, params: usize, metric: &str, value: f64) -> Self {
         Self {
             method: method.into(),
@@ -43,6 +58,7 @@ impl Row {
     }
 }
 
+/// `v` in scientific notation, or a dash if not finite.
 fn num(v: f64) -> String {
     if v.is_finite() {
         format!("{v:.3e}")
@@ -52,13 +68,9 @@ fn num(v: f64) -> String {
 }
 
 /// Writes `table.md`.
-pub(crate) fn write_table(dir: &Path, summaries: &[Summary], quick: bool) -> Result<()> {
+pub(crate) fn write_table(dir: &Path, summaries: &[Summary], size: Size) -> Result<()> {
     let mut s = String::new();
-    writeln!(
-        s,
-        "# Neural IVP reproduction ({})\n",
-        if quick { "quick" } else { "full" }
-    )?;
+    writeln!(s, "# Neural IVP reproduction ({})\n", size.name())?;
     writeln!(
         s,
         "| experiment | method | p | metric | value | mean residual | CG its/solve | restarts | wall s |"

@@ -11,7 +11,7 @@ use super::figures;
 use super::plan::{Paper, Plan};
 use super::runs::{Run, estimate, run_all};
 use super::stats::mean_std;
-use crate::ReproduceOptions;
+use crate::{ReproduceOptions, Size};
 
 /// A point of the fixed-K sweep.
 #[derive(Debug, Clone, Serialize)]
@@ -118,7 +118,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
             runs.push(with(format!("K={k}"), Schedule::Fixed { k }));
         }
     }
-    if !opts.quick {
+    if opts.size != Size::Quick {
         estimate(&runs, &dir, &data)?;
     }
     let records = run_all(&runs, &dir, &data)?;
@@ -130,7 +130,15 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
             .collect()
     };
     let (baseline, prdp) = (group("baseline"), group("PRDP"));
-    let summary = summarise(plan, k_eps, &baseline, &prdp, &runs, &records, opts.quick);
+    let summary = summarise(
+        plan,
+        k_eps,
+        &baseline,
+        &prdp,
+        &runs,
+        &records,
+        opts.size == Size::Quick,
+    );
     std::fs::write(
         dir.join("summary.json"),
         serde_json::to_vec_pretty(&summary)?,

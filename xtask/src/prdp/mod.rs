@@ -10,7 +10,7 @@ mod stats;
 
 use anyhow::{Context, Result};
 
-use crate::ReproduceOptions;
+use crate::{ReproduceOptions, Size};
 
 /// Runs one experiment, or all of them (`"all"`), and writes their outputs.
 pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
@@ -33,7 +33,7 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
             );
             continue;
         }
-        let plan = plan::plan(n, opts.quick, opts.seeds)
+        let plan = plan::plan(n, opts.size == Size::Quick, opts.seeds)
             .with_context(|| format!("unknown experiment {n}"))?;
         let s = emulator::run(&plan, opts)?;
         eprintln!(

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use neural_ivp::problems::Advection2d;
+use neural_ivp::problems::{Advection2d, Ivp};
 
 use super::method_series::MethodSeries;
 use super::runs::run_nivp;
@@ -15,7 +15,7 @@ use crate::plot::{Bar, bar_chart};
 pub(super) fn ablation(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let pr = &ctx.preset;
     let problem = Advection2d { sigma: 0.1 };
-    let t_end = if pr.quick { 0.05 } else { 0.25 };
+    let t_end = problem.t_end() * pr.ablation_horizon;
     let mut rows = Vec::new();
     let mut bars = Vec::new();
     let mut details = Vec::new();

@@ -72,11 +72,11 @@ pub(super) fn fp_dimension(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             d,
             ..FokkerPlanck::default()
         };
-        let t_end = if pr.quick { 0.02 } else { problem.t_end() };
+        let t_end = problem.t_end() * pr.fp_horizon;
         let mut cfg = pr.nivp(3, pr.method(false));
         cfg.restart.enabled = false;
         // the bump initial condition is exactly the Dirichlet factor: head tuning fits it
-        cfg.fit.iters = if pr.quick { 100 } else { 2000 };
+        cfg.fit.iters = pr.fp_fit_iters;
         let sol = run_nivp(ctx, &problem, cfg, t_end, &[t_end])?;
         let m = MethodSeries::from_nivp(&sol);
         ds.push(d as f64);

@@ -40,7 +40,7 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
     let sol = run_nivp(
         ctx,
         problem,
-        pr.nivp(if pr.quick { 4 } else { 5 }, pr.method(false)),
+        pr.nivp(pr.frequencies, pr.method(false)),
         t_end,
         &times,
     )?;
@@ -85,10 +85,10 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
     })
 }
 
-/// 2D advection with velocity (1, 1) (narrower pulse in the full mode).
+/// 2D advection with velocity (1, 1) and the preset's pulse width.
 pub(super) fn advection(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let problem = Advection2d {
-        sigma: if ctx.preset.quick { 0.1 } else { 0.05 },
+        sigma: ctx.preset.sigma2d,
     };
     let t_end = problem.t_end() * ctx.preset.horizon;
     two_d(
@@ -100,11 +100,11 @@ pub(super) fn advection(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     )
 }
 
-/// 2D heat equation with ν = 0.05 (narrower initial bump in the full mode).
+/// 2D heat equation with ν = 0.05 and the preset's initial bump width.
 pub(super) fn heat(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let problem = Heat2d {
         nu: 0.05,
-        sigma: if ctx.preset.quick { 0.1 } else { 0.05 },
+        sigma: ctx.preset.sigma2d,
     };
     let t_end = problem.t_end() * ctx.preset.horizon;
     two_d(ctx, dir, &problem, Fd2dKind::Heat { nu: 0.05 }, t_end)

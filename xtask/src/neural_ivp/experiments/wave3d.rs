@@ -20,12 +20,10 @@ use crate::neural_ivp::report::{Row, Summary};
 /// restarts.
 pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let pr = &ctx.preset;
-    // the paper's profile (a = 200) is 0.07 wide: a few thousand Adam steps on 1500 points
-    // cannot fit it (70–80 % error), so the quick mode widens it (a = 20)
     let problem = Wave3d {
-        alpha: if pr.quick { 20.0 } else { 200.0 },
+        alpha: pr.wave_alpha,
     };
-    let t_end = if pr.quick { 0.08 } else { problem.t_end() };
+    let t_end = problem.t_end() * pr.wave3d_horizon;
     let times = output_times(t_end, pr.outputs);
     let n = pr.grid3d;
     let grid = interior_grid(n, 3);

@@ -18,7 +18,7 @@ use crate::neural_ivp::report::Summary;
 pub(super) fn wave_maps(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let pr = &ctx.preset;
     let problem = WaveMaps::default();
-    let t_end = if pr.quick { 0.1 } else { problem.t_end() };
+    let t_end = problem.t_end() * pr.wave_maps_horizon;
     let times = output_times(t_end, pr.outputs);
     let n = pr.grid3d;
     let grid = interior_grid(n, 3);
@@ -36,7 +36,7 @@ pub(super) fn wave_maps(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let sol = run_nivp(
         ctx,
         &problem,
-        pr.nivp(if pr.quick { 4 } else { 5 }, pr.method(true)),
+        pr.nivp(pr.frequencies, pr.method(true)),
         t_end,
         &times,
     )?;
