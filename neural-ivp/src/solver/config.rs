@@ -25,7 +25,10 @@ pub struct LinearSolveConfig {
     pub nystrom_shift: f64,
     /// Keep the preconditioner across stages and steps while CG iterations stay below
     /// `rebuild_growth`·(iterations of the first solve after the build) + `rebuild_slack`
-    /// (the public code rebuilds it at every stage).
+    /// (the public code rebuilds it at every stage). A solve under a reused preconditioner is
+    /// cut off at that bound; if it has not converged by then, the preconditioner is rebuilt
+    /// and CG continues from where it stopped, so a stale preconditioner costs at most the
+    /// bound in wasted iterations.
     pub reuse_preconditioner: bool,
     /// See `reuse_preconditioner`.
     pub rebuild_growth: f64,

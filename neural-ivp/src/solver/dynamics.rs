@@ -125,42 +125,58 @@ impl OdeSystem for Dynamics<'_> {
         let mut op = GaussNewton::new(self.net, theta, &self.at.fwd)?;
         op.rhs(&self.at.f, &mut self.fhat)?;
         let s = &self.cfg.solver;
-        if let Some(matvecs) = self
-            .precond
-            .prepare(self.cfg, &op, self.total.builds as u64)?
-        {
-            self.total.builds += 1;
-            self.total.matvecs += matvecs;
-            self.step_builds += 1;
-        }
-        op.set_mu(s.mu * self.precond.lambda_max());
-        let budget = Budget::new(s.cg_max_iters, s.cg_rtol)?;
         let warm = s.warm_start && self.have_last;
         if warm {
             theta_dot.copy_from_slice(&self.last);
         }
-        let opts = SolveOptions {
-            warm_start: warm,
-            record_history: false,
-        };
-        let report = cg(
-            &op,
-            self.precond.get(),
-            &self.fhat,
-            theta_dot,
-            &budget,
-            &opts,
-            &mut self.cg_ws,
-        )?;
+        let mut iterations = 0;
+        let mut converged = false;
+        // At most two passes: under a reused preconditioner CG may stop at the reuse bound, and
+        // then continues from its iterate under a fresh one.
+        for pass in 0..2 {
+            if let Some(matvecs) = self
+                .precond
+                .prepare(self.cfg, &op, self.total.builds as u64)?
+            {
+                self.total.builds += 1;
+                self.total.matvecs += matvecs;
+                self.step_builds += 1;
+            }
+            op.set_mu(s.mu * self.precond.lambda_max());
+            let cap = s.cg_max_iters - iterations;
+            let bound = if pass == 0 {
+                self.precond.reuse_bound(s).map_or(cap, |b| b.min(cap))
+            } else {
+                cap
+            };
+            let opts = SolveOptions {
+                warm_start: warm || pass > 0,
+                record_history: false,
+            };
+            let report = cg(
+                &op,
+                self.precond.get(),
+                &self.fhat,
+                theta_dot,
+                &Budget::new(bound, s.cg_rtol)?,
+                &opts,
+                &mut self.cg_ws,
+            )?;
+            iterations += report.iterations;
+            converged = report.converged;
+            self.total.matvecs += report.matvecs;
+            self.precond.observe(s, report.iterations, report.converged);
+            if converged || bound == cap {
+                break;
+            }
+        }
         check_state("θ̇", theta_dot, t, self.accepted)?;
         self.total.solves += 1;
-        self.total.cg_iters += report.iterations;
-        self.total.matvecs += report.matvecs;
-        self.step_iters.push(report.iterations);
-        self.step_converged &= report.converged;
+        self.total.cg_iters += iterations;
+        self.step_iters.push(iterations);
+        self.step_converged &= converged;
         self.last.copy_from_slice(theta_dot);
         self.have_last = true;
-        self.precond.observe(s, report.iterations, report.converged);
         Ok(())
     }
 }

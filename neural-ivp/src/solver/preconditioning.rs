@@ -71,15 +71,22 @@ impl Preconditioning {
         self.lambda_max
     }
 
+    /// The iteration bound of a solve under the preconditioner in use: `None` right after a
+    /// build (no baseline yet), else `rebuild_growth`·baseline + `rebuild_slack`.
+    pub fn reuse_bound(&self, s: &LinearSolveConfig) -> Option<usize> {
+        self.baseline_iters
+            .filter(|_| self.current.is_some())
+            .map(|base| ((s.rebuild_growth * base as f64).ceil() as usize + s.rebuild_slack).max(1))
+    }
+
     /// Records a solve: the first after a build sets the baseline; a later one that failed or
     /// needed clearly more iterations than the baseline retires the preconditioner, so the next
     /// solve rebuilds it.
     pub fn observe(&mut self, s: &LinearSolveConfig, iterations: usize, converged: bool) {
         match self.baseline_iters {
             None => self.baseline_iters = Some(iterations),
-            Some(base) => {
-                let limit = s.rebuild_growth * base as f64 + s.rebuild_slack as f64;
-                if !converged || iterations as f64 > limit {
+            Some(_) => {
+                if !converged || self.reuse_bound(s).is_some_and(|bound| iterations >= bound) {
                     self.current = None;
                 }
             }
@@ -117,5 +124,46 @@ fn build(cfg: &NeuralIvpConfig, op: &GaussNewton<'_>, k: u64) -> Result<(Precond
             core::mem::swap(&mut v, &mut w);
         }
         Ok((Precond::Identity { lambda_max: lambda }, 20))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept() -> Preconditioning {
+        Preconditioning {
+            current: Some(Precond::Identity { lambda_max: 1.0 }),
+            baseline_iters: None,
+            lambda_max: 1.0,
+        }
+    }
+
+    /// The first solve after a build sets the baseline; later solves are bounded by
+    /// growth·baseline + slack, and reaching the bound or failing retires the preconditioner.
+    #[test]
+    fn reuse_is_bounded_by_the_first_solve_after_a_build() {
+        let s = LinearSolveConfig {
+            rebuild_growth: 1.5,
+            rebuild_slack: 10,
+            ..LinearSolveConfig::default()
+        };
+        let mut p = kept();
+        assert_eq!(p.reuse_bound(&s), None);
+        p.observe(&s, 40, true);
+        assert_eq!(p.reuse_bound(&s), Some(70));
+        p.observe(&s, 69, true);
+        assert!(p.current.is_some());
+        p.observe(&s, 70, true);
+        assert!(p.current.is_none());
+        assert_eq!(p.reuse_bound(&s), None);
+
+        let mut p = kept();
+        p.observe(&s, 40, true);
+        p.observe(&s, 12, false);
+        assert!(
+            p.current.is_none(),
+            "a failed solve retires the preconditioner"
+        );
     }
 }

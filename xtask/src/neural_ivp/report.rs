@@ -31,15 +31,24 @@ pub(crate) struct Row {
     /// What `value` measures.
     pub metric: String,
     /// The measured value.
+    #[serde(deserialize_with = "nan_from_null")]
     pub value: f64,
     /// Mean relative PDE residual on fresh points (NaN where not measured).
+    #[serde(deserialize_with = "nan_from_null")]
     pub mean_residual: f64,
     /// Mean CG iterations per linear solve (Neural IVP only).
     pub cg_iters_per_solve: Option<f64>,
     /// Restarts during the run.
     pub restarts: usize,
     /// Wall time of the run (NaN where not measured).
+    #[serde(deserialize_with = "nan_from_null")]
     pub wall_seconds: f64,
+}
+
+/// Reads back an `f64` that JSON stored as `null` (serde_json writes NaN so) as NaN, so that a
+/// resumed run can read the summaries it skips.
+fn nan_from_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl Row {
@@ -107,4 +116,21 @@ pub(crate) fn write_table(dir: &Path, summaries: &[Summary], size: Size) -> Resu
     }
     std::fs::write(dir.join("table.md"), s)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row with unmeasured (NaN) fields survives the trip through summary.json, as resuming
+    /// a run needs.
+    #[test]
+    fn rows_with_nan_read_back() {
+        let row = Row::new("FD 64³", 0, "rel. L2 error", 0.02);
+        let text = serde_json::to_string(&row).unwrap();
+        assert!(text.contains("\"mean_residual\":null"), "{text}");
+        let back: Row = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.value, 0.02);
+        assert!(back.mean_residual.is_nan() && back.wall_seconds.is_nan());
+    }
 }
