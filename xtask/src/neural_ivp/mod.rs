@@ -35,7 +35,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         out.display(),
         match opts.size {
             Size::Quick => "expect about 8 minutes on 2 cores",
-            Size::Medium => "expect about an hour on 2 cores; rerun to resume",
+            Size::Medium => "expect about half an hour on 2 cores; rerun to resume",
             Size::Full => "expect many hours on 2 cores; rerun to resume",
         }
     ));
