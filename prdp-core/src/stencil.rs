@@ -377,6 +377,15 @@ fn flat_offset(shape: [usize; 3], offset: [isize; 3]) -> isize {
     (offset[0] * shape[1] as isize + offset[1]) * shape[2] as isize + offset[2]
 }
 
+/// The grid index (i₀, i₁, i₂) of flat point `p` on a row-major grid of `shape`.
+fn grid_index(shape: [usize; 3], p: usize) -> [usize; 3] {
+    [
+        p / (shape[1] * shape[2]),
+        p / shape[2] % shape[1],
+        p % shape[2],
+    ]
+}
+
 /// The true neighbour of flat point `p` at grid offset `offset`: wrapped on every axis
 /// (periodic), or `None` off the grid (Dirichlet).
 fn true_source(
@@ -385,11 +394,7 @@ fn true_source(
     p: usize,
     offset: [isize; 3],
 ) -> Option<usize> {
-    let idx = [
-        p / (shape[1] * shape[2]),
-        p / shape[2] % shape[1],
-        p % shape[2],
-    ];
+    let idx = grid_index(shape, p);
     let mut s = 0;
     for a in 0..3 {
         let n = shape[a] as isize;
@@ -414,15 +419,10 @@ fn edge_fixes<T: Real>(shape: [usize; 3], boundary: Boundary, taps: &[Tap<T>]) -
             *m = (*m).max(o.unsigned_abs());
         }
     }
-    let near = |i: usize, a: usize| i < reach[a] || i + reach[a] >= shape[a];
+    let near = |i: [usize; 3]| (0..3).any(|a| i[a] < reach[a] || i[a] + reach[a] >= shape[a]);
     let mut fixes = Vec::new();
     for p in 0..len {
-        let (i0, i1, i2) = (
-            p / (shape[1] * shape[2]),
-            p / shape[2] % shape[1],
-            p % shape[2],
-        );
-        if !(near(i0, 0) || near(i1, 1) || near(i2, 2)) {
+        if !near(grid_index(shape, p)) {
             continue;
         }
         for (k, t) in taps.iter().enumerate() {

@@ -33,7 +33,7 @@ enum Command {
         /// Reduced epochs, seeds and sweep points (all experiments in under 10 minutes).
         #[arg(long, conflicts_with = "medium")]
         quick: bool,
-        /// neural-ivp only: sizes between --quick and the full preset (about an hour on 2
+        /// neural-ivp only: sizes between --quick and the full preset (about half an hour on 2
         /// cores); resumes like a full run.
         #[arg(long)]
         medium: bool,
@@ -76,7 +76,7 @@ enum Experiment {
 pub enum Size {
     /// Reduced sizes (minutes).
     Quick,
-    /// Between quick and full (neural-ivp only; about an hour).
+    /// Between quick and full (neural-ivp only; about half an hour).
     Medium,
     /// The largest sizes this machine runs (hours).
     Full,
