@@ -52,18 +52,33 @@ pub trait LinearOperator<T: Real>: Send + Sync {
         })
     }
 
-    /// r ← b − A x; returns ‖r‖₂².
+    /// The value of every diagonal entry, if they are all equal and known without a scan
+    /// (stencils); `None` (the default) otherwise. Jacobi then applies D⁻¹ as one scalar.
+    fn constant_diagonal(&self) -> Option<T> {
+        None
+    }
+
+    /// r ← b − A x, without its norm.
     ///
-    /// Solvers call this once per iteration; stencil operators override it with a fused
-    /// single-pass kernel.
+    /// Solvers call this once per iteration when no stopping test needs the norm (a fixed
+    /// iteration budget); stencil operators override it with a fused single-pass kernel.
     ///
     /// # Panics
     /// If the lengths do not match the shape.
-    fn residual(&self, x: &[T], b: &[T], r: &mut [T]) -> T {
+    fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
         self.apply(x, r);
         for (ri, &bi) in r.iter_mut().zip(b) {
             *ri = bi - *ri;
         }
+    }
+
+    /// r ← b − A x; returns ‖r‖₂². The default is [`LinearOperator::residual_vector`] followed
+    /// by the norm.
+    ///
+    /// # Panics
+    /// If the lengths do not match the shape.
+    fn residual(&self, x: &[T], b: &[T], r: &mut [T]) -> T {
+        self.residual_vector(x, b, r);
         kernels::dot(r, r)
     }
 
@@ -107,6 +122,12 @@ impl<T: Real, A: LinearOperator<T> + ?Sized> LinearOperator<T> for &A {
     }
     fn diagonal(&self, out: &mut [T]) -> Result<()> {
         (**self).diagonal(out)
+    }
+    fn constant_diagonal(&self) -> Option<T> {
+        (**self).constant_diagonal()
+    }
+    fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
+        (**self).residual_vector(x, b, r)
     }
     fn residual(&self, x: &[T], b: &[T], r: &mut [T]) -> T {
         (**self).residual(x, b, r)
@@ -158,6 +179,9 @@ impl<T: Real, A: LinearOperator<T>> LinearOperator<T> for Transposed<A> {
     }
     fn diagonal(&self, out: &mut [T]) -> Result<()> {
         self.0.diagonal(out)
+    }
+    fn constant_diagonal(&self) -> Option<T> {
+        self.0.constant_diagonal()
     }
     fn for_each_entry(&self, f: &mut dyn FnMut(usize, usize, T)) {
         self.0.for_each_entry(&mut |i, j, v| f(j, i, v))

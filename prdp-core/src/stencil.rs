@@ -232,8 +232,7 @@ impl<T: Real> Stencil<T> {
         self.diag
     }
 
-    /// y ← A x (or Aᵀ x with the transposed taps and their fixes); with `b`, y ← b − A x and
-    /// returns ‖b − A x‖².
+    /// y ← A x (or Aᵀ x with the transposed taps and their fixes); with `b`, y ← b − A x.
     ///
     /// The grid is swept as one flat array in which every tap t reads x[(p + fₜ) mod len], with
     /// fₜ the tap's flat offset: a few long fused loops, vectorised across the grid. That read is
@@ -241,7 +240,7 @@ impl<T: Real> Stencil<T> {
     /// leaving a row lands in the adjacent row; under Dirichlet a tap leaving the grid must read
     /// zero); the precomputed `fixes` then swap each wrong read for the right one.
     #[inline(always)]
-    fn sweep(&self, taps: &[Tap<T>], fixes: &[Fix], x: &[T], y: &mut [T], b: Option<&[T]>) -> T {
+    fn sweep(&self, taps: &[Tap<T>], fixes: &[Fix], x: &[T], y: &mut [T], b: Option<&[T]>) {
         match taps.len() {
             0 => self.flat::<0>(taps, x, y, b),
             1 => self.flat::<1>(taps, x, y, b),
@@ -262,7 +261,6 @@ impl<T: Real> Stencil<T> {
             let yp = &mut y[fix.p as usize];
             *yp = w.mul_add(right - x[fix.wrong as usize], *yp);
         }
-        b.map_or(T::zero(), |_| crate::kernels::dot(y, y))
     }
 
     /// The flat pass for exactly `N` taps, split where a tap's read wraps past the end of the
@@ -470,8 +468,11 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
         out.fill(self.diag);
         Ok(())
     }
+    fn constant_diagonal(&self) -> Option<T> {
+        Some(self.diag)
+    }
     #[track_caller]
-    fn residual(&self, x: &[T], b: &[T], r: &mut [T]) -> T {
+    fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
         assert_shape(
             "Stencil::residual",
             self.len(),

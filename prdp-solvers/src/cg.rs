@@ -121,6 +121,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         (kernels::dot(r, r), matvecs)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
@@ -129,7 +130,8 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         state: &mut [T],
         extra: &mut [T],
         scratch: &mut [&mut [T]],
-    ) -> Result<(T, usize)> {
+        _norm: bool,
+    ) -> Result<(Option<T>, usize)> {
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
         let (r, rest) = rest.split_at_mut(n);
@@ -164,7 +166,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
             CgPreconditioner::Identity => rho_next,
             _ => kernels::dot(r, r),
         };
-        Ok((res2, 1))
+        Ok((Some(res2), 1))
     }
 
     fn reverse_step<A: LinearOperator<T> + ?Sized>(

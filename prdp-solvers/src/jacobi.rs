@@ -13,6 +13,10 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// which also drives the stopping test). Converges for strictly or irreducibly diagonally
 /// dominant A, with rate given by the spectral radius of I − D⁻¹A.
 ///
+/// Under a fixed budget ([`Budget::fixed`]) without a residual history, only the last
+/// iterate's residual norm is computed: nothing reads the others. A diverging iteration is
+/// then reported as a breakdown at iteration K rather than where it first overflowed.
+///
 /// # Errors
 /// Shape and finiteness errors for bad input, [`prdp_core::Error::NoDiagonal`] if the operator
 /// has no diagonal, [`prdp_core::Error::Singular`] for a zero diagonal entry,
@@ -64,16 +68,30 @@ pub(crate) fn with_inverse_diagonal<T: Real, A: LinearOperator<T> + ?Sized, R>(
     let result = (|| {
         let (diag, rest) = d.split_at_mut(n);
         let inv = &mut rest[..n];
-        a.diagonal(diag).map_err(|e| match e {
-            prdp_core::Error::NoDiagonal { operator, .. } => prdp_core::Error::NoDiagonal {
-                operator,
-                needed_by: "Jacobi",
-            },
-            other => other,
-        })?;
-        invert_diagonal(diag, inv, || a.describe())?;
         // A constant diagonal (every stencil) is applied as a scalar: one stream less per sweep.
-        let uniform = inv.iter().all(|v| *v == inv[0]).then(|| inv[0]);
+        let uniform = match a.constant_diagonal().filter(|_| n > 0) {
+            Some(c) => {
+                invert_diagonal(&[c], &mut inv[..1], || a.describe())?;
+                let ic = inv[0];
+                inv.fill(ic);
+                Some(ic)
+            }
+            None => {
+                a.diagonal(diag).map_err(|e| match e {
+                    prdp_core::Error::NoDiagonal { operator, .. } => prdp_core::Error::NoDiagonal {
+                        operator,
+                        needed_by: "Jacobi",
+                    },
+                    other => other,
+                })?;
+                invert_diagonal(diag, inv, || a.describe())?;
+                // Branch-free, so that it vectorises.
+                let first = inv.first().copied().unwrap_or_else(T::zero);
+                inv.iter()
+                    .fold(true, |same, v| same & (*v == first))
+                    .then_some(first)
+            }
+        };
         f(
             JacobiProgram {
                 inv_d: inv,
@@ -131,6 +149,7 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
@@ -139,7 +158,8 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         state: &mut [T],
         _extra: &mut [T],
         _scratch: &mut [&mut [T]],
-    ) -> Result<(T, usize)> {
+        norm: bool,
+    ) -> Result<(Option<T>, usize)> {
         let (u, r) = state.split_at_mut(b.len());
         match self.uniform {
             Some(di) => {
@@ -153,7 +173,12 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
                 }
             }
         }
-        Ok((a.residual(u, b, r), 1))
+        if norm {
+            Ok((Some(a.residual(u, b, r)), 1))
+        } else {
+            a.residual_vector(u, b, r);
+            Ok((None, 1))
+        }
     }
 
     fn reverse_step<A: LinearOperator<T> + ?Sized>(

@@ -43,8 +43,12 @@ pub(crate) trait Program<T: Real>: Sync {
     /// Advances the state by one iteration, writing this step's extras; returns the squared
     /// residual norm of the new iterate and the operator applications used.
     ///
+    /// The norm may be skipped (`None`) when `norm` is false, i.e. when nothing reads it; a
+    /// method whose iteration computes it anyway returns it regardless.
+    ///
     /// # Errors
     /// [`Error::Breakdown`] on a zero or non-finite denominator.
+    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
@@ -53,7 +57,8 @@ pub(crate) trait Program<T: Real>: Sync {
         state: &mut [T],
         extra: &mut [T],
         scratch: &mut [&mut [T]],
-    ) -> Result<(T, usize)>;
+        norm: bool,
+    ) -> Result<(Option<T>, usize)>;
 
     /// Reverse of `step` k: turns the adjoint of state k+1 (in `adj`) into the adjoint of state
     /// k, accumulating into `bbar`, `diag_bar` and the matrix cotangent. Returns the operator
@@ -171,35 +176,46 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     let (mut vs, small) = ws.split::<6>(n, slen + prog.extra_len(n));
     let (state, extra_buf) = small.split_at_mut(slen);
     let scratch = &mut vs[..P::SCRATCH];
-    let (mut res2, mut matvecs) = prog.start(a, b, opts.warm_start.then_some(&*x), state, scratch);
+    let (res0, mut matvecs) = prog.start(a, b, opts.warm_start.then_some(&*x), state, scratch);
+    let mut res2 = Some(res0);
     let mut history = opts
         .record_history
         .then(|| Vec::with_capacity(budget.max_iters + 1));
     let rtol = budget.rtol;
+    // With no tolerance and no history only the last iterate's norm is read; a method that can
+    // skip the others (Jacobi) does, so a non-finite iterate is then reported after the last
+    // step.
+    let every_norm = rtol > 0.0 || history.is_some();
     let mut k = 0;
-    let converged = loop {
-        let rel = res2.sqrt().as_f64() / bnorm.as_f64();
-        if let Some(h) = history.as_mut() {
-            h.push(rel);
-        }
-        if !rel.is_finite() {
-            return Err(Error::Breakdown {
-                solver: P::NAME,
-                iteration: k,
-                reason: format!("the residual norm became {rel}"),
-            });
-        }
-        if rel < rtol || res2 == T::zero() {
-            break true;
+    let (converged, res2) = loop {
+        if let Some(r2) = res2 {
+            let rel = r2.sqrt().as_f64() / bnorm.as_f64();
+            if let Some(h) = history.as_mut() {
+                h.push(rel);
+            }
+            if !rel.is_finite() {
+                return Err(Error::Breakdown {
+                    solver: P::NAME,
+                    iteration: k,
+                    reason: format!("the residual norm became {rel}"),
+                });
+            }
+            if rel < rtol || r2 == T::zero() {
+                break (true, r2);
+            }
         }
         if k == budget.max_iters {
-            break false;
+            break (
+                false,
+                res2.expect("the last step reports its residual norm"),
+            );
         }
         let extra = match rec.as_deref_mut() {
             Some(r) => r.before_step(k, state),
             None => &mut *extra_buf,
         };
-        let (r2, mv) = prog.step(a, b, k, state, extra, scratch)?;
+        let last = k + 1 == budget.max_iters;
+        let (r2, mv) = prog.step(a, b, k, state, extra, scratch, every_norm || last)?;
         res2 = r2;
         matvecs += mv;
         k += 1;

@@ -86,6 +86,7 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         (rho[0], matvecs)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
@@ -94,7 +95,8 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         state: &mut [T],
         extra: &mut [T],
         _scratch: &mut [&mut [T]],
-    ) -> Result<(T, usize)> {
+        _norm: bool,
+    ) -> Result<(Option<T>, usize)> {
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
         let (r, rho) = rest.split_at_mut(n);
@@ -114,7 +116,7 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         scalars[0] = alpha;
         scalars[1] = sigma;
         rho[0] = kernels::dot(r, r);
-        Ok((rho[0], 1))
+        Ok((Some(rho[0]), 1))
     }
 
     fn reverse_step<A: LinearOperator<T> + ?Sized>(

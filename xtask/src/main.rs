@@ -37,6 +37,10 @@ enum Command {
         /// cores); resumes like a full run.
         #[arg(long)]
         medium: bool,
+        /// neural-ivp only: run just these experiments (comma-separated, e.g.
+        /// `vlasov6d,fokker_planck`); the table covers them alone.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
         /// Output directory.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -100,6 +104,8 @@ pub struct ReproduceOptions {
     pub size: Size,
     /// Seeds requested on the command line.
     pub seeds: Option<usize>,
+    /// Neural IVP experiments to run (empty: all).
+    pub only: Vec<String>,
     /// Output directory (each experiment writes to a subdirectory).
     pub out: PathBuf,
     /// Suppress progress bars.
@@ -114,11 +120,15 @@ fn main() -> Result<()> {
             seeds,
             quick,
             medium,
+            only,
             out,
             quiet,
         } => {
             if medium && experiment != Experiment::NeuralIvp {
                 bail!("--medium applies to neural-ivp only");
+            }
+            if !only.is_empty() && experiment != Experiment::NeuralIvp {
+                bail!("--only applies to neural-ivp only");
             }
             let size = if quick {
                 Size::Quick
@@ -130,6 +140,7 @@ fn main() -> Result<()> {
             let opts = ReproduceOptions {
                 size,
                 seeds,
+                only,
                 out,
                 quiet,
             };

@@ -364,6 +364,7 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                     next,
                     &mut buf.extras[i * elen..(i + 1) * elen],
                     scratch,
+                    false,
                 )?;
                 matvecs += mv;
             }

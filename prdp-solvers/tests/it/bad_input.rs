@@ -147,7 +147,8 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     )
     .unwrap_err();
     assert!(matches!(e, Error::Breakdown { solver: "CG", .. }), "{e}");
-    // An operator that returns NaN makes the residual non-finite.
+    // An operator that returns NaN makes the residual non-finite: under a fixed budget the
+    // norm is first read after the last sweep, with a tolerance after the first.
     let nan = FnOperator::new(
         3,
         3,
@@ -162,6 +163,27 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
             &[1.0; 3],
             &mut [0.0; 3],
             &Budget::fixed(5),
+            &SolveOptions::default(),
+            &mut Workspace::new(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Breakdown {
+                solver: "Jacobi",
+                iteration: 5,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = Method::Jacobi
+        .solve(
+            &nan,
+            &[1.0; 3],
+            &mut [0.0; 3],
+            &Budget::new(5, 1e-8).unwrap(),
             &SolveOptions::default(),
             &mut Workspace::new(),
         )

@@ -45,8 +45,9 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         log,
         resume: opts.size != Size::Quick,
     };
+    let selected = experiments::select(&opts.only)?;
     let mut summaries = Vec::new();
-    for exp in experiments::ALL {
+    for exp in selected {
         let dir = ctx.out.join(exp.name);
         let file = dir.join("summary.json");
         if ctx.resume && file.exists() {
