@@ -72,6 +72,18 @@ pub trait LinearOperator<T: Real>: Send + Sync {
         }
     }
 
+    /// r ← b − Aᵀ x, without its norm (the residual of the adjoint system, which implicit
+    /// differentiation solves through [`Transposed`]).
+    ///
+    /// # Panics
+    /// If the lengths do not match the transposed shape.
+    fn transpose_residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
+        self.apply_transpose(x, r);
+        for (ri, &bi) in r.iter_mut().zip(b) {
+            *ri = bi - *ri;
+        }
+    }
+
     /// r ← b − A x; returns ‖r‖₂². The default is [`LinearOperator::residual_vector`] followed
     /// by the norm.
     ///
@@ -129,6 +141,9 @@ impl<T: Real, A: LinearOperator<T> + ?Sized> LinearOperator<T> for &A {
     fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
         (**self).residual_vector(x, b, r)
     }
+    fn transpose_residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
+        (**self).transpose_residual_vector(x, b, r)
+    }
     fn residual(&self, x: &[T], b: &[T], r: &mut [T]) -> T {
         (**self).residual(x, b, r)
     }
@@ -182,6 +197,12 @@ impl<T: Real, A: LinearOperator<T>> LinearOperator<T> for Transposed<A> {
     }
     fn constant_diagonal(&self) -> Option<T> {
         self.0.constant_diagonal()
+    }
+    fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
+        self.0.transpose_residual_vector(x, b, r)
+    }
+    fn transpose_residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
+        self.0.residual_vector(x, b, r)
     }
     fn for_each_entry(&self, f: &mut dyn FnMut(usize, usize, T)) {
         self.0.for_each_entry(&mut |i, j, v| f(j, i, v))

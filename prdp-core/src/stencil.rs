@@ -334,6 +334,14 @@ impl<T: Real> Stencil<T> {
         }
     }
 
+    /// Asserts that `x`, `b` and `r` all have the grid's length (`what`: the messages for
+    /// x and r, then for b as the input).
+    #[track_caller]
+    fn check_residual(&self, what: [&str; 2], x: &[T], b: &[T], r: &[T]) {
+        assert_shape(what[0], self.len(), self.len(), x.len(), r.len());
+        assert_shape(what[1], self.len(), self.len(), b.len(), r.len());
+    }
+
     /// The flat read offset of a tap, reduced into `0..len`.
     fn flat_read(&self, offset: [isize; 3], len: usize) -> usize {
         flat_offset(self.shape, offset).rem_euclid(len as isize) as usize
@@ -473,21 +481,26 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
     }
     #[track_caller]
     fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
-        assert_shape(
-            "Stencil::residual",
-            self.len(),
-            self.len(),
-            x.len(),
-            r.len(),
-        );
-        assert_shape(
-            "Stencil::residual (b)",
-            self.len(),
-            self.len(),
-            x.len(),
-            b.len(),
+        self.check_residual(
+            ["Stencil::residual_vector", "Stencil::residual_vector (b)"],
+            x,
+            b,
+            r,
         );
         self.sweep(&self.taps, &self.fixes, x, r, Some(b))
+    }
+    #[track_caller]
+    fn transpose_residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
+        self.check_residual(
+            [
+                "Stencil::transpose_residual_vector",
+                "Stencil::transpose_residual_vector (b)",
+            ],
+            x,
+            b,
+            r,
+        );
+        self.sweep(&self.taps_t, &self.fixes_t, x, r, Some(b))
     }
     fn for_each_entry(&self, f: &mut dyn FnMut(usize, usize, T)) {
         self.entries(&self.taps, f)

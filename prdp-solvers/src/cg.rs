@@ -177,7 +177,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         next: &[T],
         adj: &mut [T],
         _bbar: &mut [T],
-        diag_bar: &mut [T],
+        diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         scratch: &mut [&mut [T]],
     ) -> usize {
@@ -218,13 +218,17 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
             *pbi = sigma_b.mul_add(qi, pb_scaled);
             *qbi = sigma_b.mul_add(pi, -alpha * rbi);
         }
-        // q = A p
+        // q = A p: p̄ += Aᵀq̄, Ā += q̄ pᵀ (the rank-one term with λ = −q̄).
         a.apply_transpose(qb, z);
-        for ((pbi, qbi), &zi) in pb.iter_mut().zip(qb.iter_mut()).zip(z.iter()) {
-            *pbi += zi;
-            *qbi = -*qbi;
+        if sink.wants_matrix() {
+            for ((pbi, qbi), &zi) in pb.iter_mut().zip(qb.iter_mut()).zip(z.iter()) {
+                *pbi += zi;
+                *qbi = -*qbi;
+            }
+            sink.rank_one(qb, p);
+        } else {
+            kernels::axpy(T::one(), z, pb);
         }
-        sink.rank_one(qb, p);
         rho_b[0] = rho_bar;
         1
     }
@@ -235,7 +239,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         state: &[T],
         adj: &mut [T],
         bbar: &mut [T],
-        diag_bar: &mut [T],
+        diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         _scratch: &mut [&mut [T]],
     ) {
@@ -256,7 +260,14 @@ impl<T: Real> CgProgram<'_, T> {
     /// Reverse of z = M⁻¹r and ρ = rᵀz given z̄ and ρ̄: r̄ += M⁻¹z̄ + 2ρ̄z, and for
     /// M⁻¹ = diag(m), m = 1/diag(A): diag(A)‾ −= (z̄ ⊙ r + ρ̄ r ⊙ r) ⊙ m². z is recomputed from
     /// r on the fly (the same products the forward pass formed).
-    fn chain_preconditioner(&self, r: &[T], zb: &[T], rho_b: T, rb: &mut [T], diag_bar: &mut [T]) {
+    fn chain_preconditioner(
+        &self,
+        r: &[T],
+        zb: &[T],
+        rho_b: T,
+        rb: &mut [T],
+        diag_bar: Option<&mut [T]>,
+    ) {
         let two_rho_b = T::of(2.0) * rho_b;
         match self.m {
             CgPreconditioner::Identity => {
@@ -264,14 +275,22 @@ impl<T: Real> CgProgram<'_, T> {
                     *rbi += zbi + two_rho_b * ri;
                 }
             }
-            CgPreconditioner::Diagonal(m) => {
-                for i in 0..rb.len() {
-                    let z = m[i] * r[i];
-                    rb[i] += m[i] * zb[i] + two_rho_b * z;
-                    let m_bar = zb[i] * r[i] + rho_b * r[i] * r[i];
-                    diag_bar[i] -= m_bar * m[i] * m[i];
+            CgPreconditioner::Diagonal(m) => match diag_bar {
+                Some(diag_bar) => {
+                    for i in 0..rb.len() {
+                        let z = m[i] * r[i];
+                        rb[i] += m[i] * zb[i] + two_rho_b * z;
+                        let m_bar = zb[i] * r[i] + rho_b * r[i] * r[i];
+                        diag_bar[i] -= m_bar * m[i] * m[i];
+                    }
                 }
-            }
+                None => {
+                    for i in 0..rb.len() {
+                        let z = m[i] * r[i];
+                        rb[i] += m[i] * zb[i] + two_rho_b * z;
+                    }
+                }
+            },
             CgPreconditioner::Custom(_) => {
                 unreachable!(
                     "unrolled CG with a custom preconditioner is rejected before the forward pass"

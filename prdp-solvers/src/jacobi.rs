@@ -189,7 +189,7 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         next: &[T],
         adj: &mut [T],
         bbar: &mut [T],
-        diag_bar: &mut [T],
+        diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         scratch: &mut [&mut [T]],
     ) -> usize {
@@ -197,27 +197,24 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         let (ub, rb) = adj.split_at_mut(n);
         let (_, r) = state.split_at(n);
         let (u_next, _) = next.split_at(n);
-        let mut matvecs = 0;
-        // r' = b − A u': the adjoint r̄' feeds b̄, ū' and Ā.
-        if rb.iter().any(|v| *v != T::zero()) {
-            kernels::axpy(T::one(), rb, bbar);
-            let tmp = &mut *scratch[0];
-            a.apply_transpose(rb, tmp);
-            kernels::axpy(-T::one(), tmp, ub);
+        // u' = u + D⁻¹ r: r̄ = D⁻¹ ū', D̄ = −r̄ ⊙ D⁻¹ r; with r' = b − A u', ū' first gains
+        // −Aᵀ r̄' and b̄ gains r̄'. One fused pass after the transposed product.
+        let through = rb.iter().any(|v| *v != T::zero());
+        if through {
             sink.rank_one(rb, u_next);
-            matvecs = 1;
+            a.apply_transpose(rb, scratch[0]);
         }
-        // u' = u + D⁻¹ r: r̄ = D⁻¹ ū', D̄ = −r̄ ⊙ D⁻¹ r.
-        for (((rbi, &ubi), &di), (&ri, dbi)) in rb
-            .iter_mut()
-            .zip(ub.iter())
-            .zip(self.inv_d)
-            .zip(r.iter().zip(diag_bar.iter_mut()))
-        {
-            *rbi = di * ubi;
-            *dbi -= *rbi * (di * ri);
+        let at_rb = &*scratch[0];
+        let inv = self.inv_d;
+        match (self.uniform, diag_bar, through) {
+            (Some(d), None, true) => reverse_sweep::<_, true>(|_| d, rb, ub, at_rb, bbar, r, None),
+            (Some(d), None, false) => {
+                reverse_sweep::<_, false>(|_| d, rb, ub, at_rb, bbar, r, None)
+            }
+            (_, db, true) => reverse_sweep::<_, true>(|i| inv[i], rb, ub, at_rb, bbar, r, db),
+            (_, db, false) => reverse_sweep::<_, false>(|i| inv[i], rb, ub, at_rb, bbar, r, db),
         }
-        matvecs
+        usize::from(through)
     }
 
     fn reverse_start(
@@ -226,7 +223,7 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         _state: &[T],
         adj: &mut [T],
         bbar: &mut [T],
-        _diag_bar: &mut [T],
+        _diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         _scratch: &mut [&mut [T]],
     ) {
@@ -235,6 +232,46 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         kernels::axpy(T::one(), rb, bbar);
         if let Some(u0) = u0 {
             sink.rank_one(rb, u0);
+        }
+    }
+}
+
+/// The elementwise part of a Jacobi reverse step, fused: with `THROUGH` (the adjoint r̄' of the
+/// next residual is nonzero) b̄ += r̄' and ū −= Aᵀr̄' (`at_rb`); then r̄ = D⁻¹ū and, if wanted,
+/// D̄ −= r̄ ⊙ D⁻¹ r. `inv(i)` is the i-th entry of D⁻¹.
+#[inline(always)]
+fn reverse_sweep<T: Real, const THROUGH: bool>(
+    inv: impl Fn(usize) -> T,
+    rb: &mut [T],
+    ub: &mut [T],
+    at_rb: &[T],
+    bbar: &mut [T],
+    r: &[T],
+    diag_bar: Option<&mut [T]>,
+) {
+    let n = rb.len();
+    let (ub, at_rb, bbar, r) = (&mut ub[..n], &at_rb[..n], &mut bbar[..n], &r[..n]);
+    match diag_bar {
+        Some(db) => {
+            let db = &mut db[..n];
+            for i in 0..n {
+                if THROUGH {
+                    bbar[i] += rb[i];
+                    ub[i] -= at_rb[i];
+                }
+                let d = inv(i);
+                rb[i] = d * ub[i];
+                db[i] -= rb[i] * (d * r[i]);
+            }
+        }
+        None => {
+            for i in 0..n {
+                if THROUGH {
+                    bbar[i] += rb[i];
+                    ub[i] -= at_rb[i];
+                }
+                rb[i] = inv(i) * ub[i];
+            }
         }
     }
 }

@@ -61,8 +61,9 @@ pub(crate) trait Program<T: Real>: Sync {
     ) -> Result<(Option<T>, usize)>;
 
     /// Reverse of `step` k: turns the adjoint of state k+1 (in `adj`) into the adjoint of state
-    /// k, accumulating into `bbar`, `diag_bar` and the matrix cotangent. Returns the operator
-    /// applications used.
+    /// k, accumulating into `bbar`, `diag_bar` (absent when the sink does not want the matrix
+    /// cotangent, or the method has no diagonal term) and the matrix cotangent. Returns the
+    /// operator applications used.
     #[allow(clippy::too_many_arguments)]
     fn reverse_step<A: LinearOperator<T> + ?Sized>(
         &self,
@@ -72,7 +73,7 @@ pub(crate) trait Program<T: Real>: Sync {
         next: &[T],
         adj: &mut [T],
         bbar: &mut [T],
-        diag_bar: &mut [T],
+        diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         scratch: &mut [&mut [T]],
     ) -> usize;
@@ -85,7 +86,7 @@ pub(crate) trait Program<T: Real>: Sync {
         state: &[T],
         adj: &mut [T],
         bbar: &mut [T],
-        diag_bar: &mut [T],
+        diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         scratch: &mut [&mut [T]],
     );

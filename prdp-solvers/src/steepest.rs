@@ -127,7 +127,7 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         next: &[T],
         adj: &mut [T],
         _bbar: &mut [T],
-        _diag_bar: &mut [T],
+        _diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         scratch: &mut [&mut [T]],
     ) -> usize {
@@ -170,7 +170,7 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         state: &[T],
         adj: &mut [T],
         bbar: &mut [T],
-        _diag_bar: &mut [T],
+        _diag_bar: Option<&mut [T]>,
         sink: &mut dyn CotangentSink<T>,
         _scratch: &mut [&mut [T]],
     ) {

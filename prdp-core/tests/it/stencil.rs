@@ -1,5 +1,5 @@
 use crate::common::{rng, vector};
-use prdp_core::{Boundary, Error, LinearOperator, Stencil};
+use prdp_core::{Boundary, Error, LinearOperator, Stencil, Transposed};
 use proptest::prelude::*;
 use std::f64::consts::PI;
 
@@ -138,6 +138,14 @@ proptest! {
         let n2 = csr.residual(&x, &b, &mut y2);
         close(&y1, &y2, "b − A x")?;
         prop_assert!((n1 - n2).abs() <= 1e-12 * (1.0 + n2), "‖b − A x‖²: {n1} vs {n2}");
+        let at = Transposed(&s);
+        at.residual_vector(&x, &b, &mut y1);
+        Transposed(&csr).residual_vector(&x, &b, &mut y2);
+        close(&y1, &y2, "b − Aᵀ x")?;
+        let mut diag = vec![0.0; n];
+        csr.diagonal(&mut diag).unwrap();
+        let c = at.constant_diagonal().unwrap();
+        prop_assert!(diag.iter().all(|d| (d - c).abs() <= 1e-12), "diagonal {diag:?} vs {c}");
     }
 }
 

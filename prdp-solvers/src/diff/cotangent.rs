@@ -17,6 +17,13 @@ pub trait CotangentSink<T> {
 
     /// Ā += diag(d).
     fn diagonal(&mut self, d: &[T]);
+
+    /// Whether the terms are used at all. A sink that ignores them returns `false`, and the
+    /// reverse pass then skips the work that only produces them (Jacobi's diagonal term and
+    /// its reads of the recorded residuals, CG's negated rank-one factors).
+    fn wants_matrix(&self) -> bool {
+        true
+    }
 }
 
 /// Ignores the matrix cotangent (constant matrices: Poisson, heat).
@@ -26,6 +33,9 @@ pub struct DiscardCotangent;
 impl<T> CotangentSink<T> for DiscardCotangent {
     fn rank_one(&mut self, _lambda: &[T], _u: &[T]) {}
     fn diagonal(&mut self, _d: &[T]) {}
+    fn wants_matrix(&self) -> bool {
+        false
+    }
 }
 
 /// Stores the factored cotangent Ā = −Σᵢ λᵢ uᵢᵀ + diag(d) (for inspection and tests; assemblies

@@ -325,7 +325,10 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     buf.adjoint.resize(slen, T::zero());
     buf.adjoint[..n].copy_from_slice(u_bar);
     buf.diag_bar.clear();
-    buf.diag_bar.resize(n, T::zero());
+    let diag = prog.uses_diagonal() && sink.wants_matrix();
+    if diag {
+        buf.diag_bar.resize(n, T::zero());
+    }
     let mut matvecs = 0;
     if seg == 1 {
         for k in (0..steps).rev() {
@@ -336,7 +339,7 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                 &tape.states[(k + 1) * slen..(k + 2) * slen],
                 &mut buf.adjoint,
                 b_bar,
-                &mut buf.diag_bar,
+                diag.then_some(&mut buf.diag_bar[..]),
                 sink,
                 scratch,
             );
@@ -376,7 +379,7 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                     &buf.states[(i + 1) * slen..(i + 2) * slen],
                     &mut buf.adjoint,
                     b_bar,
-                    &mut buf.diag_bar,
+                    diag.then_some(&mut buf.diag_bar[..]),
                     sink,
                     scratch,
                 );
@@ -388,11 +391,11 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
         &tape.states[..slen],
         &mut buf.adjoint,
         b_bar,
-        &mut buf.diag_bar,
+        diag.then_some(&mut buf.diag_bar[..]),
         sink,
         scratch,
     );
-    if prog.uses_diagonal() {
+    if diag {
         sink.diagonal(&buf.diag_bar);
     }
     Ok(SolveReport {
