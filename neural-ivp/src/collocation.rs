@@ -67,7 +67,7 @@ impl Collocation {
 }
 
 /// The relative PDE residual ‖J θ̇ − f‖ / ‖f‖ over `n` fresh uniform points drawn with `seed`
-/// (f = L[u_θ]; sums over points and outputs).
+/// (f = L\[u_θ\]; sums over points and outputs).
 ///
 /// The public code prints this divided by √n; compare against its logs accordingly.
 ///

@@ -1,7 +1,7 @@
 //! # neural-ivp
 //!
 //! Neural IVP (Finzi, Potapczynski, Choptuik and Wilson, ICLR 2023): an initial value PDE
-//! ∂ₜu = L[u] on [−1, 1]^d is solved by a network u(x, θ(t)) whose parameters follow the ODE
+//! ∂ₜu = L\[u\] on [−1, 1]^d is solved by a network u(x, θ(t)) whose parameters follow the ODE
 //! M(θ)θ̇ = F(θ), the normal equations of the instantaneous PDE residual.
 //!
 //! - [`Network`]: scaled sinusoidal embedding, swish MLP, Dirichlet factor; parameters in one
@@ -18,7 +18,7 @@
 //! - [`fit()`] (Adam from `prdp-nn` on fresh points) and [`tune_head`] (ridge regression of
 //!   the last layer), [`RestartPolicy`] (deterministic restarts).
 //! - [`problems`]: 2D advection and heat, the 3D wave equation, Vlasov 6D, Fokker–Planck in d
-//!   dimensions, the wave equation on a Schwarzschild background; [`reference`]:
+//!   dimensions, the wave equation on a Schwarzschild background; [`reference`](mod@reference):
 //!   finite-difference solvers to measure against; [`ednn`]: the EDNN baseline of Du & Zaki.
 //! - [`NeuralIvp`]: the driver, configured by a serde [`NeuralIvpConfig`] (unknown keys are
 //!   errors) and returning θ at the requested times with a [`RunRecord`].

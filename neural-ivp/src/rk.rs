@@ -49,7 +49,7 @@ pub struct Tableau {
     pub error_order: usize,
     /// The last stage is f(t + h, y_new), so it is the next step's first stage.
     pub fsal: bool,
-    /// Dense output: y(t + σh) = y + h Σ_s k_s Σ_j P[s][j] σ^(j+1); empty for cubic Hermite
+    /// Dense output: y(t + σh) = y + h Σ_s k_s Σ_j P\[s\]\[j\] σ^(j+1); empty for cubic Hermite
     /// interpolation.
     pub dense: Vec<Vec<f64>>,
 }

@@ -21,7 +21,7 @@ struct Tap<T> {
     weight: T,
 }
 
-/// A matrix-free operator (A u)[p] = c·u[p] + Σₜ wₜ·u[p + oₜ] on a row-major grid of up to three
+/// A matrix-free operator (A u)\[p\] = c·u\[p\] + Σₜ wₜ·u\[p + oₜ\] on a row-major grid of up to three
 /// dimensions (the last axis is contiguous), with periodic or homogeneous Dirichlet boundaries.
 ///
 /// This covers the Poisson and BTCS heat operators of the PRDP paper (appendix D.1–D.4). The
@@ -150,7 +150,7 @@ impl<T: Real> Stencil<T> {
         })
     }
 
-    /// The standard (2d+1)-point Laplacian Σₐ (u[p+eₐ] − 2u[p] + u[p−eₐ]) / hₐ² with grid
+    /// The standard (2d+1)-point Laplacian Σₐ (u\[p+eₐ\] − 2u\[p\] + u\[p−eₐ\]) / hₐ² with grid
     /// spacing `spacing[a]` along axis a.
     ///
     /// # Errors

@@ -7,7 +7,7 @@ use crate::jets::{Derivatives, PointJet};
 /// u_t = DΔu − ∇·(h u) with h(x) = (a − x) + α(11ᵀ/d − I)x, from the normalised bump
 /// u₀ = (3/4)^d Π_j(1 − x_j²) (which the Dirichlet factor represents exactly).
 ///
-/// ∇·h = −d(1 + α) + α is constant, so L[u] = DΔu − (∇·h)u − h·∇u.
+/// ∇·h = −d(1 + α) + α is constant, so L\[u\] = DΔu − (∇·h)u − h·∇u.
 ///
 /// # Reference
 /// Finzi et al. (ICLR 2023), appendix B.3 (d = 8, D = 0.01, α = 1/4, a = 0.2·1) and figure 5;

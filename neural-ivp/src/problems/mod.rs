@@ -1,4 +1,4 @@
-//! The initial value problems: each implements [`Ivp`] (operator L[u], initial condition,
+//! The initial value problems: each implements [`Ivp`] (operator L\[u\], initial condition,
 //! dimension, number of outputs, the input derivatives L needs, and the exact solution where
 //! one is known). Every domain is the cube [−1, 1]^d with homogeneous Dirichlet conditions,
 //! which the network imposes exactly; Monte Carlo points are uniform in the cube.
@@ -21,7 +21,7 @@ pub use wave3d::Wave3d;
 
 use crate::jets::{Derivatives, PointJet};
 
-/// An initial value problem ∂ₜu = L[u] on [−1, 1]^d with u = 0 on the boundary.
+/// An initial value problem ∂ₜu = L\[u\] on [−1, 1]^d with u = 0 on the boundary.
 ///
 /// Second-order-in-time equations are written as first-order systems: the wave equation's
 /// state is (u, u_t) and its operator (u_t, Δu).
@@ -44,7 +44,7 @@ pub trait Ivp: Send + Sync {
     /// The initial state at the point `x` (length d) into `u` (length m).
     fn initial(&self, x: &[f64], u: &mut [f64]);
 
-    /// L[u](x, t) into `out` (length m), from the jet of the current solution at `x`.
+    /// L\[u\](x, t) into `out` (length m), from the jet of the current solution at `x`.
     fn rhs(&self, t: f64, x: &[f64], jet: &PointJet<'_>, out: &mut [f64]);
 
     /// The exact state at (x, t) into `u`, if known; returns whether it is.

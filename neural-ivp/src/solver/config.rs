@@ -109,7 +109,7 @@ impl NeuralIvpConfig {
     /// Checks every field.
     ///
     /// # Errors
-    /// [`IvpError::Config`] naming the key.
+    /// [`IvpError::Config`](crate::IvpError::Config) naming the key.
     pub fn validate(&self) -> Result<()> {
         self.network.validate("network")?;
         at_least("points", self.points, 1)?;

@@ -45,7 +45,7 @@ impl NeuralIvp {
     /// A solver with a validated configuration.
     ///
     /// # Errors
-    /// [`IvpError::Config`] naming the bad key.
+    /// [`IvpError::Config`](crate::IvpError::Config) naming the bad key.
     pub fn new(cfg: NeuralIvpConfig) -> Result<Self> {
         cfg.validate()?;
         Ok(Self { cfg })
@@ -59,7 +59,7 @@ impl NeuralIvp {
     /// The network for `problem`.
     ///
     /// # Errors
-    /// [`IvpError::Config`] for a bad architecture.
+    /// [`IvpError::Config`](crate::IvpError::Config) for a bad architecture.
     pub fn network(&self, problem: &dyn Ivp) -> Result<Network> {
         Network::new(&self.cfg.network, problem.dim(), problem.outputs())
     }
@@ -109,7 +109,7 @@ impl NeuralIvp {
     /// [0, t_end]).
     ///
     /// # Errors
-    /// Configuration errors, [`IvpError::NonFinite`] naming the time and step if θ, θ̇ or the
+    /// Configuration errors, [`IvpError::NonFinite`](crate::IvpError::NonFinite) naming the time and step if θ, θ̇ or the
     /// PDE right-hand side stop being finite, integrator and factorisation errors.
     pub fn solve(&self, problem: &dyn Ivp, t_end: f64, output_times: &[f64]) -> Result<Solution> {
         self.solve_observed(problem, t_end, output_times, &mut |_| {})
