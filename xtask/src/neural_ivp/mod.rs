@@ -10,7 +10,9 @@ mod experiments;
 mod presets;
 mod report;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -28,13 +30,20 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
     let log = Logger {
         quiet: opts.quiet,
         start: Instant::now(),
+        file: Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(out.join("log.txt"))
+                .with_context(|| format!("opening {}", out.join("log.txt").display()))?,
+        ),
     };
     log.say(&format!(
         "neural-ivp reproduction ({} mode) into {}; {}",
         opts.size.name(),
         out.display(),
         match opts.size {
-            Size::Quick => "expect about 8 minutes on 2 cores",
+            Size::Quick => "expect about 2 minutes on 2 cores",
             Size::Medium => "expect about half an hour on 2 cores; rerun to resume",
             Size::Full => "expect many hours on 2 cores; rerun to resume",
         }
@@ -94,20 +103,27 @@ pub(crate) struct Ctx {
     pub resume: bool,
 }
 
-/// Progress lines on stderr.
+/// Progress lines on stderr, and always appended to `log.txt` in the output directory (so a
+/// long run started with `--quiet` can still be followed).
 pub(crate) struct Logger {
-    /// Print nothing.
+    /// Print nothing on stderr.
     quiet: bool,
     /// Start of the reproduction (lines show the time since).
     start: Instant,
+    /// The log file.
+    file: Mutex<std::fs::File>,
 }
 
 impl Logger {
-    /// Prints `msg` with the elapsed time, unless quiet.
+    /// Writes `msg` with the elapsed time to the log file and, unless quiet, to stderr.
     pub fn say(&self, msg: &str) {
+        let line = format!("[{:>6.1}s] {msg}", self.start.elapsed().as_secs_f64());
         if !self.quiet {
-            eprintln!("[{:>6.1}s] {msg}", self.start.elapsed().as_secs_f64());
+            eprintln!("{line}");
         }
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        // The log is a convenience: a full disk must not stop the experiment.
+        let _ = writeln!(file, "{line}");
     }
 }
 
