@@ -1,7 +1,7 @@
 //! Bad input gives clear errors; degenerate input gives defined results.
 
 use crate::common::{poisson_1d, spd, vector};
-use prdp_core::{CsrMatrix, Error, FnOperator};
+use prdp_core::{Boundary, CsrMatrix, Error, FnOperator};
 use prdp_solvers::{
     Budget, DiffMode, DiffSolver, FactoredCotangent, Method, PreconditionerKind, SolveOptions,
     Tape, Workspace,
@@ -217,6 +217,23 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
                 ..
             }
         ),
+        "{e}"
+    );
+    // A stencil whose constant diagonal is zero: Jacobi's scalar inverse is refused.
+    let zero_centre =
+        prdp_core::Stencil::<f64>::new(&[4], Boundary::Dirichlet, 0.0, &[(&[1], 1.0)]).unwrap();
+    let e = Method::Jacobi
+        .solve(
+            &zero_centre,
+            &[1.0; 4],
+            &mut [0.0; 4],
+            &Budget::fixed(5),
+            &SolveOptions::default(),
+            &mut Workspace::new(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Singular { detail, .. } if detail.contains("diagonal entry 0 is 0")),
         "{e}"
     );
     // No diagonal: Jacobi says so.
