@@ -334,12 +334,22 @@ impl<T: Real> Stencil<T> {
         }
     }
 
-    /// Asserts that `x`, `b` and `r` all have the grid's length (`what`: the messages for
-    /// x and r, then for b as the input).
+    /// r ← b − A x (or b − Aᵀ x), after asserting that all three have the grid's length.
     #[track_caller]
-    fn check_residual(&self, what: [&str; 2], x: &[T], b: &[T], r: &[T]) {
-        assert_shape(what[0], self.len(), self.len(), x.len(), r.len());
-        assert_shape(what[1], self.len(), self.len(), b.len(), r.len());
+    #[inline(always)]
+    fn residual_sweep(&self, what: &str, transposed: bool, x: &[T], b: &[T], r: &mut [T]) {
+        assert_shape(what, self.len(), self.len(), x.len(), r.len());
+        assert!(
+            b.len() == self.len(),
+            "{what}: b has {} entries (expected {})",
+            b.len(),
+            self.len()
+        );
+        if transposed {
+            self.sweep(&self.taps_t, &self.fixes_t, x, r, Some(b))
+        } else {
+            self.sweep(&self.taps, &self.fixes, x, r, Some(b))
+        }
     }
 
     /// The flat read offset of a tap, reduced into `0..len`.
@@ -481,26 +491,11 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
     }
     #[track_caller]
     fn residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
-        self.check_residual(
-            ["Stencil::residual_vector", "Stencil::residual_vector (b)"],
-            x,
-            b,
-            r,
-        );
-        self.sweep(&self.taps, &self.fixes, x, r, Some(b))
+        self.residual_sweep("Stencil::residual_vector", false, x, b, r)
     }
     #[track_caller]
     fn transpose_residual_vector(&self, x: &[T], b: &[T], r: &mut [T]) {
-        self.check_residual(
-            [
-                "Stencil::transpose_residual_vector",
-                "Stencil::transpose_residual_vector (b)",
-            ],
-            x,
-            b,
-            r,
-        );
-        self.sweep(&self.taps_t, &self.fixes_t, x, r, Some(b))
+        self.residual_sweep("Stencil::transpose_residual_vector", true, x, b, r)
     }
     fn for_each_entry(&self, f: &mut dyn FnMut(usize, usize, T)) {
         self.entries(&self.taps, f)

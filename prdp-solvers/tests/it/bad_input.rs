@@ -1,7 +1,7 @@
 //! Bad input gives clear errors; degenerate input gives defined results.
 
 use crate::common::{poisson_1d, spd, vector};
-use prdp_core::{Boundary, CsrMatrix, Error, FnOperator};
+use prdp_core::{Boundary, CsrMatrix, Error, FnOperator, LinearOperator};
 use prdp_solvers::{
     Budget, DiffMode, DiffSolver, FactoredCotangent, Method, PreconditionerKind, SolveOptions,
     Tape, Workspace,
@@ -26,11 +26,22 @@ fn solve(
     b: &[f64],
     x: &mut [f64],
 ) -> prdp_core::Result<prdp_solvers::SolveReport> {
+    solve_under(m, a, b, x, &Budget::new(50, 1e-8).unwrap())
+}
+
+/// A solve of any operator from zero under `budget`, with a fresh workspace.
+fn solve_under(
+    m: Method,
+    a: &impl LinearOperator<f64>,
+    b: &[f64],
+    x: &mut [f64],
+    budget: &Budget,
+) -> prdp_core::Result<prdp_solvers::SolveReport> {
     m.solve(
         a,
         b,
         x,
-        &Budget::new(50, 1e-8).unwrap(),
+        budget,
         &SolveOptions::default(),
         &mut Workspace::new(),
     )
@@ -157,16 +168,14 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     )
     .with_diagonal(vec![1.0; 3])
     .unwrap();
-    let e = Method::Jacobi
-        .solve(
-            &nan,
-            &[1.0; 3],
-            &mut [0.0; 3],
-            &Budget::fixed(5),
-            &SolveOptions::default(),
-            &mut Workspace::new(),
-        )
-        .unwrap_err();
+    let e = solve_under(
+        Method::Jacobi,
+        &nan,
+        &[1.0; 3],
+        &mut [0.0; 3],
+        &Budget::fixed(5),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             e,
@@ -178,16 +187,14 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
         ),
         "{e}"
     );
-    let e = Method::Jacobi
-        .solve(
-            &nan,
-            &[1.0; 3],
-            &mut [0.0; 3],
-            &Budget::new(5, 1e-8).unwrap(),
-            &SolveOptions::default(),
-            &mut Workspace::new(),
-        )
-        .unwrap_err();
+    let e = solve_under(
+        Method::Jacobi,
+        &nan,
+        &[1.0; 3],
+        &mut [0.0; 3],
+        &Budget::new(5, 1e-8).unwrap(),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             e,
@@ -199,16 +206,14 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
         ),
         "{e}"
     );
-    let e = Method::Gmres { restart: 2 }
-        .solve(
-            &nan,
-            &[1.0; 3],
-            &mut [0.0; 3],
-            &Budget::fixed(5),
-            &SolveOptions::default(),
-            &mut Workspace::new(),
-        )
-        .unwrap_err();
+    let e = solve_under(
+        Method::Gmres { restart: 2 },
+        &nan,
+        &[1.0; 3],
+        &mut [0.0; 3],
+        &Budget::fixed(5),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             e,
@@ -222,16 +227,14 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     // A stencil whose constant diagonal is zero: Jacobi's scalar inverse is refused.
     let zero_centre =
         prdp_core::Stencil::<f64>::new(&[4], Boundary::Dirichlet, 0.0, &[(&[1], 1.0)]).unwrap();
-    let e = Method::Jacobi
-        .solve(
-            &zero_centre,
-            &[1.0; 4],
-            &mut [0.0; 4],
-            &Budget::fixed(5),
-            &SolveOptions::default(),
-            &mut Workspace::new(),
-        )
-        .unwrap_err();
+    let e = solve_under(
+        Method::Jacobi,
+        &zero_centre,
+        &[1.0; 4],
+        &mut [0.0; 4],
+        &Budget::fixed(5),
+    )
+    .unwrap_err();
     assert!(
         matches!(&e, Error::Singular { detail, .. } if detail.contains("diagonal entry 0 is 0")),
         "{e}"
@@ -243,16 +246,14 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
         |x: &[f64], y: &mut [f64]| y.copy_from_slice(x),
         |x: &[f64], y: &mut [f64]| y.copy_from_slice(x),
     );
-    let e = Method::Jacobi
-        .solve(
-            &nodiag,
-            &[1.0; 2],
-            &mut [0.0; 2],
-            &Budget::fixed(5),
-            &SolveOptions::default(),
-            &mut Workspace::new(),
-        )
-        .unwrap_err();
+    let e = solve_under(
+        Method::Jacobi,
+        &nodiag,
+        &[1.0; 2],
+        &mut [0.0; 2],
+        &Budget::fixed(5),
+    )
+    .unwrap_err();
     assert!(
         matches!(
             e,

@@ -27,6 +27,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
     let out = opts.out.join("neural-ivp");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let preset = Preset::new(opts.size);
+    let log_path = out.join("log.txt");
     let log = Logger {
         quiet: opts.quiet,
         start: Instant::now(),
@@ -34,8 +35,8 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
             std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
-                .open(out.join("log.txt"))
-                .with_context(|| format!("opening {}", out.join("log.txt").display()))?,
+                .open(&log_path)
+                .with_context(|| format!("opening {}", log_path.display()))?,
         ),
     };
     log.say(&format!(
