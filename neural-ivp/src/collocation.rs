@@ -1,6 +1,10 @@
 //! The PDE at sampled points: the network's forward pass, its input jets and f = L[u_θ] at a
 //! set of collocation points (what every right-hand-side evaluation of Neural IVP and EDNN
 //! computes first), and the relative PDE residual measured on fresh points.
+//!
+//! Under a focused [`Measure`] each point's row of J and its fᵢ are scaled by √wᵢ (the square
+//! root of its importance weight), so every least-squares quantity built from them
+//! (M̂, F̂, EDNN's dense system, the residual) estimates its uniform-measure value.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -11,7 +15,7 @@ use crate::jets::{JetWorkspace, Jets};
 use crate::network::Network;
 use crate::problems::Ivp;
 use crate::reference::relative_l2;
-use crate::sampling::uniform_points;
+use crate::sampling::Measure;
 use crate::tangent::{Forward, TangentWorkspace};
 
 /// Collocation points with the forward cache, the jets and the PDE right-hand side
@@ -21,8 +25,11 @@ pub(crate) struct Collocation {
     pub points: Vec<f64>,
     /// The forward cache at the points (the linearisation point of J).
     pub fwd: Forward,
-    /// f at the points, n × m row-major.
+    /// f at the points, n × m row-major (times √wᵢ under a focused measure).
     pub f: Vec<f64>,
+    /// √wᵢ per point; `None` when every weight is 1.
+    sqrt_w: Option<Vec<f64>>,
+    n: usize,
     jets: Jets,
     jws: JetWorkspace,
 }
@@ -34,14 +41,31 @@ impl Collocation {
             points: vec![0.0; n * net.dim()],
             fwd: Forward::new(),
             f: vec![0.0; n * net.outputs()],
+            sqrt_w: None,
+            n,
             jets: Jets::new(),
             jws: JetWorkspace::new(),
         }
     }
 
-    /// Draws fresh uniform points from ChaCha8 seeded with `seed`.
-    pub fn resample(&mut self, seed: u64) {
-        uniform_points(&mut ChaCha8Rng::seed_from_u64(seed), &mut self.points);
+    /// Draws fresh points from `measure` with ChaCha8 seeded with `seed`.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Config`] if `measure` does not pass [`Measure::validate`].
+    pub fn resample(&mut self, seed: u64, measure: &Measure) -> Result<()> {
+        measure.validate()?;
+        let mut w = self.sqrt_w.take().unwrap_or_default();
+        w.resize(self.n, 0.0);
+        measure.draw(
+            &mut ChaCha8Rng::seed_from_u64(seed),
+            &mut self.points,
+            &mut w,
+        );
+        if !measure.is_uniform() {
+            w.iter_mut().for_each(|v| *v = v.sqrt());
+            self.sqrt_w = Some(w);
+        }
+        Ok(())
     }
 
     /// Runs the network at θ on the points (forward cache and the jets `problem` needs) and
@@ -62,17 +86,25 @@ impl Collocation {
             &mut self.jws,
         )?;
         pde_rhs(problem, t, &self.points, &self.jets, &mut self.f);
+        if let Some(s) = &self.sqrt_w {
+            self.fwd.scale_rows(s)?;
+            let m = problem.outputs();
+            for (row, &si) in self.f.chunks_exact_mut(m).zip(s) {
+                row.iter_mut().for_each(|v| *v *= si);
+            }
+        }
         Ok(())
     }
 }
 
-/// The relative PDE residual ‖J θ̇ − f‖ / ‖f‖ over `n` fresh uniform points drawn with `seed`
-/// (f = L\[u_θ\]; sums over points and outputs).
+/// The relative PDE residual ‖J θ̇ − f‖ / ‖f‖ over `n` fresh points drawn with `seed` from the
+/// problem's measure at `t` (f = L\[u_θ\]; sums over points and outputs, importance-weighted
+/// under a focused measure).
 ///
 /// The public code prints this divided by √n; compare against its logs accordingly.
 ///
 /// # Errors
-/// Shape errors.
+/// Shape errors, `n` = 0, a bad sampling measure.
 pub fn pde_residual(
     net: &Network,
     problem: &dyn Ivp,
@@ -82,8 +114,9 @@ pub fn pde_residual(
     n: usize,
     seed: u64,
 ) -> Result<f64> {
+    crate::error::at_least("residual points", n, 1)?;
     let mut at = Collocation::new(net, n);
-    at.resample(seed);
+    at.resample(seed, &problem.measure(t))?;
     at.evaluate(net, problem, theta, t)?;
     let mut jv = vec![0.0; n * net.outputs()];
     net.jvp(
@@ -107,4 +140,63 @@ fn pde_rhs(problem: &dyn Ivp, t: f64, points: &[f64], jets: &Jets, f: &mut [f64]
                 problem.rhs(t, &points[i * d..(i + 1) * d], &jets.point(i), out);
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ednn::dense_jacobian;
+    use crate::gauss_newton::GaussNewton;
+    use crate::network::NetworkConfig;
+    use crate::problems::Wave3d;
+    use prdp_core::LinearOperator;
+
+    /// Under the 3D wave's shell measure, M̂ v and F̂ equal (1/n) Σ wᵢ Jᵢᵀ Jᵢ v and
+    /// (1/n) Σ wᵢ Jᵢᵀ fᵢ assembled from the unweighted dense Jacobian and right-hand side.
+    #[test]
+    fn focused_points_weight_the_gauss_newton_system() {
+        let problem = Wave3d {
+            alpha: 50.0,
+            ..Wave3d::default()
+        };
+        let cfg = NetworkConfig {
+            width: 8,
+            depth: 2,
+            ..NetworkConfig::default()
+        };
+        let net = Network::new(&cfg, 3, 2).unwrap();
+        let theta = net.init(3);
+        let (n, m, p) = (200, 2, net.num_params());
+        let t = 0.2;
+        let measure = problem.measure(t);
+        assert!(!measure.is_uniform());
+        let mut at = Collocation::new(&net, n);
+        at.resample(17, &measure).unwrap();
+        at.evaluate(&net, &problem, &theta, t).unwrap();
+        let sqrt_w = at.sqrt_w.clone().expect("weights of a focused measure");
+        let mut plain = Collocation::new(&net, n);
+        plain.points.copy_from_slice(&at.points);
+        plain.evaluate(&net, &problem, &theta, t).unwrap();
+        let mut jac = vec![0.0; n * m * p];
+        dense_jacobian(&net, &theta, &plain.fwd, &mut jac).unwrap();
+        let v: Vec<f64> = (0..p).map(|k| ((k * 7 % 13) as f64 - 6.0) / 6.0).collect();
+        let (mut mv, mut fhat) = (vec![0.0; p], vec![0.0; p]);
+        for (row, (&f, i)) in jac.chunks_exact(p).zip(plain.f.iter().zip(0..)) {
+            let w = sqrt_w[i / m] * sqrt_w[i / m] / n as f64;
+            let jv: f64 = row.iter().zip(&v).map(|(a, b)| a * b).sum();
+            for k in 0..p {
+                mv[k] += w * row[k] * jv;
+                fhat[k] += w * row[k] * f;
+            }
+        }
+        let op = GaussNewton::new(&net, &theta, &at.fwd).unwrap();
+        let (mut got_mv, mut got_f) = (vec![0.0; p], vec![0.0; p]);
+        op.apply(&v, &mut got_mv);
+        op.rhs(&at.f, &mut got_f).unwrap();
+        let scale = mv.iter().chain(&fhat).fold(0.0f64, |a, b| a.max(b.abs()));
+        for k in 0..p {
+            assert!((got_mv[k] - mv[k]).abs() < 1e-12 * scale, "M̂v[{k}]");
+            assert!((got_f[k] - fhat[k]).abs() < 1e-12 * scale, "F̂[{k}]");
+        }
+    }
 }

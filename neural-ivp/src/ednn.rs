@@ -292,6 +292,10 @@ impl OdeSystem for EdnnDynamics<'_> {
 /// Runs EDNN on `problem` from 0 to `t_end`, returning θ at `output_times` (each step is
 /// shortened to land on them).
 ///
+/// The collocation points are fixed as in Du and Zaki when the problem's measure is uniform;
+/// under a focused [`crate::Measure`] they are redrawn, with their importance weights, for every
+/// step, so that they follow the solution.
+///
 /// # Errors
 /// Configuration, fit, factorisation and non-finite-state errors.
 ///
@@ -310,10 +314,21 @@ pub fn solve(
     let net = Network::new(&cfg.network, problem.dim(), problem.outputs())?;
     let mut theta = net.init(cfg.seed);
     let target = |pts: &[f64], out: &mut [f64]| initial_values(problem, pts, out);
-    let fit_report = fit(&net, &mut theta, &target, &cfg.fit, cfg.seed + 1000)?;
+    let measure = problem.measure(0.0);
+    let fit_report = fit(
+        &net,
+        &mut theta,
+        &target,
+        &measure,
+        &cfg.fit,
+        cfg.seed + 1000,
+    )?;
     let (n, m, p) = (cfg.points, net.outputs(), net.num_params());
     let mut at = Collocation::new(&net, n);
-    at.resample(derive(cfg.seed, sampling::POINTS, 0));
+    at.resample(derive(cfg.seed, sampling::POINTS, 0), &measure)?;
+    // Du and Zaki keep their collocation points; a focused measure follows the solution, so
+    // its points are redrawn for every step
+    let redraw = !measure.is_uniform();
     let mut sys = EdnnDynamics {
         net: &net,
         problem,
@@ -346,6 +361,14 @@ pub fn solve(
     let mut steps = Vec::new();
     while rk.t() < t_end {
         let stop = outputs.get(next_out).copied().unwrap_or(t_end).min(t_end);
+        if redraw && sys.step > 0 {
+            let index = sys.step as u64;
+            sys.at.resample(
+                derive(cfg.seed, sampling::POINTS, index),
+                &problem.measure(rk.t()),
+            )?;
+            rk.invalidate_derivative();
+        }
         rk.step(&mut sys, stop)?;
         sys.step += 1;
         let t = rk.t();

@@ -1,6 +1,7 @@
-//! Fitting the network to a function: Adam on fresh uniform points every iteration (the
-//! optimiser of `prdp-nn`), then head tuning, i.e. the last layer solved exactly as a ridge
-//! regression over many points.
+//! Fitting the network to a function: Adam on fresh points every iteration (the optimiser of
+//! `prdp-nn`), then head tuning, i.e. the last layer solved exactly as a ridge regression over
+//! many points. Points come from a [`Measure`] (uniform in the paper) and every sum carries
+//! their importance weights, so the objective is always the uniform-measure L2 error.
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
@@ -13,7 +14,7 @@ use crate::error::{IvpError, Result, at_least, check_shape, non_negative, positi
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
 use crate::reference::relative_l2;
-use crate::sampling::uniform_points;
+use crate::sampling::Measure;
 use crate::tangent::{Forward, TangentWorkspace};
 
 /// A target function: writes the m target values of `n` points (n × d row-major) into `out`
@@ -26,7 +27,7 @@ pub type Target<'a> = dyn Fn(&[f64], &mut [f64]) + Sync + 'a;
 pub struct FitConfig {
     /// Adam iterations (the paper: 50 000).
     pub iters: usize,
-    /// Fresh uniform points per iteration.
+    /// Fresh points per iteration.
     pub batch: usize,
     /// Initial learning rate (the paper: 1e-3).
     pub lr: f64,
@@ -89,12 +90,14 @@ pub struct FitReport {
     pub seconds: f64,
 }
 
-/// Fits θ (in place) to `target` on [−1, 1]^d: `cfg.iters` Adam steps on fresh uniform points
-/// (stream seeded with `seed`), then head tuning on `cfg.head_points` points (seed + 1), then
-/// the relative error on `cfg.eval_points` points (seed + 2).
+/// Fits θ (in place) to `target` on [−1, 1]^d: `cfg.iters` Adam steps on fresh points of
+/// `measure` (stream seeded with `seed`), then head tuning on `cfg.head_points` points
+/// (seed + 1), then the relative error on `cfg.eval_points` points (seed + 2); all
+/// importance-weighted to the uniform measure.
 ///
 /// # Errors
-/// Shape and configuration errors; [`IvpError::NonFinite`] if the loss diverges;
+/// Shape and configuration errors (including a bad `measure`); [`IvpError::NonFinite`] if the
+/// loss diverges;
 /// [`IvpError::Factorization`] if the ridge system cannot be factorised.
 ///
 /// # Reference
@@ -103,10 +106,12 @@ pub fn fit(
     net: &Network,
     theta: &mut [f64],
     target: &Target<'_>,
+    measure: &Measure,
     cfg: &FitConfig,
     seed: u64,
 ) -> Result<FitReport> {
     cfg.validate("fit")?;
+    measure.validate()?;
     net.check_params(theta)?;
     let start = std::time::Instant::now();
     let (d, m, p) = (net.dim(), net.outputs(), net.num_params());
@@ -119,6 +124,7 @@ pub fn fit(
     let mut state = opt.init::<f64>(p);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut points = vec![0.0; cfg.batch * d];
+    let mut weights = vec![0.0; cfg.batch];
     let mut y = vec![0.0; cfg.batch * m];
     let mut cot = vec![0.0; cfg.batch * m];
     let mut grad = vec![0.0; p];
@@ -127,14 +133,21 @@ pub fn fit(
     let mut final_loss = f64::NAN;
     let scale = 2.0 / (cfg.batch * m) as f64;
     for it in 0..cfg.iters {
-        uniform_points(&mut rng, &mut points);
+        measure.draw(&mut rng, &mut points, &mut weights);
         target(&points, &mut y);
         net.forward(theta, &points, &mut fwd)?;
         let mut loss = 0.0;
-        for ((c, &u), &t) in cot.iter_mut().zip(fwd.output()).zip(&y) {
-            let r = u - t;
-            loss += r * r;
-            *c = scale * r;
+        for (((cs, us), ts), &w) in cot
+            .chunks_exact_mut(m)
+            .zip(fwd.output().chunks_exact(m))
+            .zip(y.chunks_exact(m))
+            .zip(&weights)
+        {
+            for ((c, &u), &t) in cs.iter_mut().zip(us).zip(ts) {
+                let r = u - t;
+                loss += w * r * r;
+                *c = scale * w * r;
+            }
         }
         final_loss = loss / (cfg.batch * m) as f64;
         if !final_loss.is_finite() {
@@ -148,14 +161,16 @@ pub fn fit(
         net.vjp(theta, &fwd, &cot, &mut grad, &mut ws)?;
         opt.update(theta, &grad, &mut state)?;
     }
-    let rel_error_adam = relative_error(net, theta, target, cfg.eval_points, seed + 2)?;
+    let rel_error_adam = relative_error(net, theta, target, measure, cfg.eval_points, seed + 2)?;
     let rel_error = if cfg.head_points > 0 {
         let mut hp = vec![0.0; cfg.head_points * d];
-        uniform_points(&mut ChaCha8Rng::seed_from_u64(seed + 1), &mut hp);
+        let mut hw = vec![0.0; cfg.head_points];
+        measure.draw(&mut ChaCha8Rng::seed_from_u64(seed + 1), &mut hp, &mut hw);
         let mut hy = vec![0.0; cfg.head_points * m];
         target(&hp, &mut hy);
-        tune_head(net, theta, &hp, &hy, cfg.ridge)?;
-        relative_error(net, theta, target, cfg.eval_points, seed + 2)?
+        let hw = (!measure.is_uniform()).then_some(hw.as_slice());
+        tune_head(net, theta, &hp, &hy, hw, cfg.ridge)?;
+        relative_error(net, theta, target, measure, cfg.eval_points, seed + 2)?
     } else {
         rel_error_adam
     };
@@ -168,30 +183,42 @@ pub fn fit(
     })
 }
 
-/// ‖u_θ − target‖ / ‖target‖ over `n` uniform points drawn with `seed`.
+/// ‖u_θ − target‖ / ‖target‖ over `n` points of `measure` drawn with `seed` (sums weighted
+/// by the importance weights).
 ///
 /// # Errors
-/// Shape errors.
+/// Shape errors, a bad `measure`, `n` = 0.
 pub fn relative_error(
     net: &Network,
     theta: &[f64],
     target: &Target<'_>,
+    measure: &Measure,
     n: usize,
     seed: u64,
 ) -> Result<f64> {
+    measure.validate()?;
+    crate::error::at_least("relative_error points", n, 1)?;
     let (d, m) = (net.dim(), net.outputs());
     let mut pts = vec![0.0; n * d];
-    uniform_points(&mut ChaCha8Rng::seed_from_u64(seed), &mut pts);
+    let mut w = vec![0.0; n];
+    measure.draw(&mut ChaCha8Rng::seed_from_u64(seed), &mut pts, &mut w);
     let mut y = vec![0.0; n * m];
     target(&pts, &mut y);
     let mut u = vec![0.0; n * m];
     net.eval(theta, &pts, &mut u)?;
+    if !measure.is_uniform() {
+        for ((us, ys), &wi) in u.chunks_exact_mut(m).zip(y.chunks_exact_mut(m)).zip(&w) {
+            let s = wi.sqrt();
+            us.iter_mut().chain(ys.iter_mut()).for_each(|v| *v *= s);
+        }
+    }
     Ok(relative_l2(&u, &y))
 }
 
 /// Head tuning: with the features Φ(x) = B(x)·[φ_θ(x), 1] of the last hidden layer fixed,
-/// solves the ridge regression (ΦᵀΦ + λI) w_o = Φᵀ y_o for every output o and writes w_o into
-/// the head's weights and bias. λ = `ridge`·tr(ΦᵀΦ)/(width + 1).
+/// solves the ridge regression (ΦᵀWΦ + λI) w_o = ΦᵀW y_o for every output o and writes w_o
+/// into the head's weights and bias. W holds the importance `weights` of the points (identity
+/// if `None`); λ = `ridge`·tr(ΦᵀWΦ)/(width + 1).
 ///
 /// # Errors
 /// Shape errors; [`IvpError::Factorization`] if the system is not positive definite.
@@ -204,12 +231,24 @@ pub fn tune_head(
     theta: &mut [f64],
     points: &[f64],
     targets: &[f64],
+    weights: Option<&[f64]>,
     ridge: f64,
 ) -> Result<()> {
     net.check_params(theta)?;
     let n = net.check_points(points)?;
     let (m, w) = (net.outputs(), net.width());
     check_shape("head-tuning targets", n * m, targets.len())?;
+    if let Some(ws) = weights {
+        check_shape("head-tuning weights", n, ws.len())?;
+        if let Some(i) = ws.iter().position(|&v| !(v.is_finite() && v >= 0.0)) {
+            return Err(crate::error::config_err(
+                &format!("head-tuning weights[{i}]"),
+                ws[i],
+                "finite and non-negative",
+            ));
+        }
+    }
+    let mut yw = Vec::new();
     let k = w + 1;
     let mut gram = vec![0.0; k * k];
     let mut rhs = vec![0.0; k * m];
@@ -221,6 +260,16 @@ pub fn tune_head(
         let end = (start + chunk).min(n);
         let nc = end - start;
         net.forward(theta, &points[start * d..end * d], &mut fwd)?;
+        let mut y = &targets[start * m..end * m];
+        if let Some(ws) = weights {
+            let s: Vec<f64> = ws[start..end].iter().map(|v| v.sqrt()).collect();
+            fwd.scale_rows(&s)?;
+            yw.clear();
+            for (row, si) in y.chunks_exact(m).zip(&s) {
+                yw.extend(row.iter().map(|v| v * si));
+            }
+            y = &yw;
+        }
         phi.resize(nc * k, 0.0);
         for ((row, feat), &b) in phi
             .chunks_exact_mut(k)
@@ -242,7 +291,7 @@ pub fn tune_head(
             rm_mut(&mut rhs, k, m),
             faer::Accum::Add,
             rm(&phi, nc, k).transpose(),
-            rm(&targets[start * m..end * m], nc, m),
+            rm(y, nc, m),
         );
     }
     let trace: f64 = (0..k).map(|i| gram[i * k + i]).sum();

@@ -1,4 +1,5 @@
-//! Seeded random streams: uniform points in [−1, 1]^d and the seeds of every random draw.
+//! Seeded random streams: Monte Carlo points in [−1, 1]^d (uniform, or a focused [`Measure`]
+//! with importance weights) and the seeds of every random draw.
 //!
 //! Every draw of a run comes from ChaCha8 seeded from the run's seed and a purpose tag, so a
 //! run is reproducible from its seed and independent of the number of threads:
@@ -7,6 +8,8 @@
 //! fit `derive(seed, RESTART, k)`, residual evaluation points `derive(seed, EVAL, k)`.
 
 use rand::{Rng, RngExt};
+
+use crate::error::{Result, config_err};
 
 /// Purpose tag of the Monte Carlo points of a step.
 pub const POINTS: u64 = 1;
@@ -33,5 +36,122 @@ pub fn derive(seed: u64, tag: u64, index: u64) -> u64 {
 pub fn uniform_points<R: Rng + ?Sized>(rng: &mut R, out: &mut [f64]) {
     for v in out {
         *v = rng.random_range(-1.0..1.0);
+    }
+}
+
+/// The distribution q of the Monte Carlo points of a least-squares problem on [−1, 1]^d.
+///
+/// Every estimate built from the points carries the importance weights w = p/q of the uniform
+/// density p, so it estimates the same uniform-measure integral whatever q is; a focused q only
+/// lowers the variance where the solution is concentrated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measure {
+    /// Uniform in the cube (weights 1), the paper's choice.
+    Uniform,
+    /// A defensive mixture: a fraction `share` of the points uniform in the spherical shell
+    /// `inner` ≤ ‖x‖ ≤ `outer` about the origin (0 ≤ inner < outer ≤ 1, so inside the cube),
+    /// the rest uniform in the cube. The weights are bounded by 1/(1 − `share`).
+    Shell {
+        /// Inner radius.
+        inner: f64,
+        /// Outer radius (at most 1).
+        outer: f64,
+        /// Fraction of the points drawn in the shell, in [0, 1).
+        share: f64,
+    },
+}
+
+impl Measure {
+    /// Whether every weight is 1.
+    pub fn is_uniform(&self) -> bool {
+        matches!(self, Measure::Uniform)
+    }
+
+    /// Checks a shell's radii and share.
+    ///
+    /// # Errors
+    /// [`IvpError::Config`](crate::IvpError::Config) naming the bad value.
+    pub fn validate(&self) -> Result<()> {
+        if let Measure::Shell {
+            inner,
+            outer,
+            share,
+        } = *self
+        {
+            if !(0.0..1.0).contains(&share) {
+                return Err(config_err("sampling shell share", share, "in [0, 1)"));
+            }
+            if !((0.0..outer).contains(&inner) && outer <= 1.0) {
+                return Err(config_err(
+                    "sampling shell radii",
+                    format!("{inner}..{outer}"),
+                    "0 ≤ inner < outer ≤ 1",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws points of [−1, 1]^d (row-major into `points`, d = `points.len() / weights.len()`)
+    /// and writes each point's weight p/q into `weights`. [`Measure::Uniform`] consumes the
+    /// stream exactly as [`uniform_points`].
+    ///
+    /// # Panics
+    /// If `points.len()` is not a multiple of `weights.len()`, or if the measure does not pass
+    /// [`Measure::validate`] (internal misuse: callers validate first).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R, points: &mut [f64], weights: &mut [f64]) {
+        assert!(
+            !weights.is_empty() && points.len().is_multiple_of(weights.len()),
+            "{} coordinates for {} weights",
+            points.len(),
+            weights.len()
+        );
+        let d = points.len() / weights.len();
+        match *self {
+            Measure::Uniform => {
+                uniform_points(rng, points);
+                weights.fill(1.0);
+            }
+            Measure::Shell {
+                inner,
+                outer,
+                share,
+            } => {
+                assert!(
+                    (0.0..outer).contains(&inner) && outer <= 1.0 && (0.0..1.0).contains(&share),
+                    "shell {inner}..{outer} with share {share}"
+                );
+                let (lo, hi) = (inner.powi(d as i32), outer.powi(d as i32));
+                // q/p inside the shell: (1 − s) + s·vol(cube)/vol(shell)
+                let ratio = 2f64.powi(d as i32) / (ball_volume(d) * (hi - lo));
+                let (w_in, w_out) = (1.0 / (1.0 - share + share * ratio), 1.0 / (1.0 - share));
+                for (x, w) in points.chunks_exact_mut(d).zip(weights.iter_mut()) {
+                    if rng.random::<f64>() < share {
+                        let mut norm2 = 0.0;
+                        for v in x.iter_mut() {
+                            *v = rng.sample::<f64, _>(rand_distr::StandardNormal);
+                            norm2 += *v * *v;
+                        }
+                        let r = (lo + rng.random::<f64>() * (hi - lo)).powf(1.0 / d as f64);
+                        let scale = r / norm2.sqrt();
+                        x.iter_mut().for_each(|v| *v *= scale);
+                    } else {
+                        uniform_points(rng, x);
+                    }
+                    let r2: f64 = x.iter().map(|v| v * v).sum();
+                    let inside = r2 >= inner * inner && r2 <= outer * outer;
+                    *w = if inside { w_in } else { w_out };
+                }
+            }
+        }
+    }
+}
+
+/// Volume of the unit ball in R^d (V₀ = 1, V₁ = 2, V_d = V_{d−2}·2π/d).
+pub fn ball_volume(d: usize) -> f64 {
+    match d {
+        0 => 1.0,
+        1 => 2.0,
+        _ => ball_volume(d - 2) * 2.0 * std::f64::consts::PI / d as f64,
     }
 }

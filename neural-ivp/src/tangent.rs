@@ -63,9 +63,23 @@ impl Forward {
         &self.acts[self.acts.len() - 1]
     }
 
-    /// The Dirichlet factor B(xᵢ) per point.
+    /// The Dirichlet factor B(xᵢ) per point, times the row scale of
+    /// [`Forward::scale_rows`] if one was applied.
     pub fn bump(&self) -> &[f64] {
         &self.bc
+    }
+
+    /// Scales every point's Jacobian row by sᵢ (square roots of importance weights): the
+    /// parameter derivatives that use this cache (J v, Jᵀ w, Gauss–Newton products, the dense
+    /// Jacobian) then see sᵢ Jᵢ; the outputs are unchanged. Folded into the Dirichlet factor,
+    /// on which every row of J depends linearly, so it costs nothing per product.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Shape`] unless `s` has one entry per cached point.
+    pub fn scale_rows(&mut self, s: &[f64]) -> Result<()> {
+        check_shape("row scales", self.n, s.len())?;
+        self.bc.iter_mut().zip(s).for_each(|(b, &si)| *b *= si);
+        Ok(())
     }
 }
 

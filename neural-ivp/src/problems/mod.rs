@@ -1,7 +1,8 @@
 //! The initial value problems: each implements [`Ivp`] (operator L\[u\], initial condition,
 //! dimension, number of outputs, the input derivatives L needs, and the exact solution where
 //! one is known). Every domain is the cube [−1, 1]^d with homogeneous Dirichlet conditions,
-//! which the network imposes exactly; Monte Carlo points are uniform in the cube.
+//! which the network imposes exactly; Monte Carlo points are uniform in the cube unless the
+//! problem names a focused [`Measure`] (the 3D wave's shell).
 
 mod advection;
 mod fokker_planck;
@@ -20,6 +21,7 @@ pub use wave_maps::WaveMaps;
 pub use wave3d::Wave3d;
 
 use crate::jets::{Derivatives, PointJet};
+use crate::sampling::Measure;
 
 /// An initial value problem ∂ₜu = L\[u\] on [−1, 1]^d with u = 0 on the boundary.
 ///
@@ -46,6 +48,14 @@ pub trait Ivp: Send + Sync {
 
     /// L\[u\](x, t) into `out` (length m), from the jet of the current solution at `x`.
     fn rhs(&self, t: f64, x: &[f64], jet: &PointJet<'_>, out: &mut [f64]);
+
+    /// The distribution of the Monte Carlo points of a least-squares problem posed at time `t`
+    /// (the fits and the steps from `t`); every estimate is importance-weighted back to the
+    /// uniform measure. Default: uniform.
+    fn measure(&self, t: f64) -> Measure {
+        let _ = t;
+        Measure::Uniform
+    }
 
     /// The exact state at (x, t) into `u`, if known; returns whether it is.
     fn exact(&self, t: f64, x: &[f64], u: &mut [f64]) -> bool {

@@ -85,7 +85,8 @@ pub struct NeuralIvpConfig {
     /// Draw new Monte Carlo points every this many accepted steps (the public code: 1). All
     /// stages and rejected attempts of a step share its points, so the embedded error estimate
     /// is not polluted by sampling noise; the first-same-as-last stage is reused only between
-    /// steps that share points.
+    /// steps that share points. A focused [`crate::Measure`] is drawn for the time of the
+    /// draw, so its region must also hold the solution over the steps that reuse the points.
     pub resample_every: usize,
 }
 

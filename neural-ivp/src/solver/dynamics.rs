@@ -74,10 +74,15 @@ impl<'a> Dynamics<'a> {
         self.step_builds = 0;
     }
 
-    /// Draws the Monte Carlo points of draw `index`.
-    pub fn resample(&mut self, index: u64) {
-        self.at
-            .resample(derive(self.cfg.seed, sampling::POINTS, index));
+    /// Draws the Monte Carlo points of draw `index`, for steps from `t`.
+    ///
+    /// # Errors
+    /// A bad sampling measure of the problem.
+    pub fn resample(&mut self, index: u64, t: f64) -> Result<()> {
+        self.at.resample(
+            derive(self.cfg.seed, sampling::POINTS, index),
+            &self.problem.measure(t),
+        )
     }
 
     /// Forgets the preconditioner and the warm start (after a restart).

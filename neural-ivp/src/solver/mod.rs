@@ -76,19 +76,27 @@ impl NeuralIvp {
             &net,
             &mut theta,
             &target,
+            &problem.measure(0.0),
             &self.cfg.fit,
             self.cfg.seed + 1000,
         )?;
         Ok((net, theta, report))
     }
 
-    /// Restart `k`: fits fresh parameters, initialised from the run's seed, to the network
-    /// `net` at θ = `old`, with the restart's fit settings (by default those of the initial
-    /// fit).
+    /// Restart `k` at time `t`: fits fresh parameters, initialised from the run's seed, to the
+    /// network `net` at θ = `old`, with the restart's fit settings (by default those of the
+    /// initial fit) on points of the problem's measure at `t`.
     ///
     /// # Errors
     /// Fit errors.
-    fn refit(&self, net: &Network, old: &[f64], k: u64) -> Result<(Vec<f64>, FitReport)> {
+    fn refit(
+        &self,
+        problem: &dyn Ivp,
+        net: &Network,
+        old: &[f64],
+        t: f64,
+        k: u64,
+    ) -> Result<(Vec<f64>, FitReport)> {
         let mut theta = net.init(derive(self.cfg.seed, sampling::RESTART, k));
         let target = |pts: &[f64], out: &mut [f64]| {
             net.eval(old, pts, out)
@@ -99,6 +107,7 @@ impl NeuralIvp {
             net,
             &mut theta,
             &target,
+            &problem.measure(t),
             cfg,
             derive(self.cfg.seed, sampling::RESTART, 1000 + k),
         )?;
@@ -158,7 +167,7 @@ impl NeuralIvp {
         while rk.t() < t_end {
             dynamics.begin_step();
             if steps.len() % self.cfg.resample_every == 0 {
-                dynamics.resample(steps.len() as u64);
+                dynamics.resample(steps.len() as u64, rk.t())?;
                 rk.invalidate_derivative();
             }
             let info = rk.step(&mut dynamics, t_end)?;
@@ -194,7 +203,8 @@ impl NeuralIvp {
             let reason = policy.observe(mean_iters, rec.lambda_max);
             steps.push(rec);
             if let Some(reason) = reason.filter(|_| t < t_end) {
-                let (theta, report) = self.refit(&net, rk.y(), policy.count() as u64)?;
+                let (theta, report) =
+                    self.refit(problem, &net, rk.y(), t, policy.count() as u64)?;
                 fit_seconds += report.seconds;
                 rk.set_state(&theta);
                 dynamics.reset();

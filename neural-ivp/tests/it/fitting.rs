@@ -1,6 +1,6 @@
 //! Initial fit and head tuning.
 
-use neural_ivp::{Activation, FitConfig, fit, tune_head};
+use neural_ivp::{Activation, FitConfig, Measure, fit, tune_head};
 
 use crate::{net_16x2, points, random, small_net};
 
@@ -16,7 +16,7 @@ fn head_tuning_recovers_exact_weights() {
     let (w, b) = net.head();
     theta[w.clone()].iter_mut().for_each(|v| *v = 0.0);
     theta[b.clone()].iter_mut().for_each(|v| *v = 0.0);
-    tune_head(&net, &mut theta, &xs, &y, 0.0).unwrap();
+    tune_head(&net, &mut theta, &xs, &y, None, 0.0).unwrap();
     for k in w.chain(b) {
         assert!(
             (theta[k] - truth[k]).abs() < 1e-8,
@@ -45,12 +45,12 @@ fn fit_reaches_small_error() {
         eval_points: 2000,
         ..Default::default()
     };
-    let rep = fit(&net, &mut theta, &target, &cfg, 7).unwrap();
+    let rep = fit(&net, &mut theta, &target, &Measure::Uniform, &cfg, 7).unwrap();
     assert!(rep.rel_error < 1e-2, "{rep:?}");
     assert!(rep.rel_error <= rep.rel_error_adam * 1.0001, "{rep:?}");
     let again = {
         let mut t2 = net.init(1);
-        fit(&net, &mut t2, &target, &cfg, 7).unwrap();
+        fit(&net, &mut t2, &target, &Measure::Uniform, &cfg, 7).unwrap();
         t2
     };
     assert_eq!(theta, again, "fits are reproducible from the seed");

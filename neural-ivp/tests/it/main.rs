@@ -6,6 +6,7 @@ mod fitting;
 mod linear;
 mod references;
 mod runge_kutta;
+mod sampling;
 
 use neural_ivp::{Activation, EmbeddingConfig, Network, NetworkConfig};
 use rand::SeedableRng;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use neural_ivp::problems::wave_packet;
-use neural_ivp::{Activation, EmbeddingConfig, FitConfig, Network, NetworkConfig, fit};
+use neural_ivp::{Activation, EmbeddingConfig, FitConfig, Measure, Network, NetworkConfig, fit};
 
 use super::figures::{chart, series};
 use crate::neural_ivp::Ctx;
@@ -76,7 +76,14 @@ pub(super) fn initial_fit(ctx: &Ctx, dir: &Path) -> Result<Summary> {
                     *o = wave_packet(f, x);
                 }
             };
-            let rep = fit(&net, &mut theta, &target, &fit_cfg(*head), 1)?;
+            let rep = fit(
+                &net,
+                &mut theta,
+                &target,
+                &Measure::Uniform,
+                &fit_cfg(*head),
+                1,
+            )?;
             errs.push(rep.rel_error);
             ctx.log.say(&format!(
                 "  fit {label}, f = {f}: p = {params}, error {:.3e} ({:.1} s)",
@@ -123,7 +130,14 @@ pub(super) fn initial_fit(ctx: &Ctx, dir: &Path) -> Result<Summary> {
                 *o = wave_packet(1.0, x);
             }
         };
-        let rep = fit(&net, &mut theta, &target, &fit_cfg(true), 1)?;
+        let rep = fit(
+            &net,
+            &mut theta,
+            &target,
+            &Measure::Uniform,
+            &fit_cfg(true),
+            1,
+        )?;
         ctx.log.say(&format!(
             "  fit width {w}: p = {}, error {:.3e}",
             net.num_params(),
