@@ -27,9 +27,10 @@ pub(crate) struct Collocation {
     pub fwd: Forward,
     /// f at the points, n × m row-major (times √wᵢ under a focused measure).
     pub f: Vec<f64>,
-    /// √wᵢ per point; `None` when every weight is 1.
-    sqrt_w: Option<Vec<f64>>,
-    n: usize,
+    /// √wᵢ per point (all 1 after a uniform draw).
+    sqrt_w: Vec<f64>,
+    /// Whether the last draw carries weights other than 1.
+    weighted: bool,
     jets: Jets,
     jws: JetWorkspace,
 }
@@ -41,8 +42,8 @@ impl Collocation {
             points: vec![0.0; n * net.dim()],
             fwd: Forward::new(),
             f: vec![0.0; n * net.outputs()],
-            sqrt_w: None,
-            n,
+            sqrt_w: vec![1.0; n],
+            weighted: false,
             jets: Jets::new(),
             jws: JetWorkspace::new(),
         }
@@ -54,16 +55,14 @@ impl Collocation {
     /// [`crate::IvpError::Config`] if `measure` does not pass [`Measure::validate`].
     pub fn resample(&mut self, seed: u64, measure: &Measure) -> Result<()> {
         measure.validate()?;
-        let mut w = self.sqrt_w.take().unwrap_or_default();
-        w.resize(self.n, 0.0);
         measure.draw(
             &mut ChaCha8Rng::seed_from_u64(seed),
             &mut self.points,
-            &mut w,
+            &mut self.sqrt_w,
         );
-        if !measure.is_uniform() {
-            w.iter_mut().for_each(|v| *v = v.sqrt());
-            self.sqrt_w = Some(w);
+        self.weighted = !measure.is_uniform();
+        if self.weighted {
+            self.sqrt_w.iter_mut().for_each(|v| *v = v.sqrt());
         }
         Ok(())
     }
@@ -86,7 +85,8 @@ impl Collocation {
             &mut self.jws,
         )?;
         pde_rhs(problem, t, &self.points, &self.jets, &mut self.f);
-        if let Some(s) = &self.sqrt_w {
+        if self.weighted {
+            let s = &self.sqrt_w;
             self.fwd.scale_rows(s)?;
             let m = problem.outputs();
             for (row, &si) in self.f.chunks_exact_mut(m).zip(s) {
@@ -173,7 +173,8 @@ mod tests {
         let mut at = Collocation::new(&net, n);
         at.resample(17, &measure).unwrap();
         at.evaluate(&net, &problem, &theta, t).unwrap();
-        let sqrt_w = at.sqrt_w.clone().expect("weights of a focused measure");
+        assert!(at.weighted, "weights of a focused measure");
+        let sqrt_w = at.sqrt_w.clone();
         let mut plain = Collocation::new(&net, n);
         plain.points.copy_from_slice(&at.points);
         plain.evaluate(&net, &problem, &theta, t).unwrap();
