@@ -15,7 +15,7 @@ use crate::jets::{JetWorkspace, Jets};
 use crate::network::Network;
 use crate::problems::Ivp;
 use crate::reference::relative_l2;
-use crate::sampling::Measure;
+use crate::sampling::{Measure, scale_rows};
 use crate::tangent::{Forward, TangentWorkspace};
 
 /// Collocation points with the forward cache, the jets and the PDE right-hand side
@@ -86,12 +86,8 @@ impl Collocation {
         )?;
         pde_rhs(problem, t, &self.points, &self.jets, &mut self.f);
         if self.weighted {
-            let s = &self.sqrt_w;
-            self.fwd.scale_rows(s)?;
-            let m = problem.outputs();
-            for (row, &si) in self.f.chunks_exact_mut(m).zip(s) {
-                row.iter_mut().for_each(|v| *v *= si);
-            }
+            self.fwd.scale_rows(&self.sqrt_w)?;
+            scale_rows(&mut self.f, &self.sqrt_w);
         }
         Ok(())
     }

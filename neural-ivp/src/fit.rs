@@ -14,7 +14,7 @@ use crate::error::{IvpError, Result, at_least, check_shape, non_negative, positi
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
 use crate::reference::relative_l2;
-use crate::sampling::Measure;
+use crate::sampling::{Measure, scale_rows};
 use crate::tangent::{Forward, TangentWorkspace};
 
 /// A target function: writes the m target values of `n` points (n × d row-major) into `out`
@@ -207,10 +207,9 @@ pub fn relative_error(
     let mut u = vec![0.0; n * m];
     net.eval(theta, &pts, &mut u)?;
     if !measure.is_uniform() {
-        for ((us, ys), &wi) in u.chunks_exact_mut(m).zip(y.chunks_exact_mut(m)).zip(&w) {
-            let s = wi.sqrt();
-            us.iter_mut().chain(ys.iter_mut()).for_each(|v| *v *= s);
-        }
+        w.iter_mut().for_each(|v| *v = v.sqrt());
+        scale_rows(&mut u, &w);
+        scale_rows(&mut y, &w);
     }
     Ok(relative_l2(&u, &y))
 }
@@ -248,7 +247,7 @@ pub fn tune_head(
             ));
         }
     }
-    let mut yw = Vec::new();
+    let (mut s, mut yw) = (Vec::new(), Vec::new());
     let k = w + 1;
     let mut gram = vec![0.0; k * k];
     let mut rhs = vec![0.0; k * m];
@@ -262,12 +261,12 @@ pub fn tune_head(
         net.forward(theta, &points[start * d..end * d], &mut fwd)?;
         let mut y = &targets[start * m..end * m];
         if let Some(ws) = weights {
-            let s: Vec<f64> = ws[start..end].iter().map(|v| v.sqrt()).collect();
+            s.clear();
+            s.extend(ws[start..end].iter().map(|v| v.sqrt()));
             fwd.scale_rows(&s)?;
             yw.clear();
-            for (row, si) in y.chunks_exact(m).zip(&s) {
-                yw.extend(row.iter().map(|v| v * si));
-            }
+            yw.extend_from_slice(y);
+            scale_rows(&mut yw, &s);
             y = &yw;
         }
         phi.resize(nc * k, 0.0);

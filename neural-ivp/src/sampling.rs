@@ -117,10 +117,9 @@ impl Measure {
                 outer,
                 share,
             } => {
-                assert!(
-                    (0.0..outer).contains(&inner) && outer <= 1.0 && (0.0..1.0).contains(&share),
-                    "shell {inner}..{outer} with share {share}"
-                );
+                if let Err(e) = self.validate() {
+                    panic!("{e}");
+                }
                 let (lo, hi) = (inner.powi(d as i32), outer.powi(d as i32));
                 // q/p inside the shell: (1 − s) + s·vol(cube)/vol(shell)
                 let ratio = 2f64.powi(d as i32) / (ball_volume(d) * (hi - lo));
@@ -144,6 +143,24 @@ impl Measure {
                 }
             }
         }
+    }
+}
+
+/// Multiplies row i of the row-major array `values` (n rows of `values.len() / s.len()`) by
+/// sᵢ, e.g. the square roots of importance weights.
+///
+/// # Panics
+/// If `values.len()` is not a multiple of `s.len()` (internal misuse).
+pub(crate) fn scale_rows(values: &mut [f64], s: &[f64]) {
+    assert!(
+        !s.is_empty() && values.len().is_multiple_of(s.len()),
+        "{} values for {} row scales",
+        values.len(),
+        s.len()
+    );
+    let m = values.len() / s.len();
+    for (row, &si) in values.chunks_exact_mut(m).zip(s) {
+        row.iter_mut().for_each(|v| *v *= si);
     }
 }
 

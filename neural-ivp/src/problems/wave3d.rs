@@ -48,6 +48,11 @@ impl Default for Wave3d {
 }
 
 impl Wave3d {
+    /// Half-width w = 2.5/√a of the sampling shell |‖x‖ − t| ≤ w (see the type's docs).
+    pub fn shell_half_width(&self) -> f64 {
+        2.5 / self.alpha.sqrt()
+    }
+
     /// f(s) = 2s²e^(−a s²) and f′(s).
     fn profile(&self, s: f64) -> (f64, f64) {
         let e = (-self.alpha * s * s).exp();
@@ -92,7 +97,7 @@ impl Ivp for Wave3d {
         u[1] = (4.0 * self.alpha * r2 - 4.0) * e;
     }
     fn measure(&self, t: f64) -> Measure {
-        let w = 2.5 / self.alpha.sqrt();
+        let w = self.shell_half_width();
         let (inner, outer) = ((t - w).max(0.0), (t + w).min(1.0));
         if self.focus != 0.0 && inner < outer {
             Measure::Shell {

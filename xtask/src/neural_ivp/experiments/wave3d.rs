@@ -4,9 +4,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
-use neural_ivp::RestartConfig;
 use neural_ivp::problems::{Ivp, Wave3d};
 use neural_ivp::reference::{Wave3dFd, integrate, interior_grid, relative_l2};
+use neural_ivp::{NeuralIvpConfig, RestartConfig, Solution};
 
 use super::fields::{exact_u, fd3d_initial, output_times, snapshot_errors};
 use super::figures::{chart, series, standard_figures};
@@ -47,38 +47,35 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         "  FD {n}³ (7-point, DP54 rtol 1e-4) in {:.1} s",
         t.elapsed().as_secs_f64()
     ));
-    let sol = run_nivp(ctx, &problem, pr.nivp(5, pr.method(false)), t_end, &times)?;
-    let mut nivp = MethodSeries::from_nivp(&sol);
-    (nivp.error_t, nivp.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
-    nivp.error_reference = "exact".into();
+    // a Neural IVP run on `problem` with `cfg`, measured against the exact solution
+    let variant = |problem: &Wave3d,
+                   cfg: NeuralIvpConfig,
+                   method: &str|
+     -> Result<(Solution, MethodSeries)> {
+        let sol = run_nivp(ctx, problem, cfg, t_end, &times)?;
+        let mut m = MethodSeries::from_nivp(&sol);
+        m.method = method.into();
+        (m.error_t, m.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
+        m.error_reference = "exact".into();
+        Ok((sol, m))
+    };
+    let (sol, nivp) = variant(&problem, pr.nivp(5, pr.method(false)), "Neural IVP")?;
     let (_, nivp_fd) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
     let mut no_restart_cfg = pr.nivp(5, pr.method(false));
     no_restart_cfg.restart = RestartConfig {
         enabled: false,
         ..RestartConfig::default()
     };
-    let plain = run_nivp(ctx, &problem, no_restart_cfg, t_end, &times)?;
-    let mut plain_m = MethodSeries::from_nivp(&plain);
-    plain_m.method = "Neural IVP, no restarts".into();
-    (plain_m.error_t, plain_m.error) =
-        snapshot_errors(&plain.network, &plain.snapshots, &grid, &exact)?;
-    plain_m.error_reference = "exact".into();
+    let (_, plain_m) = variant(&problem, no_restart_cfg, "Neural IVP, no restarts")?;
     let uniform_problem = Wave3d {
         focus: 0.0,
         ..problem
     };
-    let uniform = run_nivp(
-        ctx,
+    let (_, uniform_m) = variant(
         &uniform_problem,
         pr.nivp(5, pr.method(false)),
-        t_end,
-        &times,
+        "Neural IVP, uniform points",
     )?;
-    let mut uniform_m = MethodSeries::from_nivp(&uniform);
-    uniform_m.method = "Neural IVP, uniform points".into();
-    (uniform_m.error_t, uniform_m.error) =
-        snapshot_errors(&uniform.network, &uniform.snapshots, &grid, &exact)?;
-    uniform_m.error_reference = "exact".into();
     let ed = run_ednn(ctx, &problem, t_end, &times)?;
     let mut edm = MethodSeries::from_ednn(&ed);
     (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
@@ -131,7 +128,7 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         ],
         notes: vec![
             format!("profile f(s) = 2s²exp(−{} s²) (paper: 200)", problem.alpha),
-            format!("Neural IVP and EDNN draw {:.0}% of their points in the shell |‖x‖ − t| ≤ 2.5/√a (importance-weighted); the paper samples uniformly", 100.0 * problem.focus),
+            format!("Neural IVP and EDNN draw {:.0}% of their points in the shell |‖x‖ − t| ≤ {:.3} (importance-weighted); the paper samples uniformly", 100.0 * problem.focus, problem.shell_half_width()),
             "exact = source-free solution f(t − r)/r for r > t, 0 inside (the paper's formula adds a point source at the origin for t > 0)".into(),
             format!("Neural IVP vs FD {n}³ at T: {:.3e}", last(&nivp_fd)),
         ],
