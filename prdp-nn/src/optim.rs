@@ -150,6 +150,17 @@ impl Optimizer {
         }
     }
 
+    /// The same optimiser with its learning-rate schedule stretched in time by `factor`
+    /// ([`Schedule::time_scaled`]).
+    pub fn time_scaled(&self, factor: f64) -> Self {
+        let mut o = self.clone();
+        let (Self::Sgd { learning_rate, .. }
+        | Self::Adam { learning_rate, .. }
+        | Self::AdamW { learning_rate, .. }) = &mut o;
+        *learning_rate = learning_rate.time_scaled(factor);
+        o
+    }
+
     /// SGD with momentum `momentum` (0 for none).
     pub fn sgd(learning_rate: Schedule, momentum: f64) -> Self {
         Self::Sgd {

@@ -195,6 +195,98 @@ impl Schedule {
         }
     }
 
+    /// The same schedule on a time axis stretched by `factor`: every step count (transition,
+    /// decay, warm-up and begin steps) is multiplied by `factor` and rounded to the nearest step
+    /// (at least 1 where the original was at least 1), so that a run `factor` times as long as
+    /// the one the schedule was written for passes through the same values at the same fraction
+    /// of its length. This is how a run shortened to fit a smaller machine keeps its learning
+    /// rate decay.
+    ///
+    /// # Example
+    /// ```
+    /// use prdp_nn::Schedule;
+    /// let s = Schedule::CosineDecay { init_value: 1e-3, decay_steps: 800, alpha: 0.1, exponent: 1.0 };
+    /// let short = s.time_scaled(0.2); // a run of 160 instead of 800 steps
+    /// assert_eq!(short.value(160), s.value(800));
+    /// assert_eq!(short.value(80), s.value(400));
+    /// ```
+    pub fn time_scaled(&self, factor: f64) -> Self {
+        let scale = |steps: u64| {
+            if steps == 0 {
+                0
+            } else {
+                ((steps as f64 * factor).round() as u64).max(1)
+            }
+        };
+        match *self {
+            Self::Constant { value } => Self::Constant { value },
+            Self::ExponentialDecay {
+                init_value,
+                transition_steps,
+                decay_rate,
+                transition_begin,
+                staircase,
+                end_value,
+            } => Self::ExponentialDecay {
+                init_value,
+                transition_steps: scale(transition_steps),
+                decay_rate,
+                transition_begin: scale(transition_begin),
+                staircase,
+                end_value,
+            },
+            Self::CosineDecay {
+                init_value,
+                decay_steps,
+                alpha,
+                exponent,
+            } => Self::CosineDecay {
+                init_value,
+                decay_steps: scale(decay_steps),
+                alpha,
+                exponent,
+            },
+            Self::Linear {
+                init_value,
+                end_value,
+                transition_steps,
+                transition_begin,
+            } => Self::Linear {
+                init_value,
+                end_value,
+                transition_steps: scale(transition_steps),
+                transition_begin: scale(transition_begin),
+            },
+            Self::WarmupCosineDecay {
+                init_value,
+                peak_value,
+                warmup_steps,
+                decay_steps,
+                end_value,
+                exponent,
+            } => {
+                let warmup_steps = scale(warmup_steps);
+                Self::WarmupCosineDecay {
+                    init_value,
+                    peak_value,
+                    warmup_steps,
+                    decay_steps: scale(decay_steps).max(warmup_steps + 1),
+                    end_value,
+                    exponent,
+                }
+            }
+            Self::Warmup {
+                init_value,
+                warmup_steps,
+                ref after,
+            } => Self::Warmup {
+                init_value,
+                warmup_steps: scale(warmup_steps),
+                after: Box::new(after.time_scaled(factor)),
+            },
+        }
+    }
+
     /// Checks that every value is finite and every length valid.
     ///
     /// # Errors

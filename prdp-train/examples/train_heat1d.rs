@@ -34,7 +34,7 @@ fn main() -> Result<(), TrainError> {
         schedule: Schedule::Prdp(presets::heat_prdp(1)),
         scenario: scenario.clone(),
     };
-    let k_eps = prdp.k_epsilon(None, 200)?.k.unwrap_or(25);
+    let k_eps = prdp.k_epsilon(None, 200, presets::EPSILON)?.k.unwrap_or(25);
     let rec = prdp.run(&RunOptions::default(), None, &mut Print)?;
     let baseline = Experiment {
         name: "heat1d-converged".into(),

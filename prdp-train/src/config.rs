@@ -110,6 +110,19 @@ pub struct InverseConfig {
     pub theta_ref: Option<Vec<f64>>,
     /// Initial parameters (default: the paper's).
     pub theta_init: Option<Vec<f64>>,
+    /// Floating-point precision of the solves and the parameters (the paper's: f32).
+    pub precision: Precision,
+}
+
+/// Floating-point precision of a scenario's arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// Single precision, as the paper's JAX code.
+    #[default]
+    F32,
+    /// Double precision: separates what the method does from what f32 rounding does.
+    F64,
 }
 
 impl Default for InverseConfig {
@@ -121,7 +134,50 @@ impl Default for InverseConfig {
             steps: 170,
             theta_ref: None,
             theta_init: None,
+            precision: Precision::F32,
         }
+    }
+}
+
+impl InverseConfig {
+    /// The (reference, initial) parameters: as given, or the paper's for P = 1 or 3.
+    fn parameters(&self) -> Result<(Vec<f64>, Vec<f64>), TrainError> {
+        match (
+            &self.theta_ref,
+            &self.theta_init,
+            Poisson::<f64>::paper_parameters(self.poisson.modes),
+        ) {
+            (Some(r), Some(i), _) => Ok((r.clone(), i.clone())),
+            (r, i, Some((pr, pi))) => Ok((r.clone().unwrap_or(pr), i.clone().unwrap_or(pi))),
+            _ => Err(TrainError::config(
+                "theta_ref/theta_init",
+                "missing",
+                "both given unless modes is 1 or 3 (the paper's values)",
+            )),
+        }
+    }
+
+    /// Trains in precision `T`.
+    fn train<T: prdp_core::Real>(
+        &self,
+        k0: usize,
+        meta: RunMeta<'_>,
+        opts: &RunOptions,
+        obs: &mut dyn Observer,
+    ) -> Result<RunRecord, TrainError> {
+        let (theta_ref, theta_init) = self.parameters()?;
+        let physics = Physics::new(
+            Poisson::<T>::new(self.poisson.clone())?,
+            self.solver.diff_solver(k0)?,
+        )?;
+        let mut sc = InverseProblem::new(
+            physics,
+            self.solver.rtol,
+            self.learning_rate,
+            &theta_init,
+            &theta_ref,
+        )?;
+        train(&mut sc, meta, opts, obs)
     }
 }
 
@@ -204,6 +260,37 @@ impl Default for HybridConfig {
     }
 }
 
+impl ScenarioConfig {
+    /// Update steps per epoch: ⌊training samples / batch size⌋ (1 for the inverse problem,
+    /// whose epochs are its update steps).
+    pub fn steps_per_epoch(&self) -> usize {
+        match self {
+            Self::InverseProblem(_) => 1,
+            Self::Emulator(c) => c.data.train / c.batch_size.max(1),
+            Self::Hybrid(c) => c.data.train / c.batch_size.max(1),
+        }
+    }
+
+    /// Update steps of a whole run.
+    pub fn update_steps(&self) -> u64 {
+        let epochs = match self {
+            Self::InverseProblem(c) => c.steps,
+            Self::Emulator(c) => c.epochs,
+            Self::Hybrid(c) => c.epochs,
+        };
+        (epochs * self.steps_per_epoch()) as u64
+    }
+
+    /// The network's optimiser (none for the inverse problem's plain gradient descent).
+    pub fn optimizer_mut(&mut self) -> Option<&mut Optimizer> {
+        match self {
+            Self::InverseProblem(_) => None,
+            Self::Emulator(c) => Some(&mut c.optimizer),
+            Self::Hybrid(c) => Some(&mut c.optimizer),
+        }
+    }
+}
+
 impl Experiment {
     /// The number of epochs (update steps for the inverse problem).
     pub fn epochs(&self) -> usize {
@@ -223,7 +310,8 @@ impl Experiment {
         toml::from_str(&text).map_err(|e| TrainError::format(path, e))
     }
 
-    /// Runs (or resumes) the experiment in `f32`, the precision of the paper's experiments.
+    /// Runs (or resumes) the experiment in `f32`, the precision of the paper's experiments (the
+    /// inverse problem in its configured [`Precision`]).
     /// Data sets are generated from their own seed, or loaded from `data_cache` if a previous
     /// run saved them there.
     ///
@@ -254,33 +342,10 @@ impl Experiment {
             schedule: &self.schedule,
         };
         match &self.scenario {
-            ScenarioConfig::InverseProblem(c) => {
-                let poisson = Poisson::<f32>::new(c.poisson.clone())?;
-                let (theta_ref, theta_init) = match (
-                    &c.theta_ref,
-                    &c.theta_init,
-                    Poisson::<f32>::paper_parameters(c.poisson.modes),
-                ) {
-                    (Some(r), Some(i), _) => (r.clone(), i.clone()),
-                    (r, i, Some((pr, pi))) => (r.clone().unwrap_or(pr), i.clone().unwrap_or(pi)),
-                    _ => {
-                        return Err(TrainError::config(
-                            "theta_ref/theta_init",
-                            "missing",
-                            "both given unless modes is 1 or 3 (the paper's values)",
-                        ));
-                    }
-                };
-                let physics = Physics::new(poisson, c.solver.diff_solver(k0)?)?;
-                let mut sc = InverseProblem::new(
-                    physics,
-                    c.solver.rtol,
-                    c.learning_rate,
-                    &theta_init,
-                    &theta_ref,
-                )?;
-                train(&mut sc, meta, opts, obs)
-            }
+            ScenarioConfig::InverseProblem(c) => match c.precision {
+                Precision::F32 => c.train::<f32>(k0, meta, opts, obs),
+                Precision::F64 => c.train::<f64>(k0, meta, opts, obs),
+            },
             ScenarioConfig::Emulator(c) => {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
                 let data_key = (&c.physics, &c.data, &c.initial_condition);
@@ -340,17 +405,23 @@ impl Experiment {
 
 impl Experiment {
     /// K_ε of the scenario's physics: the first K at which the solver's mean relative residual
-    /// over the inputs it meets in training falls below the solver's ε, trying up to `max_k`
-    /// (computed in f32, as the paper). The inputs are the training states that enter P_K: u¹
-    /// for the emulators, u⁰ and u¹ for the hybrid corrector, θ_ref for the inverse problem.
+    /// over the inputs it meets in training falls below `epsilon` (the paper's ε = 1e-5,
+    /// [`crate::presets::EPSILON`]), trying up to `max_k` (computed in f32, as the paper). The
+    /// inputs are the training states that enter P_K: u¹ for the emulators, u⁰ and u¹ for the
+    /// hybrid corrector, θ_ref for the inverse problem.
     ///
     /// # Errors
-    /// Data generation and solver errors.
+    /// [`TrainError::Config`] for an `epsilon` that is not positive; data generation and
+    /// solver errors.
     pub fn k_epsilon(
         &self,
         data_cache: Option<&Path>,
         max_k: usize,
+        epsilon: f64,
     ) -> Result<KEpsilon, TrainError> {
+        if !(epsilon.is_finite() && epsilon > 0.0) {
+            return Err(TrainError::config("epsilon", epsilon, "a positive number"));
+        }
         match &self.scenario {
             ScenarioConfig::InverseProblem(c) => {
                 let poisson = Poisson::<f32>::new(c.poisson.clone())?;
@@ -369,14 +440,7 @@ impl Experiment {
                     }
                 };
                 let g: Vec<f32> = theta_ref.iter().map(|&v| v as f32).collect();
-                Ok(k_epsilon(
-                    &poisson,
-                    c.solver.method,
-                    &g,
-                    1,
-                    max_k,
-                    c.solver.rtol,
-                )?)
+                Ok(k_epsilon(&poisson, c.solver.method, &g, 1, max_k, epsilon)?)
             }
             ScenarioConfig::Emulator(c) => {
                 let data = c.dataset(data_cache)?;
@@ -389,7 +453,7 @@ impl Experiment {
                         &g,
                         count,
                         max_k,
-                        c.solver.rtol,
+                        epsilon,
                     )?,
                     EmulatorPhysics::Burgers(b) => k_epsilon(
                         &Burgers1d::<f32>::new(b.clone())?,
@@ -397,7 +461,7 @@ impl Experiment {
                         &g,
                         count,
                         max_k,
-                        c.solver.rtol,
+                        epsilon,
                     )?,
                 })
             }
@@ -407,14 +471,7 @@ impl Experiment {
                 g.extend(data.train.states_at(1)?);
                 let count = 2 * data.train.samples();
                 let ns = NavierStokes::<f32>::new(c.coarse.clone())?;
-                Ok(k_epsilon(
-                    &ns,
-                    c.solver.method,
-                    &g,
-                    count,
-                    max_k,
-                    c.solver.rtol,
-                )?)
+                Ok(k_epsilon(&ns, c.solver.method, &g, count, max_k, epsilon)?)
             }
         }
     }

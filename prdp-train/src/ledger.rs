@@ -115,3 +115,58 @@ pub fn savings(cost_prdp: u64, cost_baseline: u64, k_final: usize, k_eps: usize)
         pr: total - ic,
     }
 }
+
+/// How the converged baseline of an inverse problem is charged: the PRDP paper's section 4.1
+/// table charges P = 1 up to the update step that reaches the target error (75K = 600 × 125)
+/// and P = 3 for every update step (337.5K = 450 × 750 and 192K = 240 × 800). PRDP is always
+/// charged Σ K over all its update steps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineCharge {
+    /// K × the update steps until the metric first falls below this value (every step if it
+    /// never does).
+    UntilMetricBelow(f64),
+    /// K × every update step.
+    AllSteps,
+}
+
+/// The cost charged to a fixed-K run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Charged {
+    /// Update steps charged.
+    pub steps: u64,
+    /// K × steps.
+    pub cost: u64,
+    /// The update step at which the metric first fell below the target (`None`: never, or no
+    /// target).
+    pub reached: Option<u64>,
+}
+
+/// Charges a fixed-K run of `k` iterations per update step under `charge`, from its metric
+/// after each update step (`metrics[s]` after s steps; `metrics[0]` is the untrained value).
+///
+/// # Example
+/// ```
+/// use prdp_train::{BaselineCharge, charge_fixed};
+/// // The metric after 0, 1, 2, 3 and 4 update steps.
+/// let metrics = [1.0, 1e-3, 9e-6, 2e-5, 1e-6];
+/// let c = charge_fixed(&metrics, 600, BaselineCharge::UntilMetricBelow(1e-5));
+/// assert_eq!((c.steps, c.cost, c.reached), (2, 1200, Some(2)));
+/// let c = charge_fixed(&metrics, 600, BaselineCharge::AllSteps);
+/// assert_eq!((c.steps, c.cost, c.reached), (4, 2400, None));
+/// ```
+pub fn charge_fixed(metrics: &[f64], k: usize, charge: BaselineCharge) -> Charged {
+    let all = metrics.len().saturating_sub(1) as u64;
+    let reached = match charge {
+        BaselineCharge::UntilMetricBelow(target) => {
+            metrics.iter().position(|&m| m < target).map(|s| s as u64)
+        }
+        BaselineCharge::AllSteps => None,
+    };
+    let steps = reached.unwrap_or(all);
+    Charged {
+        steps,
+        cost: k as u64 * steps,
+        reached,
+    }
+}

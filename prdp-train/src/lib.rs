@@ -43,19 +43,23 @@ mod observe;
 pub mod presets;
 mod record;
 mod refine;
+mod timescale;
 mod trainable;
 mod trainer;
 
 pub use config::{
-    EmulatorConfig, EmulatorPhysics, Experiment, HybridConfig, InverseConfig, ScenarioConfig,
-    SolverConfig,
+    EmulatorConfig, EmulatorPhysics, Experiment, HybridConfig, InverseConfig, Precision,
+    ScenarioConfig, SolverConfig,
 };
 pub use error::TrainError;
-pub use ledger::{Ledger, Phase, Savings, WallTimes, savings};
+pub use ledger::{
+    BaselineCharge, Charged, Ledger, Phase, Savings, WallTimes, charge_fixed, savings,
+};
 pub use metrics::normalized_errors;
 pub use observe::{Observer, Progress, Silent};
 pub use record::{IntervalRecord, RunRecord, RunStatus, Validation};
 pub use refine::{
     Decision, InitialCheckpoint, Interval, MetricSource, PrdpConfig, Refiner, Schedule,
 };
+pub use timescale::{TimeScale, rescale_time};
 pub use trainer::RunOptions;

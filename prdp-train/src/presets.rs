@@ -1,11 +1,22 @@
 //! The PRDP paper's experiments as configurations.
 //!
 //! Where the authors' code departs from the paper's text, the presets follow the code (see
-//! `shared/notes/prdp-reference.md`), and each function says where:
+//! `shared/notes/prdp-reference.md`), since the code produced the paper's numbers; where the
+//! paper is silent and no code exists (heat 3D, Burgers), the code's conventions carry over.
+//! The README's table of departures lists each case with the paper's value, the code's and
+//! ours; in short:
 //! heat 1D trains for 100 epochs (the paper says 70) on homogeneous Dirichlet boundaries (the
 //! paper's appendix D describes periodic ones); heat 2D trains for 70 epochs (the paper says
-//! 100) with the untrained network's error as the initial checkpoint. Settings the paper does not
-//! give (Burgers' epochs) are chosen and documented.
+//! 100) with the untrained network's error as the initial checkpoint; heat trains on the MSE
+//! (the paper's text says nMSE); the other controllers
+//! start from the code's checkpoint of 100; Navier–Stokes uses the code's τ_step = 0.95 (the
+//! paper's text says 0.98); the inverse problems run every solve to exactly K iterations, as
+//! the code's scan loops do. Three departures from the code are kept because the code is wrong
+//! there: the validation metric is eq. 56 (the code divides by the previous state's norm), the
+//! 2D initial conditions are the paper's products (the code's uses x twice in one term), and
+//! Navier–Stokes interpolates its winds at the staggered points (the code's stencils are
+//! shifted by one cell). Settings the paper does not give (Burgers' epochs) are chosen and
+//! documented.
 
 use prdp_core::Boundary;
 use prdp_nn::{
@@ -18,9 +29,17 @@ use prdp_pde::{
 use prdp_solvers::{DiffMode, Method};
 
 use crate::{
-    EmulatorConfig, EmulatorPhysics, Experiment, HybridConfig, InitialCheckpoint, InverseConfig,
-    PrdpConfig, ScenarioConfig, Schedule, SolverConfig,
+    BaselineCharge, EmulatorConfig, EmulatorPhysics, Experiment, HybridConfig, InitialCheckpoint,
+    InverseConfig, PrdpConfig, Precision, ScenarioConfig, Schedule, SolverConfig,
 };
+
+/// The relative residual ε at which the physics counts as converged (the paper's 1e-5): K_ε is
+/// the first K whose mean relative residual falls below it.
+pub const EPSILON: f64 = 1e-5;
+
+/// The checkpoint c before the first refinement in the reference code (any value above the
+/// metric makes the first plateau refine).
+pub const REFERENCE_CHECKPOINT: f64 = 100.0;
 
 /// The paper's experiments, by name.
 pub const NAMES: [&str; 6] = [
@@ -46,7 +65,8 @@ fn exponential(init_value: f64, decay_rate: f64) -> Lr {
 /// The heat emulator scenario in `dim` dimensions (F.2): MLP 30→64×3→30 (1D),
 /// 900→3000×3→900 (2D) or a 3D ResNet (6 blocks, 32 channels, zero padding); Adam with
 /// exponential decay (1D: 1e-3·0.94, 2D: 1e-3·0.9, 3D: 1e-4·0.92 per 100 steps); batch 25;
-/// nMSE loss after one Jacobi-solved BTCS step; validation at t = 2. Implicit differentiation
+/// MSE loss after one Jacobi-solved BTCS step (the reference code; the paper's F.2 says nMSE,
+/// and heat 1D reaches the same savings and error with either); validation at t = 2. Implicit differentiation
 /// in 1D, unrolled in 2D and 3D (as the paper). Epochs: 100 (1D, reference code), 70 (2D,
 /// reference code), 100 (3D).
 ///
@@ -97,19 +117,20 @@ pub fn heat_emulator(dim: usize) -> EmulatorConfig {
         optimizer: Optimizer::adam(lr),
         epochs,
         batch_size: 25,
-        loss: Loss::Nmse,
+        loss: Loss::Mse,
         validation_step: 2,
     }
 }
 
 /// PRDP for heat (F.2): K₀ = 1, ΔK = 1, δ = 3, τ_stop = 0.9; 1D: τ_step = 0.98, EMA window 8;
 /// 2D: τ_step = 0.9, EMA 6, checkpoint = the untrained error (reference code); 3D:
-/// τ_step = 0.97, EMA 6.
+/// τ_step = 0.97, EMA 6. The initial checkpoint is otherwise the reference code's 100.
 pub fn heat_prdp(dim: usize) -> PrdpConfig {
+    let reference = InitialCheckpoint::Value(REFERENCE_CHECKPOINT);
     let (tau_step, window, initial_checkpoint) = match dim {
-        1 => (0.98, 8, InitialCheckpoint::Infinite),
+        1 => (0.98, 8, reference),
         2 => (0.9, 6, InitialCheckpoint::FirstMetric),
-        _ => (0.97, 6, InitialCheckpoint::Infinite),
+        _ => (0.97, 6, reference),
     };
     PrdpConfig {
         tau_step,
@@ -154,7 +175,8 @@ pub fn burgers_emulator() -> EmulatorConfig {
     }
 }
 
-/// PRDP for Burgers (F.3, section 4.3): K₀ = 4, τ_step = 0.9, τ_stop = 0.9, δ = 3, EMA 15.
+/// PRDP for Burgers (F.3, section 4.3): K₀ = 4, τ_step = 0.9, τ_stop = 0.9, δ = 3, EMA 15;
+/// initial checkpoint 100 (the reference code's convention; the paper gives none).
 pub fn burgers_prdp() -> PrdpConfig {
     PrdpConfig {
         k0: 4,
@@ -162,6 +184,7 @@ pub fn burgers_prdp() -> PrdpConfig {
         tau_stop: 0.9,
         delta: 3,
         ema_window: Some(15),
+        initial_checkpoint: InitialCheckpoint::Value(REFERENCE_CHECKPOINT),
         ..PrdpConfig::default()
     }
 }
@@ -208,20 +231,23 @@ pub fn navier_stokes_hybrid() -> HybridConfig {
     }
 }
 
-/// PRDP for Navier–Stokes (F.4): K₀ = 1, τ_step = 0.98, τ_stop = 0.9, δ = 3, EMA 6.
+/// PRDP for Navier–Stokes as the reference notebook runs it: K₀ = 1, τ_step = 0.95 (the
+/// paper's F.4 says 0.98), τ_stop = 0.9, δ = 3, EMA 6, initial checkpoint 100.
 pub fn navier_stokes_prdp() -> PrdpConfig {
     PrdpConfig {
-        tau_step: 0.98,
+        tau_step: 0.95,
         tau_stop: 0.9,
         delta: 3,
         ema_window: Some(6),
+        initial_checkpoint: InitialCheckpoint::Value(REFERENCE_CHECKPOINT),
         ..PrdpConfig::default()
     }
 }
 
 /// The Poisson inverse problem with `modes` = 1 or 3 load parameters (F.1): N = 30, gradient
 /// descent with learning rate 275 for 170 steps (P = 1) or 3500 for 750 (Jacobi) / 800
-/// (steepest descent) steps (P = 3).
+/// (steepest descent) steps (P = 3). Every solve runs exactly K iterations (tolerance 0), as
+/// the reference notebook's scan loops: the cost Σ K charged to a run is then the work it did.
 pub fn poisson_inverse(modes: usize, method: Method, mode: DiffMode) -> InverseConfig {
     let (learning_rate, steps) = match (modes, method) {
         (1, _) => (275.0, 170),
@@ -233,18 +259,20 @@ pub fn poisson_inverse(modes: usize, method: Method, mode: DiffMode) -> InverseC
         solver: SolverConfig {
             method,
             mode,
-            rtol: 1e-5,
+            rtol: 0.0,
         },
         learning_rate,
         steps,
         theta_ref: None,
         theta_init: None,
+        precision: Precision::F32,
     }
 }
 
 /// PRDP for the Poisson inverse problem, capped at K_ε (F.1): P = 1: K₀ = 25, ΔK = 10,
 /// τ_step = 0.92, τ_stop = 0.9 (the reference notebook; the paper's 0.98 is defined there but
 /// never passed), δ = 2, no smoothing; P = 3: K₀ = 1, ΔK = 2, τ_step = τ_stop = 0.99, δ = 2.
+/// The initial checkpoint is the notebook's 100; one decision per update step.
 pub fn poisson_prdp(modes: usize, k_eps: usize) -> PrdpConfig {
     let (k0, dk, tau_step, tau_stop) = if modes == 1 {
         (25, 10, 0.92, 0.9)
@@ -259,8 +287,35 @@ pub fn poisson_prdp(modes: usize, k_eps: usize) -> PrdpConfig {
         delta: 2,
         ema_window: None,
         cap: Some(k_eps),
+        initial_checkpoint: InitialCheckpoint::Value(REFERENCE_CHECKPOINT),
         interval: crate::Interval::Steps(1),
         ..PrdpConfig::default()
+    }
+}
+
+/// The paper's K_ε of the Poisson inverse problem (F.1): 600 for P = 1, 450 (Jacobi) or 240
+/// (steepest descent) for P = 3. These are what the inverse problem needs to reach a parameter
+/// error of 1e-5; the first K whose solver residual is below ε is smaller (about 570, 450 and
+/// 270 in f32), and with it the parameter error stalls near 1e-5.
+pub fn poisson_k_eps(modes: usize, method: Method) -> usize {
+    match (modes, method) {
+        (1, _) => 600,
+        (_, Method::SteepestDescent) => 240,
+        _ => 450,
+    }
+}
+
+/// The relative parameter error at which the inverse problem counts as solved (section 2.2).
+pub const POISSON_TARGET: f64 = 1e-5;
+
+/// How the paper's section 4.1 table charges the converged baseline of the inverse problem:
+/// up to the step that reaches [`POISSON_TARGET`] for P = 1 (75K = 600 × 125), every update
+/// step for P = 3 (337.5K = 450 × 750, 192K = 240 × 800).
+pub fn poisson_charge(modes: usize) -> BaselineCharge {
+    if modes == 1 {
+        BaselineCharge::UntilMetricBelow(POISSON_TARGET)
+    } else {
+        BaselineCharge::AllSteps
     }
 }
 

@@ -4,6 +4,8 @@
 mod neural_ivp;
 mod plot;
 mod prdp;
+mod provenance;
+mod results;
 mod train;
 
 use std::path::PathBuf;
@@ -59,6 +61,13 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Rewrite the README's generated PRDP tables from results/, after copying the
+    /// summary.json and table.md of every experiment found in `--collect DIR` into results/.
+    Results {
+        /// A reproduction's output directory to take the summaries from.
+        #[arg(long)]
+        collect: Option<PathBuf>,
     },
 }
 
@@ -156,5 +165,6 @@ fn main() -> Result<()> {
             }
         }
         Command::Train { config, out, quiet } => train::run(&config, &out, quiet),
+        Command::Results { collect } => results::run(collect.as_deref()),
     }
 }

@@ -156,3 +156,73 @@ fn schedules_validate_and_round_trip() {
     };
     assert!(bad.validate().is_err());
 }
+
+#[test]
+fn a_time_scaled_schedule_takes_the_same_values_at_the_same_fraction_of_the_run() {
+    let schedules = [
+        Schedule::ExponentialDecay {
+            init_value: 1e-3,
+            transition_steps: 100,
+            decay_rate: 0.9,
+            transition_begin: 40,
+            staircase: false,
+            end_value: None,
+        },
+        Schedule::CosineDecay {
+            init_value: 1e-3,
+            decay_steps: 800,
+            alpha: 0.1,
+            exponent: 1.0,
+        },
+        Schedule::Linear {
+            init_value: 1.0,
+            end_value: 0.5,
+            transition_steps: 200,
+            transition_begin: 20,
+        },
+        Schedule::WarmupCosineDecay {
+            init_value: 0.0,
+            peak_value: 1.0,
+            warmup_steps: 40,
+            decay_steps: 400,
+            end_value: 0.1,
+            exponent: 2.0,
+        },
+        Schedule::Warmup {
+            init_value: 0.0,
+            warmup_steps: 20,
+            after: Box::new(Schedule::CosineDecay {
+                init_value: 1.0,
+                decay_steps: 100,
+                alpha: 0.0,
+                exponent: 1.0,
+            }),
+        },
+    ];
+    for s in &schedules {
+        // Factors for which every step count scales to a whole number: exact equality.
+        for factor in [0.25, 0.5, 2.0] {
+            let t = s.time_scaled(factor);
+            assert!(t.validate().is_ok());
+            for step in (0..1600).step_by(20) {
+                let scaled = (step as f64 * factor) as u64;
+                assert_eq!(
+                    t.value(scaled),
+                    s.value(step),
+                    "{s:?} × {factor} at step {step}"
+                );
+            }
+        }
+    }
+    // A constant has no time axis; a factor of 1 changes nothing.
+    assert_eq!(
+        Schedule::Constant { value: 2.0 }.time_scaled(0.1),
+        Schedule::Constant { value: 2.0 }
+    );
+    assert_eq!(schedules[1].time_scaled(1.0), schedules[1]);
+    // Rounding keeps a non-zero length non-zero.
+    let Schedule::CosineDecay { decay_steps, .. } = schedules[1].time_scaled(1e-6) else {
+        unreachable!()
+    };
+    assert_eq!(decay_steps, 1);
+}

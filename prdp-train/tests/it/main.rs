@@ -1,4 +1,6 @@
 //! Integration tests of prdp-train.
 
+mod reference_schedule;
 mod refine;
 mod runs;
+mod timescale;

@@ -4,17 +4,24 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use prdp_train::{Experiment, RunRecord, Schedule, savings};
-use serde::Serialize;
+use prdp_train::{
+    Experiment, PrdpConfig, RunRecord, ScenarioConfig, Schedule, TimeScale, presets, savings,
+};
+use serde::{Deserialize, Serialize};
 
 use super::figures;
 use super::plan::{Paper, Plan};
 use super::runs::{Run, estimate, run_all};
 use super::stats::mean_std;
+use crate::provenance::Provenance;
 use crate::{ReproduceOptions, Size};
 
+/// Seeds below which no savings figure is printed: one or two seeds give no spread to judge
+/// the accuracy against.
+pub const MIN_SEEDS: usize = 3;
+
 /// A point of the fixed-K sweep.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SweepPoint {
     /// K.
     pub k: usize,
@@ -24,9 +31,50 @@ pub struct SweepPoint {
     pub val_std: f64,
 }
 
+/// The exact settings of an experiment's runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// The scenario every run trains (after any rescaling).
+    pub scenario: ScenarioConfig,
+    /// The PRDP controller.
+    pub prdp: PrdpConfig,
+    /// Fixed K values of the sweep.
+    pub sweep: Vec<usize>,
+    /// Largest K tried when searching K_ε.
+    pub max_k: usize,
+    /// The run's length against the preset's.
+    pub time_scale: TimeScale,
+}
+
+/// Whether PRDP reached the accuracy its savings are compared at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accuracy {
+    /// PRDP's mean final validation error is within the baseline's mean + 1 std, over at least
+    /// [`MIN_SEEDS`] seeds.
+    Matched,
+    /// PRDP's mean final error is above the baseline's mean + 1 std.
+    NotMatched,
+    /// Fewer than [`MIN_SEEDS`] seeds: no spread to judge against.
+    TooFewSeeds,
+}
+
+impl Accuracy {
+    /// The verdict for final errors of `seeds` seeds.
+    pub fn judge(seeds: usize, baseline: (f64, f64), prdp: f64) -> Self {
+        if seeds < MIN_SEEDS {
+            Self::TooFewSeeds
+        } else if prdp <= baseline.0 + baseline.1 {
+            Self::Matched
+        } else {
+            Self::NotMatched
+        }
+    }
+}
+
 /// What `summary.json` holds for an emulator or hybrid experiment. Fractions are in [0, 1];
 /// costs are in inner iterations (Σ over update steps of K).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     /// Experiment name.
     pub experiment: String,
@@ -72,8 +120,14 @@ pub struct Summary {
     pub physics_share_baseline: f64,
     /// The fixed-K sweep.
     pub sweep: Vec<SweepPoint>,
+    /// Whether PRDP matched the baseline's accuracy (savings count only then).
+    pub accuracy: Accuracy,
     /// The paper's figures.
     pub paper: Paper,
+    /// The exact settings.
+    pub settings: Settings,
+    /// Where and how the numbers were made.
+    pub provenance: Provenance,
 }
 
 /// Runs the plan and writes its outputs to `opts.out/<name>/`.
@@ -88,7 +142,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
         scenario: plan.scenario.clone(),
     };
     eprintln!("{}: generating data and computing K_eps", plan.name);
-    let ke = base.k_epsilon(Some(&data), plan.max_k)?;
+    let ke = base.k_epsilon(Some(&data), plan.max_k, presets::EPSILON)?;
     let k_eps = ke.k.with_context(|| {
         format!(
             "{}: the solver does not reach 1e-5 within {} iterations",
@@ -130,15 +184,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
             .collect()
     };
     let (baseline, prdp) = (group("baseline"), group("PRDP"));
-    let summary = summarise(
-        plan,
-        k_eps,
-        &baseline,
-        &prdp,
-        &runs,
-        &records,
-        opts.size == Size::Quick,
-    );
+    let summary = summarise(plan, k_eps, &baseline, &prdp, &runs, &records, opts);
     std::fs::write(
         dir.join("summary.json"),
         serde_json::to_vec_pretty(&summary)?,
@@ -185,7 +231,7 @@ fn summarise(
     prdp: &[&RunRecord],
     runs: &[Run],
     records: &[RunRecord],
-    quick: bool,
+    opts: &ReproduceOptions,
 ) -> Summary {
     let costs = |g: &[&RunRecord]| g.iter().map(|r| r.ledger.cost as f64).collect::<Vec<_>>();
     let finals = |g: &[&RunRecord]| g.iter().map(|r| r.final_metric()).collect::<Vec<_>>();
@@ -220,7 +266,7 @@ fn summarise(
     Summary {
         experiment: plan.name.to_owned(),
         seeds: plan.seeds.clone(),
-        quick,
+        quick: opts.size == Size::Quick,
         note: plan.note.to_owned(),
         k_eps,
         k_max: mean_std(&k_max_per_seed.iter().map(|&k| k as f64).collect::<Vec<_>>()).0,
@@ -250,7 +296,16 @@ fn summarise(
                 }
             })
             .collect(),
+        accuracy: Accuracy::judge(baseline.len(), (vb, vbs), vp),
         paper: plan.paper,
+        settings: Settings {
+            scenario: plan.scenario.clone(),
+            prdp: plan.prdp.clone(),
+            sweep: plan.sweep.clone(),
+            max_k: plan.max_k,
+            time_scale: plan.time_scale,
+        },
+        provenance: Provenance::now(opts),
     }
 }
 
@@ -262,36 +317,72 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("–".into(), |v| v.to_string())
 }
 
-/// The Markdown table of one or more experiments: ours beside the paper's.
+/// `v` to `digits` significant digits (fixed notation from 1e-3 up, scientific below).
+fn sig(v: f64, digits: usize) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if magnitude < -3 {
+        return format!("{v:.*e}", digits - 1);
+    }
+    let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// A mean ± std over seeds, or the single value with "(1 seed)".
+fn spread(mean: f64, std: f64, seeds: usize) -> String {
+    if seeds == 1 {
+        format!("{} (1 seed)", sig(mean, 3))
+    } else {
+        format!("{} ± {}", sig(mean, 3), sig(std, 2))
+    }
+}
+
+/// The Markdown table of one or more experiments: ours beside the paper's. Savings stand as
+/// figures only where PRDP matched the baseline's accuracy; otherwise they are bracketed behind
+/// the reason.
 pub fn table(summaries: &[&Summary]) -> String {
     let mut s = String::from(
-        "| experiment | seeds | K_ε | K_max | cost baseline | cost PRDP | total savings | PR | IC | val. baseline | val. PRDP | wall baseline | wall PRDP | wall savings |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| experiment | seeds | K_ε | K_max | total savings | PR | IC | val. baseline | val. PRDP | wall savings (physics share) |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for m in summaries {
+        let n = m.seeds.len();
+        let (total, pr, ic) = (pct(m.savings_total), pct(m.savings_pr), pct(m.savings_ic));
+        let savings = match m.accuracy {
+            Accuracy::Matched => [total, pr, ic],
+            Accuracy::NotMatched => [
+                format!("accuracy not matched ({total})"),
+                format!("({pr})"),
+                format!("({ic})"),
+            ],
+            Accuracy::TooFewSeeds => [
+                format!(
+                    "{n} seed{}: no verdict ({total})",
+                    if n == 1 { "" } else { "s" }
+                ),
+                format!("({pr})"),
+                format!("({ic})"),
+            ],
+        };
         s += &format!(
-            "| {} | {} | {} | {:.1} | {:.0} | {:.0} | {} | {} | {} | {:.3e} ± {:.1e} | {:.3e} ± {:.1e} | {:.1} s | {:.1} s | {} |\n",
+            "| {} | {n} | {} | {:.1} | {} | {} | {} | {} | {} | {} ({}) |\n",
             m.experiment,
-            m.seeds.len(),
             m.k_eps,
             m.k_max,
-            m.cost_baseline,
-            m.cost_prdp,
-            pct(m.savings_total),
-            pct(m.savings_pr),
-            pct(m.savings_ic),
-            m.val_baseline_mean,
-            m.val_baseline_std,
-            m.val_prdp_mean,
-            m.val_prdp_std,
-            m.wall_baseline_s,
-            m.wall_prdp_s,
+            savings[0],
+            savings[1],
+            savings[2],
+            spread(m.val_baseline_mean, m.val_baseline_std, n),
+            spread(m.val_prdp_mean, m.val_prdp_std, n),
             pct(m.savings_wall),
+            pct(m.physics_share_baseline),
         );
         let p = &m.paper;
         let val = |v: Option<(f64, f64)>| v.map_or("–".into(), |(a, b)| format!("{a} ± {b}"));
         s += &format!(
-            "| *paper* | 10 | {} | {} | | | {} | {} | {} | {} | {} | | | {} |\n",
+            "| *paper* | 10 | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             opt(p.k_eps),
             opt(p.k_max),
             p.total.map_or("–".into(), pct),
@@ -302,13 +393,16 @@ pub fn table(summaries: &[&Summary]) -> String {
             p.wall.map_or("–".into(), pct),
         );
     }
-    s += "\nValidation error: eq. 56 (nMSE at the rollout step of the experiment). Cost: Σ over update steps of K (inner iterations). Wall: training time, validation excluded.\n";
+    s += &format!(
+        "\nValidation error: eq. 56 (nMSE at the rollout step of the experiment), final epoch, mean ± std over seeds. Savings in inner iterations (Σ over update steps of K) against the converged baseline K_ε; they stand as figures only where PRDP's mean error is within the baseline's mean + 1 std over at least {MIN_SEEDS} seeds, and in brackets otherwise. Wall: training time, validation excluded; physics share: of the baseline's training time.\n"
+    );
     for m in summaries {
         s += &format!(
-            "\n{}: {}{}\n",
+            "\n{}: {}{}; {}.\n",
             m.experiment,
             m.note,
-            if m.quick { " (quick preset)" } else { "" }
+            if m.quick { " (quick preset)" } else { "" },
+            m.settings.time_scale.describe(),
         );
     }
     s

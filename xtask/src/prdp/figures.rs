@@ -8,8 +8,19 @@ use prdp_train::RunRecord;
 use super::stats::band;
 use crate::plot::{Bar, LineChart, Series, bar_chart, line_chart};
 
+/// Each interval's position in epochs, fractional where the controller decides between epoch
+/// ends (a rescaled interval of update steps).
 fn epochs(r: &RunRecord) -> Vec<f64> {
-    r.intervals.iter().map(|i| i.epoch as f64).collect()
+    let per_epoch = r
+        .intervals
+        .iter()
+        .rev()
+        .find(|i| i.epoch > 0)
+        .map_or(1.0, |i| i.update_steps as f64 / i.epoch as f64);
+    r.intervals
+        .iter()
+        .map(|i| i.update_steps as f64 / per_epoch)
+        .collect()
 }
 
 /// Mean ± std over seeds of a per-interval quantity.

@@ -10,6 +10,9 @@ mod stats;
 
 use anyhow::{Context, Result};
 
+pub use emulator::{Summary as EmulatorSummary, table as emulator_table};
+pub use poisson::{Summary as PoissonSummary, table as poisson_table};
+
 use crate::{ReproduceOptions, Size};
 
 /// Runs one experiment, or all of them (`"all"`), and writes their outputs.
@@ -27,22 +30,24 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
         if n == "poisson" {
             let s = poisson::run(opts)?;
             eprintln!(
-                "poisson: PR savings {:.0}% (1P Jacobi; paper 33%) in {}",
+                "poisson: PR savings {:.0}% (1P Jacobi; paper 33%), final error {:.1e} (converged {:.1e}) in {}",
                 100.0 * s.savings_pr,
+                s.cases[1].error_prdp,
+                s.cases[1].error_baseline,
                 runs::human(t.elapsed().as_secs_f64())
             );
             continue;
         }
-        let plan = plan::plan(n, opts.size == Size::Quick, opts.seeds)
-            .with_context(|| format!("unknown experiment {n}"))?;
+        let plan = plan::plan(n, opts.size == Size::Quick, opts.seeds)?;
         let s = emulator::run(&plan, opts)?;
         eprintln!(
-            "{n}: K_eps {} K_max {:.1}, savings {:.0}% (PR {:.0}%, IC {:.0}%), wall savings {:.0}%, val {:.2e} vs {:.2e}, in {}",
+            "{n}: K_eps {} K_max {:.1}, savings {:.0}% (PR {:.0}%, IC {:.0}%; accuracy {:?}), wall savings {:.0}%, val {:.2e} vs {:.2e}, in {}",
             s.k_eps,
             s.k_max,
             100.0 * s.savings_total,
             100.0 * s.savings_pr,
             100.0 * s.savings_ic,
+            s.accuracy,
             100.0 * s.savings_wall,
             s.val_baseline_mean,
             s.val_prdp_mean,

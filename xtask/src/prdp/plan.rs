@@ -4,11 +4,11 @@
 use prdp_nn::{Architecture, ResNetConfig};
 use prdp_pde::{DataSpec, NavierStokesConfig};
 use prdp_solvers::{DiffMode, Method};
-use prdp_train::{PrdpConfig, ScenarioConfig, presets};
-use serde::Serialize;
+use prdp_train::{PrdpConfig, ScenarioConfig, TimeScale, presets, rescale_time};
+use serde::{Deserialize, Serialize};
 
 /// The paper's numbers for one experiment (PRDP paper, sections 4.2–4.4 and appendix G.2).
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct Paper {
     /// K_ε.
     pub k_eps: Option<usize>,
@@ -47,212 +47,216 @@ pub struct Plan {
     pub paper: Paper,
     /// How this plan departs from the paper's setting, for the table.
     pub note: &'static str,
+    /// The run's length against the preset's, and what was rescaled for it.
+    pub time_scale: TimeScale,
 }
 
 /// The seeds listed in the reference notebooks.
 pub const SEEDS: [u64; 10] = [1, 2, 25, 50, 1000, 1337, 2668, 3999, 12345, 54321];
 
-fn seeds(n: usize) -> Vec<u64> {
+fn seeds_list(n: usize) -> Vec<u64> {
     SEEDS.iter().copied().cycle().take(n).collect()
 }
 
-/// The plan of `name` ("heat1d", …), full or quick; `seeds` overrides the default count.
-pub fn plan(name: &str, quick: bool, n_seeds: Option<usize>) -> Option<Plan> {
-    let p = match name {
-        "heat1d" => {
-            let c = presets::heat_emulator(1);
-            Plan {
-                name: "heat1d",
-                scenario: ScenarioConfig::Emulator(c),
-                prdp: presets::heat_prdp(1),
-                sweep: if quick {
-                    vec![1, 3, 6, 10]
-                } else {
-                    vec![1, 2, 3, 4, 5, 6, 10, 15, 20]
-                },
-                seeds: seeds(if quick { 2 } else { 10 }),
-                max_k: 200,
-                paper: Paper {
-                    k_eps: Some(25),
-                    k_max: Some(10),
-                    total: Some(0.79),
-                    pr: Some(0.19),
-                    ic: Some(0.60),
-                    val_baseline: Some((0.021, 0.0039)),
-                    val_prdp: Some((0.021, 0.0038)),
-                    wall: None,
-                },
-                note: "reference code: 100 epochs, Dirichlet",
-            }
-        }
-        "heat2d" => {
-            let mut c = presets::heat_emulator(2);
+/// The plan of `name` ("heat1d", …), full or quick; `seeds` overrides the default count. A
+/// plan shorter than its preset (fewer epochs or samples) has its learning-rate schedule and
+/// controller interval rescaled by [`rescale_time`].
+///
+/// # Errors
+/// An unknown name; a preset without update steps.
+pub fn plan(name: &str, quick: bool, n_seeds: Option<usize>) -> anyhow::Result<Plan> {
+    let (reference, mut prdp) = match name {
+        "heat1d" => (
+            ScenarioConfig::Emulator(presets::heat_emulator(1)),
+            presets::heat_prdp(1),
+        ),
+        "heat2d" => (
+            ScenarioConfig::Emulator(presets::heat_emulator(2)),
+            presets::heat_prdp(2),
+        ),
+        "heat3d" => (
+            ScenarioConfig::Emulator(presets::heat_emulator(3)),
+            presets::heat_prdp(3),
+        ),
+        "burgers" => (
+            ScenarioConfig::Emulator(presets::burgers_emulator()),
+            presets::burgers_prdp(),
+        ),
+        "navier-stokes" => (
+            ScenarioConfig::Hybrid(presets::navier_stokes_hybrid()),
+            presets::navier_stokes_prdp(),
+        ),
+        _ => anyhow::bail!("unknown experiment {name}"),
+    };
+    let mut scenario = reference.clone();
+    if quick {
+        shorten(name, &mut scenario);
+    }
+    let time_scale = rescale_time(&reference, &mut scenario, &mut prdp)?;
+    let (sweep, seeds, max_k, paper, note) = match name {
+        "heat1d" => (
             if quick {
-                c.epochs = 40;
-            }
-            Plan {
-                name: "heat2d",
-                scenario: ScenarioConfig::Emulator(c),
-                prdp: presets::heat_prdp(2),
-                sweep: if quick {
-                    vec![12]
-                } else {
-                    vec![2, 4, 6, 8, 15]
-                },
-                seeds: seeds(if quick { 1 } else { 2 }),
-                max_k: 300,
-                paper: Paper {
-                    k_eps: Some(43),
-                    k_max: Some(12),
-                    total: Some(0.86),
-                    pr: Some(0.14),
-                    ic: Some(0.72),
-                    val_baseline: Some((0.014, 0.0008)),
-                    val_prdp: Some((0.011, 0.0006)),
-                    wall: Some(0.24),
-                },
-                note: if quick {
-                    "40 epochs (reference code: 70)"
-                } else {
-                    "reference code: 70 epochs; 2 seeds and 5 sweep points (paper: 3 seeds) to fit 2 cores"
-                },
-            }
-        }
-        "heat3d" => {
-            let mut c = presets::heat_emulator(3);
-            if let Architecture::ResNet(r) = &mut c.model {
-                if quick {
+                vec![1, 3, 6, 10]
+            } else {
+                vec![1, 2, 3, 4, 5, 6, 10, 15, 20]
+            },
+            if quick { 2 } else { 10 },
+            200,
+            Paper {
+                k_eps: Some(25),
+                k_max: Some(10),
+                total: Some(0.79),
+                pr: Some(0.19),
+                ic: Some(0.60),
+                val_baseline: Some((0.021, 0.0039)),
+                val_prdp: Some((0.021, 0.0038)),
+                wall: None,
+            },
+            "reference code: 100 epochs, Dirichlet",
+        ),
+        "heat2d" => (
+            if quick { vec![12] } else { vec![4, 8, 15] },
+            if quick { 1 } else { 5 },
+            300,
+            Paper {
+                k_eps: Some(43),
+                k_max: Some(12),
+                total: Some(0.86),
+                pr: Some(0.14),
+                ic: Some(0.72),
+                val_baseline: Some((0.014, 0.0008)),
+                val_prdp: Some((0.011, 0.0006)),
+                wall: Some(0.24),
+            },
+            if quick {
+                "40 epochs (reference code: 70)"
+            } else {
+                "reference code: 70 epochs (paper: 100)"
+            },
+        ),
+        "heat3d" => (
+            if quick { vec![4] } else { vec![3, 6] },
+            if quick { 1 } else { 3 },
+            300,
+            Paper {
+                total: Some(0.81),
+                val_baseline: Some((0.004, 0.0009)),
+                val_prdp: Some((0.005, 0.0010)),
+                wall: Some(0.78),
+                ..Paper::default()
+            },
+            if quick {
+                "ResNet 2 blocks × 8 channels, 100 samples, 20 epochs"
+            } else {
+                "the paper's setting: ResNet 6 blocks × 32 channels, 100 epochs"
+            },
+        ),
+        "burgers" => (
+            if quick {
+                vec![8]
+            } else {
+                vec![4, 6, 8, 10, 12, 16, 20]
+            },
+            if quick { 1 } else { 10 },
+            200,
+            Paper {
+                k_eps: Some(23),
+                k_max: Some(16),
+                total: Some(0.59),
+                pr: Some(0.29),
+                ic: Some(0.30),
+                val_baseline: Some((0.055, 0.0138)),
+                val_prdp: Some((0.062, 0.0213)),
+                wall: None,
+            },
+            if quick {
+                "30 epochs (preset: 50)"
+            } else {
+                "50 epochs (not stated in the paper)"
+            },
+        ),
+        _ => (
+            if quick { vec![2] } else { vec![1, 4, 16] },
+            if quick { 1 } else { 3 },
+            400,
+            Paper {
+                total: Some(0.81),
+                pr: Some(0.16),
+                ic: Some(0.65),
+                val_baseline: Some((0.006, 0.0005)),
+                val_prdp: Some((0.007, 0.0004)),
+                wall: Some(0.57),
+                ..Paper::default()
+            },
+            if quick {
+                "12² coarse / 25² fine grids, 50 samples, ResNet 2 × 16, 30 epochs"
+            } else {
+                "the paper's setting: 48² / 97² grids, ResNet 3 × 64, 100 epochs"
+            },
+        ),
+    };
+    Ok(Plan {
+        name: prdp_train::presets::NAMES
+            .into_iter()
+            .find(|&n| n == name)
+            .expect("matched above"),
+        scenario,
+        prdp,
+        sweep,
+        seeds: seeds_list(n_seeds.unwrap_or(seeds)),
+        max_k,
+        paper,
+        note,
+        time_scale,
+    })
+}
+
+/// The quick preset's reductions of an experiment (rescaled in time by the caller).
+fn shorten(name: &str, scenario: &mut ScenarioConfig) {
+    match scenario {
+        ScenarioConfig::Emulator(c) => match name {
+            "heat2d" => c.epochs = 40,
+            "heat3d" => {
+                if let Architecture::ResNet(r) = &mut c.model {
                     r.hidden_channels = 8;
                     r.blocks = 2;
-                } else {
-                    r.hidden_channels = 16;
-                    r.blocks = 3;
                 }
-            }
-            c.epochs = if quick { 20 } else { 30 };
-            if quick {
+                c.epochs = 20;
                 c.data = DataSpec {
                     train: 100,
                     ..DataSpec::default()
                 };
             }
-            Plan {
-                name: "heat3d",
-                scenario: ScenarioConfig::Emulator(c),
-                prdp: presets::heat_prdp(3),
-                sweep: if quick { vec![4] } else { vec![2, 5] },
-                seeds: seeds(if quick { 1 } else { 2 }),
-                max_k: 300,
-                paper: Paper {
-                    total: Some(0.81),
-                    val_baseline: Some((0.004, 0.0009)),
-                    val_prdp: Some((0.005, 0.0010)),
-                    wall: Some(0.78),
-                    ..Paper::default()
-                },
-                note: if quick {
-                    "ResNet 2 blocks × 8 channels, 100 samples, 20 epochs"
-                } else {
-                    "ResNet 3 blocks × 16 channels (paper: 6 × 32), 30 epochs, 2 seeds: the paper's network needs ~10 s per step on 2 cores"
-                },
-            }
-        }
-        "burgers" => {
-            let mut c = presets::burgers_emulator();
-            if quick {
-                c.epochs = 30;
-            }
-            Plan {
-                name: "burgers",
-                scenario: ScenarioConfig::Emulator(c),
-                prdp: presets::burgers_prdp(),
-                sweep: if quick {
-                    vec![8]
-                } else {
-                    vec![4, 6, 8, 10, 12, 16, 20]
-                },
-                seeds: seeds(if quick { 1 } else { 5 }),
-                max_k: 200,
-                paper: Paper {
-                    k_eps: Some(23),
-                    k_max: Some(16),
-                    total: Some(0.59),
-                    pr: Some(0.29),
-                    ic: Some(0.30),
-                    val_baseline: Some((0.055, 0.0138)),
-                    val_prdp: Some((0.062, 0.0213)),
-                    wall: None,
-                },
-                note: if quick {
-                    "30 epochs"
-                } else {
-                    "50 epochs (not stated in the paper), 5 seeds"
-                },
-            }
-        }
-        "navier-stokes" => {
-            let mut c = presets::navier_stokes_hybrid();
-            if quick {
-                c.fine = NavierStokesConfig {
-                    n: 25,
-                    ..NavierStokesConfig::paper_fine()
-                };
-                c.coarse = NavierStokesConfig {
-                    n: 12,
-                    ..NavierStokesConfig::paper_coarse()
-                };
-                c.data = DataSpec {
-                    train: 50,
-                    validation: 5,
-                    ..DataSpec::paper_navier_stokes()
-                };
-                c.epochs = 30;
-                c.converged_k = 60;
-            } else {
-                c.epochs = 20;
-            }
-            if let Architecture::ResNet(r) = &mut c.model {
-                r.grid = vec![c.coarse.n, c.coarse.n];
-                if quick {
-                    *r = ResNetConfig {
-                        hidden_channels: 16,
-                        blocks: 2,
-                        ..r.clone()
-                    };
-                }
-            }
-            Plan {
-                name: "navier-stokes",
-                scenario: ScenarioConfig::Hybrid(c),
-                prdp: presets::navier_stokes_prdp(),
-                sweep: if quick { vec![2] } else { vec![1, 4, 16] },
-                seeds: seeds(1),
-                max_k: 400,
-                paper: Paper {
-                    total: Some(0.81),
-                    pr: Some(0.16),
-                    ic: Some(0.65),
-                    val_baseline: Some((0.006, 0.0005)),
-                    val_prdp: Some((0.007, 0.0004)),
-                    wall: Some(0.57),
-                    ..Paper::default()
-                },
-                note: if quick {
-                    "12² coarse / 25² fine grids, 50 samples, ResNet 2 × 16, 30 epochs"
-                } else {
-                    "20 epochs (paper: 100), 1 seed: one update step takes seconds on 2 cores"
-                },
-            }
-        }
-        _ => return None,
-    };
-    Some(match n_seeds {
-        Some(n) => Plan {
-            seeds: seeds(n),
-            ..p
+            "burgers" => c.epochs = 30,
+            _ => {}
         },
-        None => p,
-    })
+        ScenarioConfig::Hybrid(c) => {
+            c.fine = NavierStokesConfig {
+                n: 25,
+                ..NavierStokesConfig::paper_fine()
+            };
+            c.coarse = NavierStokesConfig {
+                n: 12,
+                ..NavierStokesConfig::paper_coarse()
+            };
+            c.data = DataSpec {
+                train: 50,
+                validation: 5,
+                ..DataSpec::paper_navier_stokes()
+            };
+            c.epochs = 30;
+            c.converged_k = 60;
+            if let Architecture::ResNet(r) = &mut c.model {
+                *r = ResNetConfig {
+                    grid: vec![c.coarse.n, c.coarse.n],
+                    hidden_channels: 16,
+                    blocks: 2,
+                    ..r.clone()
+                };
+            }
+        }
+        ScenarioConfig::InverseProblem(_) => {}
+    }
 }
 
 /// The Poisson inverse problems of the section 4.1 table: (P, method, mode). With one

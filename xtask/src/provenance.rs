@@ -1,0 +1,51 @@
+//! Where a summary's numbers come from: the commit, the command and the machine.
+
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ReproduceOptions;
+
+/// Written into every `summary.json`, so that a committed result names the code that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// `git rev-parse HEAD` when the summary was written ("unknown" outside a checkout).
+    pub commit: String,
+    /// Whether tracked files differed from that commit.
+    pub dirty: bool,
+    /// The command line.
+    pub command: String,
+    /// The preset: quick, medium or full.
+    pub preset: String,
+    /// Threads of the machine.
+    pub threads: usize,
+}
+
+impl Provenance {
+    /// The provenance of a summary written now.
+    pub fn now(opts: &ReproduceOptions) -> Self {
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+        };
+        let commit = git(&["rev-parse", "HEAD"]).map_or_else(
+            || "unknown".to_owned(),
+            |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        );
+        let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
+            .is_some_and(|o| !o.stdout.is_empty());
+        Self {
+            commit,
+            dirty,
+            command: format!(
+                "cargo xtask {}",
+                std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+            ),
+            preset: opts.size.name().to_owned(),
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+        }
+    }
+}
