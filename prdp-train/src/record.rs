@@ -90,7 +90,9 @@ impl RunRecord {
             .map_or(f64::NAN, |i| i.validation.metric)
     }
 
-    /// K at the end of the run (in force after the last decision).
+    /// K_max in the PRDP paper's terms: the K the run ended training with, that of its last
+    /// interval. A refinement decided after the last interval raises no K that trained, so it
+    /// does not count.
     pub fn final_k(&self) -> usize {
         self.intervals.last().map_or(0, |i| i.k)
     }
