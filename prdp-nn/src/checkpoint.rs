@@ -1,7 +1,7 @@
 //! Save and load: architecture, parameters and optimiser state in one safetensors file.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use prdp_core::Real;
@@ -174,7 +174,7 @@ impl<T: Real> Checkpoint<T> {
             }
         }
         add(&mut tensors, &model, PARAM_PREFIX, &self.params);
-        let mut meta = HashMap::from([
+        let mut meta = BTreeMap::from([
             (FORMAT_KEY.to_owned(), FORMAT_NAME.to_owned()),
             (VERSION_KEY.to_owned(), FORMAT_VERSION.to_string()),
             (ARCH_KEY.to_owned(), to_json(&self.architecture)?),
@@ -189,7 +189,9 @@ impl<T: Real> Checkpoint<T> {
             meta.insert(OPT_KEY.to_owned(), to_json(&o.config)?);
             meta.insert(STEP_KEY.to_owned(), o.state.step.to_string());
         }
-        safetensors::serialize(tensors, Some(meta)).map_err(|e| NnError::Format(e.to_string()))
+        let bytes =
+            safetensors::serialize(tensors, None).map_err(|e| NnError::Format(e.to_string()))?;
+        with_metadata(&bytes, &meta)
     }
 
     /// Writes the checkpoint to `path` (through a temporary file renamed into place, so an
@@ -246,6 +248,42 @@ impl<T: Real> Checkpoint<T> {
     pub fn from_bytes_for(bytes: &[u8], model: &Model<T>) -> Result<Self> {
         parse(bytes, Some(model))
     }
+}
+
+/// Adds `meta` as the `__metadata__` entry of the header of the safetensors `bytes`, writing
+/// the header's keys in sorted order.
+///
+/// safetensors 0.7 takes the metadata as a `HashMap` and writes it in the map's iteration
+/// order, which is random: the same checkpoint would give other bytes on every save. Its
+/// tensors are written sorted by dtype and name, and the header is a JSON object whose key
+/// order readers ignore, so rewriting the header with sorted keys keeps the file valid and
+/// makes equal checkpoints equal bytes.
+fn with_metadata(bytes: &[u8], meta: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+    let (len, rest) = bytes
+        .split_first_chunk::<8>()
+        .ok_or_else(|| header_error("shorter than its length prefix"))?;
+    let len = usize::try_from(u64::from_le_bytes(*len)).map_err(header_error)?;
+    if len > rest.len() {
+        return Err(header_error("longer than the file"));
+    }
+    let (header, data) = rest.split_at(len);
+    let mut header: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(header).map_err(header_error)?;
+    header.insert(
+        "__metadata__".to_owned(),
+        serde_json::to_value(meta).map_err(header_error)?,
+    );
+    let mut header = serde_json::to_vec(&header).map_err(header_error)?;
+    header.resize(header.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + header.len() + data.len());
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(data);
+    Ok(out)
+}
+
+fn header_error(e: impl core::fmt::Display) -> NnError {
+    NnError::Format(format!("safetensors header: {e}"))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

@@ -19,7 +19,7 @@ use crate::Result;
 /// coefficients there).
 ///
 /// # Reference
-/// Köhler, List, Thuerey et al., *Progressively Refined Differentiable Physics*, ICLR 2025,
+/// Bhatia, Koehler and Thuerey, *Progressively Refined Differentiable Physics*, ICLR 2025,
 /// appendix D (eq. 17–18).
 pub trait Assembly<T: Real>: Send + Sync {
     /// The operator Λ(g), borrowing the input and the scratch.

@@ -1,6 +1,6 @@
 //! # prdp-pde
 //!
-//! The physics of the PRDP paper (Köhler, List, Thuerey et al., *Progressively Refined
+//! The physics of the PRDP paper (Bhatia, Koehler and Thuerey, *Progressively Refined
 //! Differentiable Physics*, ICLR 2025, appendix D) as differentiable implicit steppers on top
 //! of `prdp-core` and `prdp-solvers`:
 //!

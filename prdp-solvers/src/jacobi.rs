@@ -35,7 +35,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// ```
 ///
 /// # Reference
-/// Köhler, List, Thuerey et al., *Progressively Refined Differentiable Physics*, ICLR 2025,
+/// Bhatia, Koehler and Thuerey, *Progressively Refined Differentiable Physics*, ICLR 2025,
 /// appendix B.1.
 pub fn jacobi<T: Real, A: LinearOperator<T> + ?Sized>(
     a: &A,

@@ -53,6 +53,17 @@ pub enum TrainError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Another live process holds the run directory's lock: two runs in one directory would
+    /// overwrite each other's checkpoints.
+    #[error(
+        "run directory {dir} is in use by process {pid} (its `lock` file); wait for that run to end or stop it (the lock of a process that no longer exists is taken over)"
+    )]
+    Locked {
+        /// The run directory.
+        dir: String,
+        /// The process holding the lock.
+        pid: u32,
+    },
     /// A record, checkpoint or config could not be (de)serialised.
     #[error("{path}: {detail}")]
     Format {

@@ -1,6 +1,8 @@
 //! Run records: what a training run did, interval by interval, as JSON.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +55,8 @@ pub struct IntervalRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
-    /// Still running (an interrupted run's record).
+    /// Still running. This version writes a record only when its run completes or stops;
+    /// records of earlier versions' interrupted runs say this.
     Running,
     /// All epochs done.
     Completed,
@@ -90,7 +93,9 @@ impl RunRecord {
             .map_or(f64::NAN, |i| i.validation.metric)
     }
 
-    /// K at the end of the run (in force after the last decision).
+    /// K_max in the PRDP paper's terms: the K the run ended training with, that of its last
+    /// interval. A refinement decided after the last interval raises no K that trained, so it
+    /// does not count.
     pub fn final_k(&self) -> usize {
         self.intervals.last().map_or(0, |i| i.k)
     }
@@ -111,6 +116,124 @@ impl RunRecord {
     pub fn load(path: &Path) -> Result<Self, TrainError> {
         let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
         serde_json::from_slice(&bytes).map_err(|e| TrainError::format(path, e))
+    }
+}
+
+/// The fields of a [`RunRecord`] fixed when its run starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RecordHeader {
+    /// Experiment name.
+    pub name: String,
+    /// The run's configuration, as given.
+    pub config: serde_json::Value,
+    /// The run seed.
+    pub seed: u64,
+    /// Version of prdp-train that started the run.
+    pub crate_version: String,
+    /// Number of trainable parameters.
+    pub num_params: usize,
+}
+
+impl RecordHeader {
+    /// The record of a run with this header.
+    pub fn record(
+        &self,
+        intervals: Vec<IntervalRecord>,
+        ledger: Ledger,
+        status: RunStatus,
+    ) -> RunRecord {
+        RunRecord {
+            name: self.name.clone(),
+            config: self.config.clone(),
+            seed: self.seed,
+            crate_version: self.crate_version.clone(),
+            num_params: self.num_params,
+            intervals,
+            ledger,
+            status,
+        }
+    }
+}
+
+/// A run's intervals as JSON lines, one [`IntervalRecord`] per line, appended as the run goes
+/// (rewriting every interval at every interval made long runs spend most of their time on
+/// JSON).
+#[derive(Debug)]
+pub(crate) struct IntervalLog {
+    path: PathBuf,
+    file: File,
+}
+
+impl IntervalLog {
+    /// A new, empty log at `path` (replacing any file there).
+    pub fn create(path: &Path) -> Result<Self, TrainError> {
+        let file = File::create(path).map_err(|e| TrainError::io(path, e))?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+        })
+    }
+
+    /// Opens the log at `path` and reads its first `n` records, cutting off whatever follows
+    /// them: the checkpoint of a run records `n` intervals, and a run killed after appending
+    /// an interval but before checkpointing it leaves one more line, possibly torn.
+    ///
+    /// # Errors
+    /// [`TrainError::Format`] if the log holds fewer than `n` complete records, or a record
+    /// out of place.
+    pub fn resume(path: &Path, n: usize) -> Result<(Self, Vec<IntervalRecord>), TrainError> {
+        let io = |e| TrainError::io(path, e);
+        let mut file = File::options()
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let mut records = Vec::with_capacity(n);
+        let mut end = 0;
+        for (index, line) in bytes.split_inclusive(|&b| b == b'\n').take(n).enumerate() {
+            let Some(json) = line.strip_suffix(b"\n") else {
+                break;
+            };
+            let rec: IntervalRecord = serde_json::from_slice(json)
+                .map_err(|e| TrainError::format(path, format!("line {}: {e}", index + 1)))?;
+            if rec.index != index {
+                return Err(TrainError::format(
+                    path,
+                    format!("line {} records interval {}", index + 1, rec.index),
+                ));
+            }
+            records.push(rec);
+            end += line.len();
+        }
+        if records.len() < n {
+            return Err(TrainError::format(
+                path,
+                format!(
+                    "{} complete interval records, but the checkpoint (state.json) counts {n}",
+                    records.len()
+                ),
+            ));
+        }
+        file.set_len(end as u64).map_err(io)?;
+        Ok((
+            Self {
+                path: path.to_owned(),
+                file,
+            },
+            records,
+        ))
+    }
+
+    /// Appends `rec` as one line.
+    pub fn append(&mut self, rec: &IntervalRecord) -> Result<(), TrainError> {
+        let mut line = serde_json::to_vec(rec).map_err(|e| TrainError::format(&self.path, e))?;
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.flush())
+            .map_err(|e| TrainError::io(&self.path, e))
     }
 }
 

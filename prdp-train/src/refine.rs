@@ -92,9 +92,15 @@ pub struct PrdpConfig {
     pub k0: usize,
     /// Increment ΔK at each refinement.
     pub dk: usize,
-    /// Plateau threshold τ_step on r = L̃[−1]/L̃[−δ].
+    /// Plateau threshold τ_step on r = L̃[−1]/L̃[−δ], in (0, 1]: a plateau (r > τ_step) is an
+    /// improvement by less than the fraction 1 − τ_step over the look-back. Above 1, only a
+    /// metric that got worse by more than the factor τ_step would count as a plateau: a flat
+    /// metric would never refine.
     pub tau_step: f64,
-    /// Stopping threshold τ_stop on r_c = L̃[−1]/c.
+    /// Stopping threshold τ_stop on r_c = L̃[−1]/c, in (0, 1]: a plateau refines if it is
+    /// lower than the last one by more than the fraction 1 − τ_stop (r_c < τ_stop) or higher
+    /// than it (r_c > 1), and saturates otherwise. Above 1, every r_c is below τ_stop or above
+    /// 1: every plateau would refine and K would never saturate at a K_max.
     pub tau_stop: f64,
     /// Look-back δ (Python index −δ: a lag of δ − 1 intervals).
     pub delta: usize,
@@ -154,8 +160,15 @@ impl PrdpConfig {
                 Err(TrainError::config(key, v, "a positive finite number"))
             }
         };
-        positive("prdp.tau_step", self.tau_step)?;
-        positive("prdp.tau_stop", self.tau_stop)?;
+        let fraction = |key: &str, v: f64| {
+            if v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(TrainError::config(key, v, "a number in the range (0, 1]"))
+            }
+        };
+        fraction("prdp.tau_step", self.tau_step)?;
+        fraction("prdp.tau_stop", self.tau_stop)?;
         if self.k0 == 0 {
             return Err(TrainError::config("prdp.k0", 0, "at least 1 iteration"));
         }

@@ -1,6 +1,7 @@
 //! The training loop shared by every scenario: minibatches, the refiner, validation, the
 //! ledger, checkpoints and resumption.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::record::write_atomic;
+use crate::record::{IntervalLog, RecordHeader, write_atomic};
 use crate::{
     Decision, Interval, IntervalRecord, Ledger, MetricSource, Observer, Phase, Refiner, RunRecord,
     RunStatus, Schedule, TrainError, Validation,
@@ -37,8 +38,11 @@ pub(crate) trait Scenario {
 /// Where and how long a run goes.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Directory for checkpoints and the run record; a run finding a checkpoint of the same
-    /// configuration there resumes from it. `None` keeps nothing on disk.
+    /// Directory for the checkpoint (`state.json` and the `params-*.bin` it names), the
+    /// intervals as JSON lines (`intervals.jsonl`) and the whole record (`record.json`, written
+    /// when the run completes or stops); a run finding a checkpoint of the same configuration
+    /// there resumes from it. A run locks the directory while it uses it
+    /// ([`TrainError::Locked`]). `None` keeps nothing on disk.
     pub dir: Option<PathBuf>,
     /// Stop (resumably) after this many intervals in this call (as if the process were killed
     /// at an interval boundary).
@@ -56,18 +60,132 @@ pub(crate) struct RunMeta<'a> {
 
 const STATE_FILE: &str = "state.json";
 const RECORD_FILE: &str = "record.json";
+const INTERVALS_FILE: &str = "intervals.jsonl";
+const LOCK_FILE: &str = "lock";
 
-/// The loop's own state, checkpointed at every interval boundary.
+/// The loop's own state, written to `state.json` at every interval boundary; the intervals
+/// themselves are appended to `intervals.jsonl`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct LoopState {
     epoch: usize,
     batch: usize,
     refiner: Refiner,
     ledger: Ledger,
-    record: RunRecord,
     params_file: String,
     loss_sum: f64,
     loss_count: usize,
+    /// Intervals recorded: the first this many lines of `intervals.jsonl` belong to the run.
+    intervals: usize,
+    header: RecordHeader,
+}
+
+/// A run in progress: its state, its intervals so far and, with a run directory, their log.
+struct Run {
+    st: LoopState,
+    intervals: Vec<IntervalRecord>,
+    log: Option<IntervalLog>,
+}
+
+impl Run {
+    /// Adds an interval to the record and appends it to the log.
+    fn push(&mut self, rec: IntervalRecord) -> Result<(), TrainError> {
+        if let Some(log) = &mut self.log {
+            log.append(&rec)?;
+        }
+        self.intervals.push(rec);
+        Ok(())
+    }
+}
+
+/// Exclusive use of a run directory while a run uses it: a `lock` file holding the process
+/// id, created with `create_new` and removed on drop (so also on error returns).
+#[derive(Debug)]
+struct RunLock {
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// Locks `dir`, taking over a lock whose process no longer exists (a run killed with
+    /// SIGKILL leaves its lock behind).
+    ///
+    /// # Errors
+    /// [`TrainError::Locked`] if a live process holds the lock, [`TrainError::Format`] if the
+    /// lock file holds no process id, [`TrainError::Io`].
+    fn acquire(dir: &Path) -> Result<Self, TrainError> {
+        let path = dir.join(LOCK_FILE);
+        if create_lock(&path)? {
+            return Ok(Self { path });
+        }
+        let pid = lock_holder(&path)?;
+        if process_alive(pid) {
+            return Err(TrainError::Locked {
+                dir: dir.display().to_string(),
+                pid,
+            });
+        }
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(TrainError::io(&path, e));
+            }
+            _ => {}
+        }
+        if create_lock(&path)? {
+            return Ok(Self { path });
+        }
+        Err(TrainError::Locked {
+            dir: dir.display().to_string(),
+            pid: lock_holder(&path)?,
+        })
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        // Nothing to report to: at worst the next run finds a lock of a dead process and
+        // takes it over.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Creates the lock file at `path` holding this process's id; `false` if it exists.
+fn create_lock(path: &Path) -> Result<bool, TrainError> {
+    let file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match file {
+        Ok(mut f) => {
+            write!(f, "{}", std::process::id()).map_err(|e| TrainError::io(path, e))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(TrainError::io(path, e)),
+    }
+}
+
+/// The process id in the lock file at `path`.
+fn lock_holder(path: &Path) -> Result<u32, TrainError> {
+    let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
+    text.trim().parse().map_err(|_| {
+        TrainError::format(
+            path,
+            format!("`{text}` is not a process id; delete the file if no run uses the directory"),
+        )
+    })
+}
+
+/// Whether process `pid` exists (on Linux; elsewhere every process counts as alive, so a
+/// stale lock must be deleted by hand).
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Whether process `pid` exists (on Linux; elsewhere every process counts as alive, so a
+/// stale lock must be deleted by hand).
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// The order of the training samples in `epoch`: a shuffle from the run seed and the epoch
@@ -80,7 +198,7 @@ fn permutation(seed: u64, epoch: usize, len: usize) -> Vec<usize> {
     p
 }
 
-/// Runs (or resumes) the training of `sc`.
+/// Runs (or resumes) the training of `sc`, holding the run directory's lock meanwhile.
 pub(crate) fn train<S: Scenario>(
     sc: &mut S,
     meta: RunMeta<'_>,
@@ -105,19 +223,25 @@ pub(crate) fn train<S: Scenario>(
         Interval::Epochs(n) => meta.epochs / n,
         Interval::Steps(n) => meta.epochs * steps_per_epoch / n,
     };
-    if let Some(dir) = &opts.dir {
-        std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
-    }
-    let mut st = match resume(sc, &meta, opts.dir.as_deref())? {
-        Some(st) => st,
-        None => start(sc, &meta, opts.dir.as_deref())?,
+    let dir = opts.dir.as_deref();
+    let _lock = match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+            Some(RunLock::acquire(dir)?)
+        }
+        None => None,
     };
-    obs.start(meta.name, total_intervals, st.record.intervals.len() - 1);
+    let mut run = match resume(sc, &meta, dir)? {
+        Some(run) => run,
+        None => start(sc, &meta, dir)?,
+    };
+    obs.start(meta.name, total_intervals, run.intervals.len() - 1);
     let mut done_here = 0;
     let stop = |done: usize| opts.stop_after.is_some_and(|s| done >= s);
-    while st.epoch < meta.epochs {
-        let perm = permutation(meta.seed, st.epoch, n_train);
-        while st.batch < steps_per_epoch {
+    while run.st.epoch < meta.epochs {
+        let perm = permutation(meta.seed, run.st.epoch, n_train);
+        while run.st.batch < steps_per_epoch {
+            let st = &mut run.st;
             let idx = &perm[st.batch * batch..(st.batch + 1) * batch];
             let k = st.refiner.k();
             let step = st.ledger.update_steps + 1;
@@ -151,45 +275,47 @@ pub(crate) fn train<S: Scenario>(
                     st.epoch += 1;
                     st.batch = 0;
                 }
-                end_interval(sc, &mut st, k, source, opts.dir.as_deref(), obs)?;
+                end_interval(sc, &mut run, k, source, dir, obs)?;
                 done_here += 1;
                 if stop(done_here) {
-                    return Ok(stopped(st, obs));
+                    return finish(run, RunStatus::Stopped, dir, obs);
                 }
-                if st.batch == 0 {
+                if run.st.batch == 0 {
                     break;
                 }
             }
         }
-        if st.batch == steps_per_epoch {
-            st.epoch += 1;
-            st.batch = 0;
+        if run.st.batch == steps_per_epoch {
+            run.st.epoch += 1;
+            run.st.batch = 0;
             if let Interval::Epochs(n) = interval
-                && st.epoch.is_multiple_of(n)
+                && run.st.epoch.is_multiple_of(n)
             {
-                let k = st.refiner.k();
-                end_interval(sc, &mut st, k, source, opts.dir.as_deref(), obs)?;
+                let k = run.st.refiner.k();
+                end_interval(sc, &mut run, k, source, dir, obs)?;
                 done_here += 1;
-                if stop(done_here) && st.epoch < meta.epochs {
-                    return Ok(stopped(st, obs));
+                if stop(done_here) && run.st.epoch < meta.epochs {
+                    return finish(run, RunStatus::Stopped, dir, obs);
                 }
             }
         }
     }
-    st.record.status = RunStatus::Completed;
-    st.record.ledger = st.ledger;
-    if let Some(dir) = &opts.dir {
-        st.record.save(&dir.join(RECORD_FILE))?;
-    }
-    obs.finish();
-    Ok(st.record)
+    finish(run, RunStatus::Completed, dir, obs)
 }
 
-fn stopped(mut st: LoopState, obs: &mut dyn Observer) -> RunRecord {
+/// Ends the run with `status`: writes the whole record to `record.json` and returns it.
+fn finish(
+    run: Run,
+    status: RunStatus,
+    dir: Option<&Path>,
+    obs: &mut dyn Observer,
+) -> Result<RunRecord, TrainError> {
+    let record = run.st.header.record(run.intervals, run.st.ledger, status);
+    if let Some(dir) = dir {
+        record.save(&dir.join(RECORD_FILE))?;
+    }
     obs.finish();
-    st.record.status = RunStatus::Stopped;
-    st.record.ledger = st.ledger;
-    st.record
+    Ok(record)
 }
 
 /// A fresh run: validates the untrained model (interval 0) and checkpoints.
@@ -197,7 +323,7 @@ fn start<S: Scenario>(
     sc: &mut S,
     meta: &RunMeta<'_>,
     dir: Option<&Path>,
-) -> Result<LoopState, TrainError> {
+) -> Result<Run, TrainError> {
     let mut refiner = Refiner::new(meta.schedule.clone())?;
     let mut ledger = Ledger::default();
     let t = Instant::now();
@@ -222,36 +348,42 @@ fn start<S: Scenario>(
         wall_train_s: 0.0,
         wall_total_s: ledger.wall.training() + ledger.wall.validation,
     };
-    let record = RunRecord {
+    let header = RecordHeader {
         name: meta.name.to_owned(),
         config: meta.config.clone(),
         seed: meta.seed,
         crate_version: env!("CARGO_PKG_VERSION").to_owned(),
         num_params: sc.num_params(),
-        intervals: vec![first],
-        ledger,
-        status: RunStatus::Running,
     };
-    let mut st = LoopState {
-        epoch: 0,
-        batch: 0,
-        refiner,
-        ledger,
-        record,
-        params_file: String::new(),
-        loss_sum: 0.0,
-        loss_count: 0,
+    let mut run = Run {
+        st: LoopState {
+            epoch: 0,
+            batch: 0,
+            refiner,
+            ledger,
+            params_file: String::new(),
+            loss_sum: 0.0,
+            loss_count: 0,
+            intervals: 0,
+            header,
+        },
+        intervals: Vec::new(),
+        log: dir
+            .map(|d| IntervalLog::create(&d.join(INTERVALS_FILE)))
+            .transpose()?,
     };
-    checkpoint(sc, &mut st, dir)?;
-    Ok(st)
+    run.push(first)?;
+    checkpoint(sc, &mut run, dir)?;
+    Ok(run)
 }
 
-/// Loads the checkpoint in `dir` if there is one for this configuration.
+/// Loads the checkpoint in `dir` if there is one for this configuration, with the intervals
+/// it records.
 fn resume<S: Scenario>(
     sc: &mut S,
     meta: &RunMeta<'_>,
     dir: Option<&Path>,
-) -> Result<Option<LoopState>, TrainError> {
+) -> Result<Option<Run>, TrainError> {
     let Some(dir) = dir else { return Ok(None) };
     let path = dir.join(STATE_FILE);
     if !path.exists() {
@@ -259,25 +391,38 @@ fn resume<S: Scenario>(
     }
     let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
     let st: LoopState = serde_json::from_slice(&bytes).map_err(|e| TrainError::format(&path, e))?;
-    if st.record.config != meta.config || st.record.seed != meta.seed {
+    if st.header.config != meta.config || st.header.seed != meta.seed {
         return Err(TrainError::format(
             &path,
             "the checkpoint belongs to another configuration or seed; use another directory or delete it",
         ));
     }
+    if st.intervals == 0 {
+        return Err(TrainError::format(
+            &path,
+            "the checkpoint records no interval",
+        ));
+    }
+    let (log, intervals) = IntervalLog::resume(&dir.join(INTERVALS_FILE), st.intervals)?;
     sc.load(&dir.join(&st.params_file))?;
-    Ok(Some(st))
+    remove_stale_params(dir, &st.params_file)?;
+    Ok(Some(Run {
+        st,
+        intervals,
+        log: Some(log),
+    }))
 }
 
 /// Validates, lets the refiner decide, records the interval and checkpoints.
 fn end_interval<S: Scenario>(
     sc: &mut S,
-    st: &mut LoopState,
+    run: &mut Run,
     k: usize,
     source: MetricSource,
     dir: Option<&Path>,
     obs: &mut dyn Observer,
 ) -> Result<(), TrainError> {
+    let st = &mut run.st;
     let t = Instant::now();
     let validation = sc.validate()?;
     st.ledger.add_time(Phase::Validation, t.elapsed());
@@ -286,13 +431,12 @@ fn end_interval<S: Scenario>(
         MetricSource::Validation => validation.metric,
         MetricSource::TrainingLoss => train_loss,
     })?;
-    let train_loss = Some(train_loss);
     let rec = IntervalRecord {
-        index: st.record.intervals.len(),
+        index: run.intervals.len(),
         epoch: st.epoch,
         update_steps: st.ledger.update_steps,
         k,
-        train_loss,
+        train_loss: Some(train_loss),
         validation,
         decision,
         cost: st.ledger.cost,
@@ -301,32 +445,44 @@ fn end_interval<S: Scenario>(
         wall_train_s: st.ledger.wall.training(),
         wall_total_s: st.ledger.wall.training() + st.ledger.wall.validation,
     };
-    obs.interval(&rec);
-    st.record.intervals.push(rec);
     st.loss_sum = 0.0;
     st.loss_count = 0;
-    checkpoint(sc, st, dir)
+    obs.interval(&rec);
+    run.push(rec)?;
+    checkpoint(sc, run, dir)
 }
 
-/// Writes the scenario state under a new name, then the loop state naming it (atomically), then
-/// removes the previous scenario file: a crash at any point leaves a consistent checkpoint.
-fn checkpoint<S: Scenario>(
-    sc: &S,
-    st: &mut LoopState,
-    dir: Option<&Path>,
-) -> Result<(), TrainError> {
+/// Writes the scenario state under a new name, then the loop state naming it (atomically),
+/// then removes every other parameter file: a crash at any point leaves a consistent
+/// checkpoint.
+fn checkpoint<S: Scenario>(sc: &S, run: &mut Run, dir: Option<&Path>) -> Result<(), TrainError> {
     let Some(dir) = dir else { return Ok(()) };
-    let previous = std::mem::take(&mut st.params_file);
-    st.params_file = format!("params-{}.bin", st.record.intervals.len() - 1);
+    let st = &mut run.st;
+    st.intervals = run.intervals.len();
+    st.params_file = format!("params-{}.bin", st.intervals - 1);
     sc.save(&dir.join(&st.params_file))?;
-    st.record.ledger = st.ledger;
-    let json =
-        serde_json::to_vec(&*st).map_err(|e| TrainError::format(&dir.join(STATE_FILE), e))?;
-    write_atomic(&dir.join(STATE_FILE), &json)?;
-    st.record.save(&dir.join(RECORD_FILE))?;
-    if !previous.is_empty() && previous != st.params_file {
-        let old = dir.join(previous);
-        std::fs::remove_file(&old).map_err(|e| TrainError::io(&old, e))?;
+    let path = dir.join(STATE_FILE);
+    let json = serde_json::to_vec(&*st).map_err(|e| TrainError::format(&path, e))?;
+    write_atomic(&path, &json)?;
+    remove_stale_params(dir, &st.params_file)
+}
+
+/// Removes every parameter file in `dir` but `keep`, the one the state on disk names: those of
+/// earlier intervals (a run killed between saving new parameters and removing the old ones
+/// leaves them behind) and the temporary files of interrupted saves.
+fn remove_stale_params(dir: &Path, keep: &str) -> Result<(), TrainError> {
+    let io = |e| TrainError::io(dir, e);
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name != keep
+            && name.starts_with("params-")
+            && (name.ends_with(".bin") || name.ends_with(".tmp"))
+        {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(|e| TrainError::io(&path, e))?;
+        }
     }
     Ok(())
 }

@@ -248,3 +248,29 @@ fn invalid_configs_name_the_key() {
     let e = serde_json::from_str::<PrdpConfig>(r#"{"tau_stepp": 0.9}"#).unwrap_err();
     assert!(e.to_string().contains("tau_stepp"), "{e}");
 }
+
+#[test]
+fn thresholds_above_one_are_rejected_naming_the_key_and_range() {
+    let with = |tau_step: f64, tau_stop: f64| {
+        Refiner::new(Schedule::Prdp(PrdpConfig {
+            tau_step,
+            tau_stop,
+            ..PrdpConfig::default()
+        }))
+    };
+    for (tau_step, tau_stop, key) in [
+        (1.01, 0.9, "prdp.tau_step"),
+        (0.95, 1.5, "prdp.tau_stop"),
+        (0.0, 0.9, "prdp.tau_step"),
+        (f64::NAN, 0.9, "prdp.tau_step"),
+    ] {
+        let e = with(tau_step, tau_stop).unwrap_err();
+        match &e {
+            TrainError::Config { key: k, .. } => assert_eq!(k, key),
+            other => panic!("expected a config error, got {other}"),
+        }
+        assert!(e.to_string().contains("(0, 1]"), "{e}");
+    }
+    // The range is closed at 1.
+    assert!(with(1.0, 1.0).is_ok());
+}

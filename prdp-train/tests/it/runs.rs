@@ -1,13 +1,14 @@
 //! Whole training runs: learning, resumption, divergence and configuration errors.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use prdp_nn::{Optimizer, Schedule as Lr};
 use prdp_pde::DataSpec;
 use prdp_solvers::{DiffMode, Method};
 use prdp_train::{
-    Experiment, PrdpConfig, RunOptions, RunStatus, ScenarioConfig, Schedule, Silent, TrainError,
-    presets,
+    Experiment, IntervalRecord, Observer, PrdpConfig, RunOptions, RunRecord, RunStatus,
+    ScenarioConfig, Schedule, Silent, TrainError, presets,
 };
 
 fn tmp(name: &str) -> PathBuf {
@@ -28,6 +29,47 @@ fn small_heat(epochs: usize, schedule: Schedule) -> Experiment {
     c.epochs = epochs;
     c.optimizer = Optimizer::adam(Lr::Constant { value: 3e-3 });
     presets::experiment("heat1d-small", ScenarioConfig::Emulator(c), schedule, 7)
+}
+
+/// Runs `exp` in `dir`, stopping after `stop_after` intervals if given.
+fn run_in(
+    exp: &Experiment,
+    dir: &Path,
+    stop_after: Option<usize>,
+) -> Result<RunRecord, TrainError> {
+    let opts = RunOptions {
+        dir: Some(dir.to_path_buf()),
+        stop_after,
+    };
+    exp.run(&opts, None, &mut Silent)
+}
+
+/// The record with every wall time zeroed: what two runs of one configuration share.
+fn without_wall_times(mut r: RunRecord) -> RunRecord {
+    for i in &mut r.intervals {
+        i.wall_train_s = 0.0;
+        i.wall_total_s = 0.0;
+    }
+    r.ledger.wall = Default::default();
+    r
+}
+
+/// The names of the parameter files in `dir`, sorted.
+fn params_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("params-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The parameter file the checkpoint in `dir` names.
+fn named_params(dir: &Path) -> String {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
+    state["params_file"].as_str().unwrap().to_owned()
 }
 
 fn prdp() -> Schedule {
@@ -144,6 +186,142 @@ fn a_resumed_run_ends_with_the_same_parameters_and_record() {
 }
 
 #[test]
+fn a_run_killed_between_appending_and_checkpointing_resumes_to_the_same_record() {
+    let exp = small_heat(5, prdp());
+    let full_dir = tmp("full-log");
+    let dir = tmp("torn-log");
+    let full = without_wall_times(run_in(&exp, &full_dir, None).unwrap());
+    let part = run_in(&exp, &dir, Some(2)).unwrap();
+    assert_eq!(part.status, RunStatus::Stopped);
+    assert_eq!(part.intervals.len(), 3);
+    assert_eq!(RunRecord::load(&dir.join("record.json")).unwrap(), part);
+    // As if killed after appending interval 3 but before checkpointing it, and again while
+    // appending interval 4: a complete line and a torn one beyond what the state counts.
+    let log = dir.join("intervals.jsonl");
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 3);
+    let mut extra = part.intervals[2].clone();
+    extra.index = 3;
+    extra.validation.metric = 1e9;
+    let mut file = std::fs::File::options().append(true).open(&log).unwrap();
+    writeln!(file, "{}", serde_json::to_string(&extra).unwrap()).unwrap();
+    write!(file, "{{\"index\":4,\"epo").unwrap();
+    drop(file);
+    let resumed = run_in(&exp, &dir, None).unwrap();
+    assert_eq!(resumed.status, RunStatus::Completed);
+    assert_eq!(resumed.intervals.len(), 6);
+    assert_eq!(without_wall_times(resumed.clone()), full);
+    // The log holds exactly the record's intervals, and record.json the whole record.
+    let logged: Vec<IntervalRecord> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(logged, resumed.intervals);
+    assert_eq!(RunRecord::load(&dir.join("record.json")).unwrap(), resumed);
+    std::fs::remove_dir_all(full_dir).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_log_shorter_than_its_checkpoint_is_an_error_naming_it() {
+    let exp = small_heat(3, prdp());
+    let dir = tmp("short-log");
+    run_in(&exp, &dir, Some(1)).unwrap();
+    let log = dir.join("intervals.jsonl");
+    let first = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(&log, format!("{first}\n")).unwrap();
+    let e = run_in(&exp, &dir, None).unwrap_err();
+    assert!(matches!(e, TrainError::Format { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("intervals.jsonl") && msg.contains("1 complete interval records"),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn stale_parameter_files_are_removed_once_the_state_is_on_disk() {
+    let exp = small_heat(3, prdp());
+    let dir = tmp("stale");
+    run_in(&exp, &dir, Some(1)).unwrap();
+    assert_eq!(params_files(&dir), ["params-1.bin"]);
+    // A run killed between saving new parameters and removing the old ones, and one killed
+    // while saving.
+    std::fs::copy(dir.join("params-1.bin"), dir.join("params-0.bin")).unwrap();
+    std::fs::write(dir.join("params-2.bin.tmp"), b"torn").unwrap();
+    std::fs::write(dir.join("params-notes.txt"), b"not a parameter file").unwrap();
+    run_in(&exp, &dir, Some(1)).unwrap();
+    assert_eq!(named_params(&dir), "params-2.bin");
+    assert_eq!(params_files(&dir), ["params-2.bin", "params-notes.txt"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Checks at every interval that the run directory's lock holds this process's id.
+struct SeesLock(PathBuf);
+
+impl Observer for SeesLock {
+    fn interval(&mut self, _: &IntervalRecord) {
+        let pid = std::fs::read_to_string(self.0.join("lock")).unwrap();
+        assert_eq!(pid, std::process::id().to_string());
+    }
+}
+
+#[test]
+fn a_run_directory_locked_by_a_live_process_is_refused() {
+    let exp = small_heat(2, prdp());
+    let dir = tmp("locked");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("lock");
+    // Held by a live process (this one).
+    let me = std::process::id();
+    std::fs::write(&lock, me.to_string()).unwrap();
+    let e = run_in(&exp, &dir, None).unwrap_err();
+    match &e {
+        TrainError::Locked { dir: d, pid } => {
+            assert_eq!((d.as_str(), *pid), (dir.to_str().unwrap(), me));
+        }
+        other => panic!("expected a lock error, got {other}"),
+    }
+    assert!(e.to_string().contains(&format!("process {me}")), "{e}");
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), me.to_string());
+    assert!(
+        !dir.join("state.json").exists(),
+        "the refused run did nothing"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Whether a process exists is read from `/proc`: elsewhere a lock is never taken over.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_lock_of_a_dead_process_is_taken_over() {
+    let exp = small_heat(2, prdp());
+    let dir = tmp("stale-lock");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lock = dir.join("lock");
+    // Held by a process that no longer exists (killed with its lock in place).
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    std::fs::write(&lock, dead.to_string()).unwrap();
+    let opts = RunOptions {
+        dir: Some(dir.clone()),
+        stop_after: None,
+    };
+    let rec = exp.run(&opts, None, &mut SeesLock(dir.clone())).unwrap();
+    assert_eq!(rec.status, RunStatus::Completed);
+    assert!(!lock.exists(), "the lock is released when the run ends");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn a_diverging_run_names_the_step_and_k_and_keeps_its_checkpoint() {
     let mut exp = small_heat(3, Schedule::Fixed { k: 1 });
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
@@ -166,6 +344,7 @@ fn a_diverging_run_names_the_step_and_k_and_keeps_its_checkpoint() {
         other => panic!("expected divergence, got {other}"),
     }
     assert!(dir.join("state.json").exists() && dir.join("params-0.bin").exists());
+    assert!(!dir.join("lock").exists(), "the lock is released on errors");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
