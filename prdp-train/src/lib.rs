@@ -10,7 +10,10 @@
 //!   autoregressive emulator (heat 1–3D, Burgers) and the neural-hybrid Navier–Stokes
 //!   corrector; [`presets`] holds the paper's settings.
 //! - A [`Ledger`] of the cost (Σ K over update steps), solver counters and wall time per phase;
-//!   [`savings`] against a converged baseline.
+//!   [`savings`] against a converged baseline; [`charge_fixed`] charges a fixed-K run the way
+//!   the paper's inverse-problem table does ([`BaselineCharge`]).
+//! - [`rescale_time`]: a run shortened to fit a smaller machine keeps its preset's time scales
+//!   (learning-rate decay and controller interval, stretched by the ratio of update steps).
 //! - Every run writes a JSON [`RunRecord`] and checkpoints at each interval; a killed run
 //!   resumes from its directory and ends with the same parameters ([`RunOptions`]).
 //! - Observers ([`Progress`], [`Silent`]) watch runs.

@@ -49,6 +49,12 @@ enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
+        /// PRDP experiments: start PRDP at the smallest K of the fixed-K sweep whose runs do
+        /// not diverge (final error finite and no larger than the untrained network's) instead
+        /// of the preset's K₀, the paper's remedy for a diverging start. Use another --out than
+        /// the preset's run.
+        #[arg(long)]
+        k0_from_sweep: bool,
     },
     /// Train one experiment from a TOML config (see prdp_train::Experiment); resumes from
     /// `--out` if interrupted.
@@ -119,6 +125,8 @@ pub struct ReproduceOptions {
     pub out: PathBuf,
     /// Suppress progress bars.
     pub quiet: bool,
+    /// Start PRDP at the smallest non-diverging K of the sweep.
+    pub k0_from_sweep: bool,
 }
 
 fn main() -> Result<()> {
@@ -132,6 +140,7 @@ fn main() -> Result<()> {
             only,
             out,
             quiet,
+            k0_from_sweep,
         } => {
             if medium && experiment != Experiment::NeuralIvp {
                 bail!("--medium applies to neural-ivp only");
@@ -152,6 +161,7 @@ fn main() -> Result<()> {
                 only,
                 out,
                 quiet,
+                k0_from_sweep,
             };
             match experiment {
                 Experiment::NeuralIvp => neural_ivp::run(&opts),

@@ -5,13 +5,14 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use prdp_train::{
-    Experiment, PrdpConfig, RunRecord, ScenarioConfig, Schedule, TimeScale, presets, savings,
+    Experiment, PrdpConfig, RunRecord, ScenarioConfig, Schedule, TimeScale, TrainError, presets,
+    savings,
 };
 use serde::{Deserialize, Serialize};
 
 use super::figures;
 use super::plan::{Paper, Plan};
-use super::runs::{Run, estimate, run_all};
+use super::runs::{Run, estimate, run_all, run_each};
 use super::stats::mean_std;
 use crate::provenance::Provenance;
 use crate::{ReproduceOptions, Size};
@@ -44,6 +45,9 @@ pub struct Settings {
     pub max_k: usize,
     /// The run's length against the preset's.
     pub time_scale: TimeScale,
+    /// Whether PRDP's K₀ was set to the smallest K of the sweep that does not diverge
+    /// (`--k0-from-sweep`) instead of the preset's.
+    pub k0_from_sweep: bool,
 }
 
 /// Whether PRDP reached the accuracy its savings are compared at.
@@ -155,22 +159,33 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     )?;
     eprintln!("{}: K_eps = {k_eps}", plan.name);
 
+    let run = |label: String, seed: u64, schedule: Schedule| Run {
+        label,
+        seed,
+        experiment: Experiment {
+            seed,
+            schedule,
+            ..base.clone()
+        },
+    };
     let mut runs = Vec::new();
     for &seed in &plan.seeds {
-        let with = |label: String, schedule: Schedule| Run {
-            label,
-            seed,
-            experiment: Experiment {
-                seed,
-                schedule,
-                ..base.clone()
-            },
-        };
-        runs.push(with("baseline".into(), Schedule::Fixed { k: k_eps }));
-        runs.push(with("PRDP".into(), Schedule::Prdp(plan.prdp.clone())));
+        runs.push(run("baseline".into(), seed, Schedule::Fixed { k: k_eps }));
         for &k in plan.sweep.iter().filter(|&&k| k < k_eps) {
-            runs.push(with(format!("K={k}"), Schedule::Fixed { k }));
+            runs.push(run(format!("K={k}"), seed, Schedule::Fixed { k }));
         }
+    }
+    let mut plan = plan.clone();
+    if opts.k0_from_sweep {
+        plan.prdp.k0 = smallest_stable_k(&plan, k_eps, &runs, &run_each(&runs, &dir, &data)?)?;
+        eprintln!(
+            "{}: K0 = {} (the smallest K of the sweep that does not diverge)",
+            plan.name, plan.prdp.k0
+        );
+    }
+    let plan = &plan;
+    for &seed in &plan.seeds {
+        runs.push(run("PRDP".into(), seed, Schedule::Prdp(plan.prdp.clone())));
     }
     if opts.size != Size::Quick {
         estimate(&runs, &dir, &data)?;
@@ -199,6 +214,46 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
         &sweep_groups(plan, k_eps, &runs, &records),
     )?;
     Ok(summary)
+}
+
+/// Whether a run trained without diverging: it finished, and its final validation error is
+/// finite and no larger than the untrained network's.
+fn stable(outcome: &Result<RunRecord, TrainError>) -> bool {
+    outcome.as_ref().is_ok_and(|r| {
+        r.intervals
+            .first()
+            .is_some_and(|i| trained(i.validation.metric, r.final_metric()))
+    })
+}
+
+/// A final error that is finite and no larger than the untrained one.
+fn trained(untrained: f64, end: f64) -> bool {
+    end.is_finite() && end <= untrained
+}
+
+/// The smallest K of the sweep whose runs are stable for every seed (`--k0-from-sweep`).
+fn smallest_stable_k(
+    plan: &Plan,
+    k_eps: usize,
+    runs: &[Run],
+    outcomes: &[Result<RunRecord, TrainError>],
+) -> Result<usize> {
+    let mut ks: Vec<usize> = plan.sweep.iter().copied().filter(|&k| k < k_eps).collect();
+    ks.sort_unstable();
+    ks.into_iter()
+        .find(|&k| {
+            let label = format!("K={k}");
+            runs.iter()
+                .zip(outcomes)
+                .filter(|(r, _)| r.label == label)
+                .all(|(_, o)| stable(o))
+        })
+        .with_context(|| {
+            format!(
+                "{}: --k0-from-sweep: every K of the sweep {:?} diverges for some seed",
+                plan.name, plan.sweep
+            )
+        })
 }
 
 fn sweep_groups<'a>(
@@ -304,6 +359,7 @@ fn summarise(
             sweep: plan.sweep.clone(),
             max_k: plan.max_k,
             time_scale: plan.time_scale,
+            k0_from_sweep: opts.k0_from_sweep,
         },
         provenance: Provenance::now(opts),
     }
@@ -398,11 +454,19 @@ pub fn table(summaries: &[&Summary]) -> String {
     );
     for m in summaries {
         s += &format!(
-            "\n{}: {}{}; {}.\n",
+            "\n{}: {}{}; {}{}.\n",
             m.experiment,
             m.note,
             if m.quick { " (quick preset)" } else { "" },
             m.settings.time_scale.describe(),
+            if m.settings.k0_from_sweep {
+                format!(
+                    "; K₀ = {}, the smallest K of the sweep that does not diverge (--k0-from-sweep; preset: a fixed K₀)",
+                    m.settings.prdp.k0
+                )
+            } else {
+                String::new()
+            },
         );
     }
     s
@@ -413,4 +477,45 @@ pub fn write_combined(out: &Path, summaries: &[Summary]) -> Result<()> {
     let refs: Vec<&Summary> = summaries.iter().collect();
     std::fs::write(out.join("table.md"), table(&refs))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_counts_as_diverged_unless_it_ends_finite_and_below_its_start() {
+        assert!(trained(1.0, 0.2));
+        assert!(trained(1.0, 1.0));
+        assert!(!trained(1.0, 18.0));
+        assert!(!trained(1.0, f64::NAN));
+        assert!(!trained(1.0, f64::INFINITY));
+        let diverged: Result<RunRecord, TrainError> = Err(TrainError::Diverged {
+            step: 3,
+            k: 1,
+            detail: "the loss is NaN".into(),
+        });
+        assert!(!stable(&diverged));
+    }
+
+    #[test]
+    fn savings_stand_only_at_matched_accuracy_over_three_seeds() {
+        assert_eq!(Accuracy::judge(3, (0.03, 0.005), 0.035), Accuracy::Matched);
+        assert_eq!(
+            Accuracy::judge(3, (0.03, 0.005), 0.0351),
+            Accuracy::NotMatched
+        );
+        assert_eq!(
+            Accuracy::judge(2, (0.03, 0.005), 0.01),
+            Accuracy::TooFewSeeds
+        );
+    }
+
+    #[test]
+    fn one_seed_has_no_spread_and_small_values_keep_their_digits() {
+        assert_eq!(spread(0.0213, 0.0, 1), "0.0213 (1 seed)");
+        assert_eq!(spread(0.0309, 0.0054, 10), "0.0309 ± 0.0054");
+        assert_eq!(spread(3.38, 0.12, 3), "3.38 ± 0.12");
+        assert_eq!(sig(4.8e-6, 2), "4.8e-6");
+    }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use prdp_train::{Experiment, RunOptions, RunRecord, Silent};
+use prdp_train::{Experiment, RunOptions, RunRecord, Silent, TrainError};
 use rayon::prelude::*;
 
 /// One run of an experiment.
@@ -77,7 +77,28 @@ pub fn human(s: f64) -> String {
 
 /// Runs (or resumes) every run, two at a time at most so that each keeps a core, and returns
 /// their records in order.
+///
+/// # Errors
+/// The first run that fails, diverged or not.
 pub fn run_all(runs: &[Run], dir: &Path, data: &Path) -> Result<Vec<RunRecord>> {
+    run_each(runs, dir, data)?
+        .into_iter()
+        .zip(runs)
+        .map(|(outcome, r)| {
+            outcome.with_context(|| format!("{} {} seed {}", r.experiment.name, r.label, r.seed))
+        })
+        .collect()
+}
+
+/// Runs (or resumes) every run like [`run_all`], keeping a diverged run's error in its place.
+///
+/// # Errors
+/// The first run that fails for another reason than divergence.
+pub fn run_each(
+    runs: &[Run],
+    dir: &Path,
+    data: &Path,
+) -> Result<Vec<Result<RunRecord, TrainError>>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
@@ -87,29 +108,37 @@ pub fn run_all(runs: &[Run], dir: &Path, data: &Path) -> Result<Vec<RunRecord>> 
             .with_max_len(1)
             .map(|r| {
                 let t = Instant::now();
-                let rec = r
-                    .experiment
-                    .run(
-                        &RunOptions {
-                            dir: Some(r.dir(dir)),
-                            stop_after: None,
-                        },
-                        Some(data),
-                        &mut Silent,
-                    )
-                    .with_context(|| {
-                        format!("{} {} seed {}", r.experiment.name, r.label, r.seed)
-                    })?;
+                let outcome = r.experiment.run(
+                    &RunOptions {
+                        dir: Some(r.dir(dir)),
+                        stop_after: None,
+                    },
+                    Some(data),
+                    &mut Silent,
+                );
+                let what = match &outcome {
+                    Ok(rec) => format!(
+                        "K_final {:>4}  metric {:.3e}",
+                        rec.final_k(),
+                        rec.final_metric()
+                    ),
+                    Err(e) if e.is_divergence() || matches!(e, TrainError::Diverged { .. }) => {
+                        format!("diverged: {e}")
+                    }
+                    Err(e) => {
+                        return Err(anyhow::anyhow!("{e}")).with_context(|| {
+                            format!("{} {} seed {}", r.experiment.name, r.label, r.seed)
+                        });
+                    }
+                };
                 eprintln!(
-                    "  {:<14} {:<9} seed {:<6} K_final {:>4}  metric {:.3e}  ({})",
+                    "  {:<14} {:<9} seed {:<6} {what}  ({})",
                     r.experiment.name,
                     r.label,
                     r.seed,
-                    rec.final_k(),
-                    rec.final_metric(),
                     human(t.elapsed().as_secs_f64())
                 );
-                Ok(rec)
+                Ok(outcome)
             })
             .collect()
     })
