@@ -500,15 +500,10 @@ mod tests {
 
     #[test]
     fn savings_stand_only_at_matched_accuracy_over_three_seeds() {
-        assert_eq!(Accuracy::judge(3, (0.03, 0.005), 0.035), Accuracy::Matched);
-        assert_eq!(
-            Accuracy::judge(3, (0.03, 0.005), 0.0351),
-            Accuracy::NotMatched
-        );
-        assert_eq!(
-            Accuracy::judge(2, (0.03, 0.005), 0.01),
-            Accuracy::TooFewSeeds
-        );
+        assert_eq!(Accuracy::judge(3, (0.5, 0.25), 0.75), Accuracy::Matched);
+        assert_eq!(Accuracy::judge(10, (0.5, 0.25), 0.2), Accuracy::Matched);
+        assert_eq!(Accuracy::judge(3, (0.5, 0.25), 0.76), Accuracy::NotMatched);
+        assert_eq!(Accuracy::judge(2, (0.5, 0.25), 0.1), Accuracy::TooFewSeeds);
     }
 
     #[test]
