@@ -49,6 +49,10 @@ enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
+        /// PRDP experiments: the fixed K values of the incomplete-convergence sweep instead of
+        /// the preset's (`--sweep 4,8`; `--sweep` alone runs none).
+        #[arg(long, value_delimiter = ',', num_args = 0..)]
+        sweep: Option<Vec<usize>>,
         /// PRDP experiments: start PRDP at the smallest K of the fixed-K sweep whose runs do
         /// not diverge (final error finite and no larger than the untrained network's) instead
         /// of the preset's K₀, the paper's remedy for a diverging start. Use another --out than
@@ -127,6 +131,8 @@ pub struct ReproduceOptions {
     pub quiet: bool,
     /// Start PRDP at the smallest non-diverging K of the sweep.
     pub k0_from_sweep: bool,
+    /// The sweep's K values, replacing the preset's.
+    pub sweep: Option<Vec<usize>>,
 }
 
 fn main() -> Result<()> {
@@ -141,6 +147,7 @@ fn main() -> Result<()> {
             out,
             quiet,
             k0_from_sweep,
+            sweep,
         } => {
             if medium && experiment != Experiment::NeuralIvp {
                 bail!("--medium applies to neural-ivp only");
@@ -162,6 +169,7 @@ fn main() -> Result<()> {
                 out,
                 quiet,
                 k0_from_sweep,
+                sweep,
             };
             match experiment {
                 Experiment::NeuralIvp => neural_ivp::run(&opts),

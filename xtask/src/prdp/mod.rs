@@ -38,7 +38,10 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
             );
             continue;
         }
-        let plan = plan::plan(n, opts.size == Size::Quick, opts.seeds)?;
+        let mut plan = plan::plan(n, opts.size == Size::Quick, opts.seeds)?;
+        if let Some(sweep) = &opts.sweep {
+            plan.sweep.clone_from(sweep);
+        }
         let s = emulator::run(&plan, opts)?;
         eprintln!(
             "{n}: K_eps {} K_max {:.1}, savings {:.0}% (PR {:.0}%, IC {:.0}%; accuracy {:?}), wall savings {:.0}%, val {:.2e} vs {:.2e}, in {}",
