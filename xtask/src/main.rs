@@ -136,6 +136,7 @@ pub struct ReproduceOptions {
 }
 
 fn main() -> Result<()> {
+    provenance::capture();
     let cli = Cli::parse();
     match cli.command {
         Command::Reproduce {

@@ -1,6 +1,7 @@
 //! Where a summary's numbers come from: the commit, the command and the machine.
 
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +10,7 @@ use crate::ReproduceOptions;
 /// Written into every `summary.json`, so that a committed result names the code that made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
-    /// `git rev-parse HEAD` when the summary was written ("unknown" outside a checkout).
+    /// `git rev-parse HEAD` when the process started ("unknown" outside a checkout).
     pub commit: String,
     /// Whether tracked files differed from that commit.
     pub dirty: bool,
@@ -21,9 +22,13 @@ pub struct Provenance {
     pub threads: usize,
 }
 
-impl Provenance {
-    /// The provenance of a summary written now.
-    pub fn now(opts: &ReproduceOptions) -> Self {
+/// The commit and its dirty flag when the process started: a reproduction that runs for hours
+/// must name the code it ran, not the commit the work tree has reached when it ends.
+static START: OnceLock<(String, bool)> = OnceLock::new();
+
+/// Reads the commit now; call it first thing in `main`.
+pub fn capture() {
+    START.get_or_init(|| {
         let git = |args: &[&str]| {
             Command::new("git")
                 .args(args)
@@ -37,6 +42,15 @@ impl Provenance {
         );
         let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
             .is_some_and(|o| !o.stdout.is_empty());
+        (commit, dirty)
+    });
+}
+
+impl Provenance {
+    /// The provenance of a summary written by this process.
+    pub fn now(opts: &ReproduceOptions) -> Self {
+        capture();
+        let (commit, dirty) = START.get().cloned().unwrap_or_default();
         Self {
             commit,
             dirty,

@@ -46,7 +46,9 @@ pub struct Settings {
     /// The run's length against the preset's.
     pub time_scale: TimeScale,
     /// Whether PRDP's K₀ was set to the smallest K of the sweep that does not diverge
-    /// (`--k0-from-sweep`) instead of the preset's.
+    /// (`--k0-from-sweep`) instead of the preset's (absent in summaries from before the option:
+    /// false).
+    #[serde(default)]
     pub k0_from_sweep: bool,
 }
 
