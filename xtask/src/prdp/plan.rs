@@ -170,9 +170,9 @@ pub fn plan(name: &str, quick: bool, n_seeds: Option<usize>) -> anyhow::Result<P
                 wall: None,
             },
             if quick {
-                "30 epochs (preset: 50)"
+                "30 epochs (preset: 100)"
             } else {
-                "50 epochs (not stated in the paper)"
+                "100 epochs (not stated in the paper)"
             },
         ),
         _ => (
