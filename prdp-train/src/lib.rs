@@ -46,6 +46,7 @@ mod observe;
 pub mod presets;
 mod record;
 mod refine;
+mod run_lock;
 mod timescale;
 mod trainable;
 mod trainer;
