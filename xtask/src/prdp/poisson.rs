@@ -186,7 +186,8 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
             find(&format!("{p}P {solver} {diff} PRDP f64")),
         );
         let charge = presets::poisson_charge(p);
-        let base = charge_fixed(&metrics(b), ke, charge);
+        let baseline_metrics = metrics(b);
+        let base = charge_fixed(&baseline_metrics, ke, charge);
         let base64 = charge_fixed(&metrics(b64), ke, charge);
         let target = BaselineCharge::UntilMetricBelow(presets::POISSON_TARGET);
         let cp = q.ledger.cost;
@@ -201,7 +202,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
             steps_charged_baseline: base.steps,
             cost_baseline: base.cost,
             cost_prdp: cp,
-            steps_to_target_baseline: charge_fixed(&metrics(b), ke, target).reached,
+            steps_to_target_baseline: charge_fixed(&baseline_metrics, ke, target).reached,
             steps_to_target_prdp: charge_fixed(&metrics(q), ke, target).reached,
             savings_pr: 1.0 - cp as f64 / base.cost as f64,
             error_baseline: b.final_metric(),
