@@ -10,13 +10,14 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::composite::Forward;
 use crate::error::Result;
 use crate::jets::{JetWorkspace, Jets};
 use crate::network::Network;
 use crate::problems::Ivp;
 use crate::reference::relative_l2;
 use crate::sampling::{Measure, scale_rows};
-use crate::tangent::{Forward, TangentWorkspace};
+use crate::tangent::TangentWorkspace;
 
 /// Collocation points with the forward cache, the jets and the PDE right-hand side
 /// f(xᵢ) = L[u_θ](xᵢ, t) of the last [`Collocation::evaluate`]; the buffers are reused.
@@ -93,11 +94,21 @@ impl Collocation {
     }
 }
 
+/// A relative PDE residual: of the whole system and of each equation (output) alone.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Residual {
+    /// ‖J θ̇ − f‖ / ‖f‖ summed over all outputs.
+    pub total: f64,
+    /// ‖(J θ̇ − f)_o‖ / ‖f_o‖ for every output o: the residual of equation o alone, which the
+    /// total hides when the equations' right-hand sides differ in size.
+    pub outputs: Vec<f64>,
+}
+
 /// The relative PDE residual ‖J θ̇ − f‖ / ‖f‖ over `n` fresh points drawn with `seed` from the
-/// problem's measure at `t` (f = L\[u_θ\]; sums over points and outputs, importance-weighted
-/// under a focused measure).
+/// problem's measure at `t` (f = L\[u_θ\]; sums over points, importance-weighted under a
+/// focused measure), of the whole system and of each equation.
 ///
-/// The public code prints this divided by √n; compare against its logs accordingly.
+/// The public code prints the total divided by √n; compare against its logs accordingly.
 ///
 /// # Errors
 /// Shape errors, `n` = 0, a bad sampling measure.
@@ -109,12 +120,13 @@ pub fn pde_residual(
     t: f64,
     n: usize,
     seed: u64,
-) -> Result<f64> {
+) -> Result<Residual> {
     crate::error::at_least("residual points", n, 1)?;
+    let m = net.outputs();
     let mut at = Collocation::new(net, n);
     at.resample(seed, &problem.measure(t))?;
     at.evaluate(net, problem, theta, t)?;
-    let mut jv = vec![0.0; n * net.outputs()];
+    let mut jv = vec![0.0; n * m];
     net.jvp(
         theta,
         &at.fwd,
@@ -122,7 +134,17 @@ pub fn pde_residual(
         &mut jv,
         &mut TangentWorkspace::new(),
     )?;
-    Ok(relative_l2(&jv, &at.f))
+    let mut sums = vec![(0.0, 0.0); m];
+    for (a, b) in jv.chunks_exact(m).zip(at.f.chunks_exact(m)) {
+        for ((s, &ja), &fb) in sums.iter_mut().zip(a).zip(b) {
+            s.0 += (ja - fb) * (ja - fb);
+            s.1 += fb * fb;
+        }
+    }
+    Ok(Residual {
+        total: relative_l2(&jv, &at.f),
+        outputs: sums.iter().map(|&(r, f)| (r / f).sqrt()).collect(),
+    })
 }
 
 /// f(xᵢ) = L[u](xᵢ, t) at all points from their jets (parallel over points).

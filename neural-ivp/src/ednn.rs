@@ -9,6 +9,7 @@ use faer::{Accum, Mat, Side};
 use serde::{Deserialize, Serialize};
 
 use crate::collocation::{Collocation, pde_residual};
+use crate::composite::Forward;
 use crate::error::{IvpError, Result, at_least, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
@@ -16,7 +17,8 @@ use crate::network::{Network, NetworkConfig};
 use crate::problems::{Ivp, initial_values};
 use crate::rk::{Integrator, Method, OdeSystem, StepControl};
 use crate::sampling::{self, derive};
-use crate::tangent::Forward;
+use crate::tangent::TrunkForward;
+use crate::trunk::Trunk;
 
 /// EDNN settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +80,9 @@ pub struct EdnnStep {
     pub t: f64,
     /// Relative PDE residual on fresh points.
     pub residual: Option<f64>,
+    /// The same residual of each equation (output) alone; empty when not measured.
+    #[serde(default)]
+    pub residuals: Vec<f64>,
     /// Singular values kept by the pseudo-inverse at the last stage.
     pub rank: usize,
     /// Wall time since the start (seconds).
@@ -122,19 +127,55 @@ pub struct EdnnSolution {
 /// # Errors
 /// Shape errors.
 pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f64]) -> Result<()> {
-    net.check_params(theta)?;
-    let (n, m, p) = (fwd.len(), net.outputs(), net.num_params());
+    let n = net.check_linearization(theta, fwd)?;
+    let (m, p) = (net.outputs(), net.num_params());
     crate::error::check_shape("dense Jacobian", n * m * p, out.len())?;
-    let depth = net.layers.len() - 1;
-    let head = net.layers[depth];
-    let w = head.n_in;
     out.fill(0.0);
+    for k in 0..net.trunks() {
+        let (pr, o) = (net.trunk_params(k), net.trunk_outputs(k));
+        let rows = TrunkRows {
+            m,
+            p,
+            first_output: o.start,
+            first_param: pr.start,
+        };
+        trunk_jacobian(net.trunk(k), &theta[pr], &fwd.parts[k], rows, out);
+    }
+    Ok(())
+}
+
+/// Where a trunk's block of the dense Jacobian sits: rows i·m + first_output + o, columns
+/// first_param + (the trunk's parameter index), rows of length p.
+#[derive(Clone, Copy)]
+struct TrunkRows {
+    m: usize,
+    p: usize,
+    first_output: usize,
+    first_param: usize,
+}
+
+/// One trunk's block of the dense Jacobian (reverse mode per output over all points).
+fn trunk_jacobian(
+    trunk: &Trunk,
+    theta: &[f64],
+    fwd: &TrunkForward,
+    at: TrunkRows,
+    out: &mut [f64],
+) {
+    let (n, mt) = (fwd.n, trunk.outputs());
+    let depth = trunk.layers.len() - 1;
+    let head = trunk.layers[depth];
+    let w = head.n_in;
     let mut abar = vec![0.0; n * w];
     let mut next = Vec::new();
-    for o in 0..m {
+    for o in 0..mt {
+        let row_of = |i: usize| {
+            let r = (i * at.m + at.first_output + o) * at.p + at.first_param;
+            r..r + trunk.num_params()
+        };
         for i in 0..n {
             let b = fwd.bc[i];
-            let row = &mut out[(i * m + o) * p..(i * m + o + 1) * p];
+            let row = &mut out[row_of(i)];
             let a = &fwd.acts[depth][i * w..(i + 1) * w];
             for c in 0..w {
                 row[head.w + o * w + c] = b * a[c];
@@ -143,7 +184,7 @@ pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f6
             row[head.b + o] = b;
         }
         for l in (0..depth).rev() {
-            let layer = net.layers[l];
+            let layer = trunk.layers[l];
             let (nin, nout) = (layer.n_in, layer.n_out);
             for (zr, sr) in abar
                 .chunks_exact_mut(nout)
@@ -154,7 +195,7 @@ pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f6
                 }
             }
             for i in 0..n {
-                let row = &mut out[(i * m + o) * p..(i * m + o + 1) * p];
+                let row = &mut out[row_of(i)];
                 let a = &fwd.acts[l][i * nin..(i + 1) * nin];
                 let z = &abar[i * nout..(i + 1) * nout];
                 for (r, &zr) in z.iter().enumerate() {
@@ -178,7 +219,6 @@ pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f6
         }
         abar.resize(n * w, 0.0);
     }
-    Ok(())
 }
 
 /// θ̇ = J⁺f with singular values below `rcond`·σ_max dropped, through the eigendecomposition
@@ -392,7 +432,8 @@ pub fn solve(
         };
         steps.push(EdnnStep {
             t,
-            residual,
+            residual: residual.as_ref().map(|r| r.total),
+            residuals: residual.map_or_else(Vec::new, |r| r.outputs),
             rank: sys.rank,
             wall: start.elapsed().as_secs_f64(),
         });

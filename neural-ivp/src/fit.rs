@@ -10,12 +10,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::composite::Forward;
 use crate::error::{IvpError, Result, at_least, check_shape, non_negative, positive};
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
 use crate::reference::relative_l2;
 use crate::sampling::{Measure, scale_rows};
-use crate::tangent::{Forward, TangentWorkspace};
+use crate::tangent::TangentWorkspace;
 
 /// A target function: writes the m target values of `n` points (n × d row-major) into `out`
 /// (n × m row-major).
@@ -214,10 +215,10 @@ pub fn relative_error(
     Ok(relative_l2(&u, &y))
 }
 
-/// Head tuning: with the features Φ(x) = B(x)·[φ_θ(x), 1] of the last hidden layer fixed,
-/// solves the ridge regression (ΦᵀWΦ + λI) w_o = ΦᵀW y_o for every output o and writes w_o
-/// into the head's weights and bias. W holds the importance `weights` of the points (identity
-/// if `None`); λ = `ridge`·tr(ΦᵀWΦ)/(width + 1).
+/// Head tuning: with the features Φ(x) = B(x)·[φ_θ(x), 1] of each trunk's last hidden layer
+/// fixed, solves the ridge regression (ΦᵀWΦ + λI) w_o = ΦᵀW y_o for every output o of the
+/// trunk and writes w_o into the head's weights and bias. W holds the importance `weights` of
+/// the points (identity if `None`); λ = `ridge`·tr(ΦᵀWΦ)/(width + 1).
 ///
 /// # Errors
 /// Shape errors; [`IvpError::Factorization`] if the system is not positive definite.
@@ -235,7 +236,7 @@ pub fn tune_head(
 ) -> Result<()> {
     net.check_params(theta)?;
     let n = net.check_points(points)?;
-    let (m, w) = (net.outputs(), net.width());
+    let m = net.outputs();
     check_shape("head-tuning targets", n * m, targets.len())?;
     if let Some(ws) = weights {
         check_shape("head-tuning weights", n, ws.len())?;
@@ -247,13 +248,13 @@ pub fn tune_head(
             ));
         }
     }
-    let (mut s, mut yw) = (Vec::new(), Vec::new());
-    let k = w + 1;
-    let mut gram = vec![0.0; k * k];
-    let mut rhs = vec![0.0; k * m];
+    let k = net.width() + 1;
+    let mut systems: Vec<(Vec<f64>, Vec<f64>)> = (0..net.trunks())
+        .map(|t| (vec![0.0; k * k], vec![0.0; k * net.trunk_outputs(t).len()]))
+        .collect();
+    let (mut s, mut yw, mut phi, mut yt) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let chunk = 8192;
     let mut fwd = Forward::new();
-    let mut phi = Vec::new();
     let d = net.dim();
     for start in (0..n).step_by(chunk) {
         let end = (start + chunk).min(n);
@@ -269,47 +270,55 @@ pub fn tune_head(
             scale_rows(&mut yw, &s);
             y = &yw;
         }
-        phi.resize(nc * k, 0.0);
-        for ((row, feat), &b) in phi
-            .chunks_exact_mut(k)
-            .zip(fwd.features().chunks_exact(w))
-            .zip(fwd.bump())
-        {
-            for (o, &f) in row.iter_mut().zip(feat) {
-                *o = b * f;
+        for (t, (gram, rhs)) in systems.iter_mut().enumerate() {
+            let o = net.trunk_outputs(t);
+            phi.resize(nc * k, 0.0);
+            for ((row, feat), &b) in phi
+                .chunks_exact_mut(k)
+                .zip(fwd.features(t).chunks_exact(k - 1))
+                .zip(fwd.bump())
+            {
+                for (o, &f) in row.iter_mut().zip(feat) {
+                    *o = b * f;
+                }
+                row[k - 1] = b;
             }
-            row[w] = b;
+            yt.clear();
+            yt.extend(y.chunks_exact(m).flat_map(|r| &r[o.clone()]));
+            gemm(
+                rm_mut(gram, k, k),
+                faer::Accum::Add,
+                rm(&phi, nc, k).transpose(),
+                rm(&phi, nc, k),
+            );
+            gemm(
+                rm_mut(rhs, k, o.len()),
+                faer::Accum::Add,
+                rm(&phi, nc, k).transpose(),
+                rm(&yt, nc, o.len()),
+            );
         }
-        gemm(
-            rm_mut(&mut gram, k, k),
-            faer::Accum::Add,
-            rm(&phi, nc, k).transpose(),
-            rm(&phi, nc, k),
-        );
-        gemm(
-            rm_mut(&mut rhs, k, m),
-            faer::Accum::Add,
-            rm(&phi, nc, k).transpose(),
-            rm(y, nc, m),
-        );
     }
-    let trace: f64 = (0..k).map(|i| gram[i * k + i]).sum();
-    let lambda = ridge * trace / k as f64;
-    let a = Mat::<f64>::from_fn(k, k, |i, j| {
-        gram[i * k + j] + if i == j { lambda } else { 0.0 }
-    });
-    let chol = a.llt(Side::Lower).map_err(|e| IvpError::Factorization {
-        what: format!("Cholesky of the {k}x{k} head-tuning Gram matrix"),
-        detail: format!("{e:?} (increase fit.ridge)"),
-    })?;
-    let b = Mat::<f64>::from_fn(k, m, |i, j| rhs[i * m + j]);
-    let sol = chol.solve(&b);
-    let (wr, br) = net.head();
-    for o in 0..m {
-        for c in 0..w {
-            theta[wr.start + o * w + c] = sol[(c, o)];
+    for (t, (gram, rhs)) in systems.iter().enumerate() {
+        let mt = net.trunk_outputs(t).len();
+        let trace: f64 = (0..k).map(|i| gram[i * k + i]).sum();
+        let lambda = ridge * trace / k as f64;
+        let a = Mat::<f64>::from_fn(k, k, |i, j| {
+            gram[i * k + j] + if i == j { lambda } else { 0.0 }
+        });
+        let chol = a.llt(Side::Lower).map_err(|e| IvpError::Factorization {
+            what: format!("Cholesky of the {k}x{k} head-tuning Gram matrix of trunk {t}"),
+            detail: format!("{e:?} (increase fit.ridge)"),
+        })?;
+        let b = Mat::<f64>::from_fn(k, mt, |i, j| rhs[i * mt + j]);
+        let sol = chol.solve(&b);
+        let (wr, br) = net.head(t);
+        for o in 0..mt {
+            for c in 0..k - 1 {
+                theta[wr.start + o * (k - 1) + c] = sol[(c, o)];
+            }
+            theta[br.start + o] = sol[(k - 1, o)];
         }
-        theta[br.start + o] = sol[(w, o)];
     }
     Ok(())
 }

@@ -5,9 +5,10 @@ use std::sync::Mutex;
 
 use prdp_core::LinearOperator;
 
+use crate::composite::{Forward, gather_columns};
 use crate::error::{Result, check_shape};
 use crate::network::Network;
-use crate::tangent::{Forward, TangentWorkspace};
+use crate::tangent::TangentWorkspace;
 
 /// A symmetric positive semi-definite operator that can be applied to a block of vectors at
 /// once (column s of a block at `[s·dim..(s+1)·dim]`). The Nyström sketch uses it.
@@ -39,7 +40,9 @@ impl BlockOperator for prdp_core::DenseMatrix<f64> {
 }
 
 /// M̂(θ) + μI at fixed parameters and Monte Carlo points, as a [`LinearOperator`] (for CG) and,
-/// without the shift, as a [`BlockOperator`] (for the Nyström sketch).
+/// without the shift, as a [`BlockOperator`] (for the Nyström sketch): the whole matrix, or
+/// the diagonal block of one trunk ([`GaussNewton::block`]; M̂ is block-diagonal over the
+/// trunks, see [`Network`]).
 ///
 /// Each product runs one forward-mode and one reverse-mode pass in θ over all n points from a
 /// cached forward evaluation: O(n·p) work, J is never formed.
@@ -51,6 +54,8 @@ pub struct GaussNewton<'a> {
     net: &'a Network,
     theta: &'a [f64],
     fwd: &'a Forward,
+    /// The trunk whose diagonal block this is, or `None` for the whole matrix.
+    trunk: Option<usize>,
     mu: f64,
     ws: Mutex<TangentWorkspace>,
 }
@@ -59,9 +64,10 @@ impl<'a> GaussNewton<'a> {
     /// The operator at θ for the points cached in `fwd` (see [`Network::forward`]).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] if θ does not fit the network or the cache is empty.
+    /// [`crate::IvpError::Shape`] if θ does not fit the network or the cache is empty or not
+    /// the network's.
     pub fn new(net: &'a Network, theta: &'a [f64], fwd: &'a Forward) -> Result<Self> {
-        net.check_params(theta)?;
+        net.check_linearization(theta, fwd)?;
         if fwd.is_empty() {
             return Err(crate::IvpError::Shape {
                 what: "Gauss–Newton points (the forward cache is empty)".into(),
@@ -73,8 +79,28 @@ impl<'a> GaussNewton<'a> {
             net,
             theta,
             fwd,
+            trunk: None,
             mu: 0.0,
             ws: Mutex::new(TangentWorkspace::new()),
+        })
+    }
+
+    /// The diagonal block of trunk `k`: the operator on the parameters
+    /// [`Network::trunk_params`]`(k)`, with its right-hand side built from that trunk's outputs.
+    ///
+    /// # Errors
+    /// As [`GaussNewton::new`]; [`crate::IvpError::Shape`] if `k` is not a trunk.
+    pub fn block(net: &'a Network, k: usize, theta: &'a [f64], fwd: &'a Forward) -> Result<Self> {
+        if k >= net.trunks() {
+            return Err(crate::IvpError::Shape {
+                what: "trunk index (below the number of trunks)".into(),
+                expected: net.trunks(),
+                got: k,
+            });
+        }
+        Ok(Self {
+            trunk: Some(k),
+            ..Self::new(net, theta, fwd)?
         })
     }
 
@@ -88,37 +114,88 @@ impl<'a> GaussNewton<'a> {
         self.mu
     }
 
-    /// F̂ = (1/n) Σᵢ Jᵢᵀ fᵢ for the PDE right-hand side `f` (n × m row-major) into `out`.
+    /// The parameters the operator acts on (all, or the block's).
+    fn params(&self) -> core::ops::Range<usize> {
+        self.trunk
+            .map_or(0..self.net.num_params(), |k| self.net.trunk_params(k))
+    }
+
+    /// F̂ = (1/n) Σᵢ Jᵢᵀ fᵢ for the PDE right-hand side `f` (n × m row-major, all outputs) into
+    /// `out` (the operator's size).
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] for wrong lengths.
     pub fn rhs(&self, f: &[f64], out: &mut [f64]) -> Result<()> {
         let mut ws = self.ws.lock().unwrap_or_else(|e| e.into_inner());
-        self.net.vjp(self.theta, self.fwd, f, out, &mut ws)?;
+        match self.trunk {
+            None => self.net.vjp(self.theta, self.fwd, f, out, &mut ws)?,
+            Some(k) => {
+                let (n, m) = (self.fwd.len(), self.net.outputs());
+                check_shape("PDE right-hand side", n * m, f.len())?;
+                check_shape("F̂ block", self.params().len(), out.len())?;
+                let o = self.net.trunk_outputs(k);
+                let mut g = core::mem::take(&mut ws.gather);
+                g.resize(n * o.len(), 0.0);
+                gather_columns(f, m, o.start, o.len(), &mut g);
+                let res = self.net.vjp_trunk(
+                    k,
+                    &self.theta[self.params()],
+                    self.fwd,
+                    &g,
+                    1,
+                    out,
+                    &mut ws,
+                );
+                ws.gather = g;
+                res?;
+            }
+        }
         let inv_n = 1.0 / self.fwd.len() as f64;
         out.iter_mut().for_each(|v| *v *= inv_n);
         Ok(())
     }
 
-    /// J v at the points (n × m row-major), e.g. to measure the PDE residual ‖J θ̇ − f‖.
+    /// J v at the points (n × m row-major; for a block, v holds the block's parameters and
+    /// the result its trunk's outputs, n × m_k), e.g. to measure the PDE residual ‖J θ̇ − f‖.
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] for wrong lengths.
     pub fn jvp(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
         let mut ws = self.ws.lock().unwrap_or_else(|e| e.into_inner());
-        self.net.jvp(self.theta, self.fwd, v, out, &mut ws)
+        match self.trunk {
+            None => self.net.jvp(self.theta, self.fwd, v, out, &mut ws),
+            Some(k) => self.net.trunk(k).jvp_block(
+                &self.theta[self.params()],
+                &self.fwd.parts[k],
+                v,
+                1,
+                out,
+                &mut ws,
+            ),
+        }
     }
 }
 
 impl BlockOperator for GaussNewton<'_> {
     fn dim(&self) -> usize {
-        self.net.num_params()
+        self.params().len()
     }
 
     fn apply_block(&self, x: &[f64], r: usize, y: &mut [f64]) -> Result<()> {
         let mut ws = self.ws.lock().unwrap_or_else(|e| e.into_inner());
-        self.net
-            .gauss_newton_block(self.theta, self.fwd, x, r, y, &mut ws)?;
+        match self.trunk {
+            None => self
+                .net
+                .gauss_newton_block(self.theta, self.fwd, x, r, y, &mut ws)?,
+            Some(k) => self.net.trunk(k).gauss_newton_block(
+                &self.theta[self.params()],
+                &self.fwd.parts[k],
+                x,
+                r,
+                y,
+                &mut ws,
+            )?,
+        }
         let inv_n = 1.0 / self.fwd.len() as f64;
         y.iter_mut().for_each(|v| *v *= inv_n);
         Ok(())
@@ -127,11 +204,11 @@ impl BlockOperator for GaussNewton<'_> {
 
 impl LinearOperator<f64> for GaussNewton<'_> {
     fn nrows(&self) -> usize {
-        self.net.num_params()
+        self.dim()
     }
 
     fn ncols(&self) -> usize {
-        self.net.num_params()
+        self.dim()
     }
 
     fn apply(&self, x: &[f64], y: &mut [f64]) {
@@ -147,9 +224,12 @@ impl LinearOperator<f64> for GaussNewton<'_> {
     }
 
     fn describe(&self) -> String {
-        let p = self.net.num_params();
+        let p = self.dim();
+        let block = self
+            .trunk
+            .map_or(String::new(), |k| format!(", block of trunk {k}"));
         format!(
-            "Gauss–Newton operator M̂ + μI ({p}x{p}, {} points, μ = {:e})",
+            "Gauss–Newton operator M̂ + μI ({p}x{p}{block}, {} points, μ = {:e})",
             self.fwd.len(),
             self.mu
         )

@@ -15,6 +15,7 @@ use faer::Accum;
 use crate::error::Result;
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
+use crate::trunk::Trunk;
 
 /// Target size (f64 entries) of one jet buffer of a point chunk.
 const CHUNK_BUDGET: usize = 1 << 20;
@@ -202,8 +203,11 @@ struct JetLane {
     scratch: Vec<f64>,
 }
 
-/// Per-lane output slices.
+/// Per-lane output slices, for the network's `stride` outputs per point, of which a trunk
+/// writes those from `first` on.
 struct JetOut<'a> {
+    stride: usize,
+    first: usize,
     value: &'a mut [f64],
     grad: &'a mut [f64],
     lap: &'a mut [f64],
@@ -244,31 +248,34 @@ impl Network {
         jets.m = m;
         jets.d = d;
         jets.order = Some(order);
+        let per = |at_least: Derivatives, len: usize| if order >= at_least { len } else { 0 };
         jets.value.resize(n * m, 0.0);
-        jets.grad.resize(
-            if order >= Derivatives::Gradient {
-                n * m * d
-            } else {
-                0
-            },
-            0.0,
-        );
-        jets.lap.resize(
-            if order >= Derivatives::Laplacian {
-                n * m
-            } else {
-                0
-            },
-            0.0,
-        );
-        jets.hess.resize(
-            if order >= Derivatives::Hessian {
-                n * m * nh
-            } else {
-                0
-            },
-            0.0,
-        );
+        jets.grad.resize(per(Derivatives::Gradient, n * m * d), 0.0);
+        jets.lap.resize(per(Derivatives::Laplacian, n * m), 0.0);
+        jets.hess.resize(per(Derivatives::Hessian, n * m * nh), 0.0);
+        for k in 0..self.trunks() {
+            let first = self.trunk_outputs(k).start;
+            self.trunk(k)
+                .jets_into(&theta[self.trunk_params(k)], points, order, jets, first, ws);
+        }
+        Ok(())
+    }
+}
+
+impl Trunk {
+    /// Writes the jets of this trunk's outputs at `points` into `jets` (already sized for all
+    /// the network's outputs), as outputs `first..first + self.outputs()`.
+    fn jets_into(
+        &self,
+        theta: &[f64],
+        points: &[f64],
+        order: Derivatives,
+        jets: &mut Jets,
+        first: usize,
+        ws: &mut JetWorkspace,
+    ) {
+        let (n, m, d) = (jets.n, jets.m, self.dim());
+        let nh = d * (d + 1) / 2;
         let half = n / 2;
         let (v0, v1) = jets.value.split_at_mut(half * m);
         let gper = if order >= Derivatives::Gradient {
@@ -291,12 +298,16 @@ impl Network {
         let (h0, h1) = jets.hess.split_at_mut(half * hper);
         let [w0, w1] = &mut ws.lanes;
         let out0 = JetOut {
+            stride: m,
+            first,
             value: v0,
             grad: g0,
             lap: la0,
             hess: h0,
         };
         let out1 = JetOut {
+            stride: m,
+            first,
             value: v1,
             grad: g1,
             lap: la1,
@@ -306,7 +317,6 @@ impl Network {
             || self.jets_rows(theta, points, 0..half, order, out0, w0),
             || self.jets_rows(theta, points, half..n, order, out1, w1),
         );
-        Ok(())
     }
 
     fn jets_rows(
@@ -318,6 +328,7 @@ impl Network {
         out: JetOut<'_>,
         lane: &mut JetLane,
     ) {
+        let (mt, first) = (out.stride, out.first);
         let (m, d) = (self.outputs(), self.dim());
         let nh = d * (d + 1) / 2;
         let c = order.components(d);
@@ -336,10 +347,10 @@ impl Network {
                 let b = bj[0];
                 for oo in 0..m {
                     let gv = g(0, oo);
-                    out.value[(o + i) * m + oo] = b * gv;
+                    out.value[(o + i) * mt + first + oo] = b * gv;
                     if order >= Derivatives::Gradient {
                         for j in 0..d {
-                            out.grad[((o + i) * m + oo) * d + j] =
+                            out.grad[((o + i) * mt + first + oo) * d + j] =
                                 b * g(1 + j, oo) + gv * bj[1 + j];
                         }
                     }
@@ -349,7 +360,7 @@ impl Network {
                             for j in 0..d {
                                 cross += bj[1 + j] * g(1 + j, oo);
                             }
-                            out.lap[(o + i) * m + oo] =
+                            out.lap[(o + i) * mt + first + oo] =
                                 b * g(1 + d, oo) + 2.0 * cross + gv * bj[1 + d];
                         }
                         Derivatives::Hessian => {
@@ -361,13 +372,13 @@ impl Network {
                                         + bj[1 + j] * g(1 + kk, oo)
                                         + bj[1 + kk] * g(1 + j, oo)
                                         + gv * bj[1 + d + h];
-                                    out.hess[((o + i) * m + oo) * nh + h] = val;
+                                    out.hess[((o + i) * mt + first + oo) * nh + h] = val;
                                     if j == kk {
                                         trace += val;
                                     }
                                 }
                             }
-                            out.lap[(o + i) * m + oo] = trace;
+                            out.lap[(o + i) * mt + first + oo] = trace;
                         }
                         _ => {}
                     }

@@ -4,13 +4,15 @@
 //! ∂ₜu = L\[u\] on [−1, 1]^d is solved by a network u(x, θ(t)) whose parameters follow the ODE
 //! M(θ)θ̇ = F(θ), the normal equations of the instantaneous PDE residual.
 //!
-//! - [`Network`]: scaled sinusoidal embedding, swish MLP, Dirichlet factor; parameters in one
-//!   flat `f64` vector with named [`Tensor`] views.
+//! - [`Network`]: scaled sinusoidal embedding, swish MLP, Dirichlet factor, one trunk per
+//!   output by default ([`Trunks`]); parameters in one flat `f64` vector with named [`Tensor`]
+//!   views.
 //! - [`Network::jets`]: exact input derivatives (gradient, Laplacian, Hessian) by forward-mode
 //!   jets, as GEMMs over chunks of points.
 //! - [`Network::jvp`], [`Network::vjp`], [`Network::gauss_newton_block`]: parameter
 //!   derivatives for one or r tangents, never forming J; cost linear in p.
-//! - [`GaussNewton`]: M̂ + μI as a [`prdp_core::LinearOperator`] and F̂; solved by
+//! - [`GaussNewton`]: M̂ + μI (or one trunk's diagonal block of it) as a
+//!   [`prdp_core::LinearOperator`] and F̂; each block solved by
 //!   `prdp_solvers::cg` preconditioned with a randomised [`NystromPreconditioner`], reused
 //!   across stages and steps and warm-started (both improvements over the public code).
 //! - [`Integrator`]: adaptive embedded RK (Bogacki–Shampine 3(2), Dormand–Prince 5(4), FSAL,
@@ -60,6 +62,7 @@
 #![deny(missing_docs)]
 
 mod collocation;
+mod composite;
 pub mod ednn;
 mod error;
 mod fit;
@@ -75,18 +78,20 @@ mod rk;
 pub mod sampling;
 mod solver;
 mod tangent;
+mod trunk;
 
-pub use collocation::pde_residual;
+pub use collocation::{Residual, pde_residual};
+pub use composite::Forward;
 pub use error::{IvpError, Result};
 pub use fit::{FitConfig, FitReport, Target, fit, relative_error, tune_head};
 pub use gauss_newton::{BlockOperator, GaussNewton};
 pub use jets::{Derivatives, JetWorkspace, Jets, PointJet, hessian_index};
-pub use network::{Activation, EmbeddingConfig, Network, NetworkConfig, Tensor};
+pub use network::{Activation, EmbeddingConfig, Network, NetworkConfig, Tensor, Trunks};
 pub use nystrom::NystromPreconditioner;
-pub use restart::{RestartConfig, RestartPolicy, RestartReason};
+pub use restart::{RefitInit, RestartConfig, RestartPolicy, RestartReason};
 pub use rk::{Integrator, Method, OdeSystem, StepControl, StepInfo, Tableau};
 pub use sampling::Measure;
 pub use solver::{
     LinearSolveConfig, NeuralIvp, NeuralIvpConfig, RestartEvent, RunRecord, Solution, StepRecord,
 };
-pub use tangent::{Forward, TangentWorkspace};
+pub use tangent::TangentWorkspace;

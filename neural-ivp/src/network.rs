@@ -1,14 +1,14 @@
-//! The network u(x, θ): a scaled sinusoidal embedding, an MLP with swish (or tanh) activations,
-//! a linear head and an output factor Π_j(1 − x_j²) that imposes homogeneous Dirichlet
-//! conditions on [−1, 1]^d. Parameters live in one flat `f64` vector with named [`Tensor`]
+//! The network u(x, θ): a scaled sinusoidal embedding, an MLP with swish (or tanh) activations
+//! and a linear head per output (or one MLP shared by all outputs), and an output factor
+//! Π_j(1 − x_j²) that imposes homogeneous Dirichlet conditions on [−1, 1]^d. Parameters live in one flat `f64` vector with named [`Tensor`]
 //! views, in the layout of `prdp-nn` (dense weights `[out, in]` row-major, then the bias).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, at_least, config_err, positive};
+use crate::trunk::Trunk;
 
 /// The activation of the hidden layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -150,10 +150,26 @@ pub struct NetworkConfig {
     pub activation: Activation,
     /// Multiply every output by Π_j(1 − x_j²) (homogeneous Dirichlet on [−1, 1]^d).
     pub dirichlet: bool,
+    /// One trunk per output (the reference code) or one trunk with an m-row head.
+    pub trunks: Trunks,
+}
+
+/// How the outputs of a network share its hidden layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trunks {
+    /// Every output has its own embedding-fed MLP and head (`multi_output_nn` of the reference
+    /// code): M̂ is block-diagonal and each equation's least squares is solved on its own, so
+    /// an output of small magnitude keeps its weight.
+    #[default]
+    PerOutput,
+    /// One MLP with an m-row head for all outputs (EDNN's network).
+    Shared,
 }
 
 impl Default for NetworkConfig {
-    /// The paper's network (appendix C): 3 hidden swish layers of 100 units, L = 5, α = 1.
+    /// The paper's network (appendix C): 3 hidden swish layers of 100 units, L = 5, α = 1, one
+    /// trunk per output.
     fn default() -> Self {
         Self {
             width: 100,
@@ -161,12 +177,14 @@ impl Default for NetworkConfig {
             embedding: Some(EmbeddingConfig::default()),
             activation: Activation::Swish,
             dirichlet: true,
+            trunks: Trunks::PerOutput,
         }
     }
 }
 
 impl NetworkConfig {
-    /// The EDNN network of Du & Zaki: 4 hidden tanh layers of 30 units on the raw coordinates.
+    /// The EDNN network of Du & Zaki: 4 hidden tanh layers of 30 units on the raw coordinates,
+    /// shared by all outputs.
     pub fn ednn() -> Self {
         Self {
             width: 30,
@@ -174,6 +192,7 @@ impl NetworkConfig {
             embedding: None,
             activation: Activation::Tanh,
             dirichlet: true,
+            trunks: Trunks::Shared,
         }
     }
 
@@ -209,7 +228,8 @@ impl NetworkConfig {
 /// One named tensor of the flat parameter vector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tensor {
-    /// Dotted name, `"layers.{l}.weight"` or `"layers.{l}.bias"` (the last layer is the head).
+    /// Dotted name: `"layers.{l}.weight"` or `"layers.{l}.bias"` (the last layer is the head),
+    /// prefixed by `"outputs.{k}."` when every output has its own trunk.
     pub name: String,
     /// Index of the first entry in the flat vector.
     pub offset: usize,
@@ -224,29 +244,25 @@ impl Tensor {
     }
 }
 
-/// A dense layer: `n_out × n_in` weights at `w`, `n_out` biases at `b`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Layer {
-    pub n_in: usize,
-    pub n_out: usize,
-    pub w: usize,
-    pub b: usize,
-}
-
-/// The network: an architecture for a given input dimension and number of outputs. It holds no
-/// parameters; every evaluation takes θ as a flat slice.
+/// The network: an architecture for a given input dimension and number of outputs, made of
+/// one trunk per output ([`Trunks::PerOutput`]) or one trunk for all ([`Trunks::Shared`]). It
+/// holds no parameters; every evaluation takes θ as a flat slice, the trunks' parameters one
+/// after the other.
+///
+/// Output o depends only on the parameters of its trunk, so J is block-diagonal over the
+/// trunks and so is the Gauss–Newton matrix M̂ = JᵀJ: each trunk's block
+/// ([`Network::trunk_params`]) can be solved on its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     config: NetworkConfig,
     dim: usize,
     outputs: usize,
-    features: usize,
-    /// Hidden layers followed by the head.
-    pub(crate) layers: Vec<Layer>,
+    trunks: Vec<Trunk>,
+    /// Offset of each trunk's parameters in θ, and p at the end.
+    param_offsets: Vec<usize>,
+    /// First output of each trunk, and m at the end.
+    output_offsets: Vec<usize>,
     tensors: Vec<Tensor>,
-    params: usize,
-    /// Per embedding feature: (coordinate, angular frequency, amplitude, is_cos).
-    pub(crate) feature_table: Vec<(usize, f64, f64, bool)>,
 }
 
 impl Network {
@@ -258,61 +274,44 @@ impl Network {
         config.validate("network")?;
         at_least("problem dimension", dim, 1)?;
         at_least("problem outputs", outputs, 1)?;
-        let mut feature_table = Vec::new();
-        let features = match &config.embedding {
-            None => dim,
-            Some(e) => {
-                for is_cos in [false, true] {
-                    for k in 0..e.frequencies {
-                        let w = std::f64::consts::FRAC_PI_2 * (1u64 << k) as f64;
-                        let amp = e.scale * 2f64.powf(-e.alpha * k as f64);
-                        for j in 0..dim {
-                            feature_table.push((j, w, amp, is_cos));
-                        }
-                    }
-                }
-                2 * e.frequencies * dim
-            }
+        let per_trunk = match config.trunks {
+            Trunks::PerOutput => vec![1; outputs],
+            Trunks::Shared => vec![outputs],
         };
-        let mut layers = Vec::new();
-        let mut tensors = Vec::new();
-        let mut offset = 0;
-        let mut n_in = features;
-        for l in 0..=config.depth {
-            let n_out = if l == config.depth {
-                outputs
+        let (mut trunks, mut tensors) = (Vec::new(), Vec::new());
+        let (mut param_offsets, mut output_offsets) = (vec![0], vec![0]);
+        for (k, &m) in per_trunk.iter().enumerate() {
+            let trunk = Trunk::new(config, dim, m);
+            let offset = param_offsets[k];
+            let prefix = if per_trunk.len() > 1 {
+                format!("outputs.{k}.")
             } else {
-                config.width
+                String::new()
             };
-            let layer = Layer {
-                n_in,
-                n_out,
-                w: offset,
-                b: offset + n_in * n_out,
-            };
-            tensors.push(Tensor {
-                name: format!("layers.{l}.weight"),
-                offset: layer.w,
-                shape: vec![n_out, n_in],
-            });
-            tensors.push(Tensor {
-                name: format!("layers.{l}.bias"),
-                offset: layer.b,
-                shape: vec![n_out],
-            });
-            offset = layer.b + n_out;
-            layers.push(layer);
-            n_in = n_out;
+            for (l, layer) in trunk.layers.iter().enumerate() {
+                tensors.push(Tensor {
+                    name: format!("{prefix}layers.{l}.weight"),
+                    offset: offset + layer.w,
+                    shape: vec![layer.n_out, layer.n_in],
+                });
+                tensors.push(Tensor {
+                    name: format!("{prefix}layers.{l}.bias"),
+                    offset: offset + layer.b,
+                    shape: vec![layer.n_out],
+                });
+            }
+            param_offsets.push(offset + trunk.num_params());
+            output_offsets.push(output_offsets[k] + m);
+            trunks.push(trunk);
         }
         Ok(Self {
             config: config.clone(),
             dim,
             outputs,
-            features,
-            layers,
+            trunks,
+            param_offsets,
+            output_offsets,
             tensors,
-            params: offset,
-            feature_table,
         })
     }
 
@@ -333,7 +332,7 @@ impl Network {
 
     /// Number of input features of the first dense layer (2·L·d, or d without embedding).
     pub fn features(&self) -> usize {
-        self.features
+        self.trunks[0].features()
     }
 
     /// Width of the last hidden layer (the head's input).
@@ -343,7 +342,33 @@ impl Network {
 
     /// Number of parameters p.
     pub fn num_params(&self) -> usize {
-        self.params
+        self.param_offsets[self.trunks.len()]
+    }
+
+    /// Number of trunks (m with [`Trunks::PerOutput`], 1 with [`Trunks::Shared`]).
+    pub fn trunks(&self) -> usize {
+        self.trunks.len()
+    }
+
+    /// The index range of trunk `k`'s parameters in θ (its diagonal block of M̂).
+    ///
+    /// # Panics
+    /// If `k` is not below [`Network::trunks`].
+    pub fn trunk_params(&self, k: usize) -> core::ops::Range<usize> {
+        self.param_offsets[k]..self.param_offsets[k + 1]
+    }
+
+    /// The outputs computed by trunk `k`.
+    ///
+    /// # Panics
+    /// If `k` is not below [`Network::trunks`].
+    pub fn trunk_outputs(&self, k: usize) -> core::ops::Range<usize> {
+        self.output_offsets[k]..self.output_offsets[k + 1]
+    }
+
+    /// Trunk `k`.
+    pub(crate) fn trunk(&self, k: usize) -> &Trunk {
+        &self.trunks[k]
     }
 
     /// The named tensors of the flat parameter vector, in order.
@@ -351,83 +376,50 @@ impl Network {
         &self.tensors
     }
 
-    /// The head (last layer): the index ranges of its weights (`[outputs, width]`) and biases.
-    pub fn head(&self) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
-        let h = self.layers[self.layers.len() - 1];
-        (h.w..h.b, h.b..h.b + h.n_out)
+    /// The head (last layer) of trunk `k`: the index ranges in θ of its weights
+    /// (`[outputs of the trunk, width]`) and biases.
+    ///
+    /// # Panics
+    /// If `k` is not below [`Network::trunks`].
+    pub fn head(&self, k: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
+        let off = self.param_offsets[k];
+        let h = self.trunks[k].layers[self.trunks[k].layers.len() - 1];
+        (off + h.w..off + h.b, off + h.b..off + h.b + h.n_out)
     }
 
     /// Fresh parameters from `seed`: weights from a normal distribution truncated at two
     /// standard deviations with std 1/√fan_in (Haiku's default, as in the reference code),
-    /// biases zero. The stream is ChaCha8 seeded with `seed`.
+    /// biases zero. One ChaCha8 stream seeded with `seed` fills the trunks in order.
     pub fn init(&self, seed: u64) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut theta = vec![0.0; self.params];
-        for layer in &self.layers {
-            let std = 1.0 / (layer.n_in as f64).sqrt();
-            for w in &mut theta[layer.w..layer.b] {
-                *w = loop {
-                    let z: f64 = StandardNormal.sample(&mut rng);
-                    if z.abs() <= 2.0 {
-                        break std * z;
-                    }
-                };
-            }
+        let mut theta = vec![0.0; self.num_params()];
+        for (k, trunk) in self.trunks.iter().enumerate() {
+            trunk.init(&mut rng, &mut theta[self.trunk_params(k)]);
         }
         theta
     }
 
-    /// The widest layer input or output (the row length of the per-point activation buffers).
-    pub(crate) fn widest_layer(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| l.n_in.max(l.n_out))
-            .max()
-            .unwrap_or(1)
-    }
-
-    /// Writes the embedding features of `n` points (row-major n × d) into `out` (n × features).
-    pub(crate) fn embed(&self, points: &[f64], out: &mut [f64]) {
-        let d = self.dim;
-        let nf = self.features;
-        if self.config.embedding.is_none() {
-            out.copy_from_slice(points);
-            return;
-        }
-        for (x, row) in points.chunks_exact(d).zip(out.chunks_exact_mut(nf)) {
-            for (f, &(j, w, amp, is_cos)) in self.feature_table.iter().enumerate() {
-                let arg = w * x[j];
-                row[f] = amp * if is_cos { arg.cos() } else { arg.sin() };
-            }
-        }
-    }
-
-    /// The Dirichlet factor B(x) = Π_j(1 − x_j²) (1 without `dirichlet`).
-    #[inline]
-    pub(crate) fn bump(&self, x: &[f64]) -> f64 {
-        if self.config.dirichlet {
-            x.iter().map(|v| 1.0 - v * v).product()
-        } else {
-            1.0
-        }
-    }
-
     /// Checks a parameter vector's length.
     pub(crate) fn check_params(&self, theta: &[f64]) -> Result<()> {
-        crate::error::check_shape("parameter vector θ", self.params, theta.len())
+        crate::error::check_shape("parameter vector θ", self.num_params(), theta.len())
     }
 
     /// Checks a point set's length (a multiple of d) and returns the number of points.
     pub(crate) fn check_points(&self, points: &[f64]) -> Result<usize> {
-        if !points.len().is_multiple_of(self.dim) {
-            return Err(crate::IvpError::Shape {
-                what: format!("point set (a multiple of d = {})", self.dim),
-                expected: points.len().div_ceil(self.dim) * self.dim,
-                got: points.len(),
-            });
-        }
-        Ok(points.len() / self.dim)
+        count_points(self.dim, points)
     }
+}
+
+/// The number of points in a row-major point set of dimension `dim`.
+pub(crate) fn count_points(dim: usize, points: &[f64]) -> Result<usize> {
+    if !points.len().is_multiple_of(dim) {
+        return Err(crate::IvpError::Shape {
+            what: format!("point set (a multiple of d = {dim})"),
+            expected: points.len().div_ceil(dim) * dim,
+            got: points.len(),
+        });
+    }
+    Ok(points.len() / dim)
 }
 
 #[cfg(test)]

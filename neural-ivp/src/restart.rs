@@ -7,14 +7,22 @@ use crate::error::{Result, at_least, config_err};
 use crate::fit::FitConfig;
 
 /// Restart settings. After every accepted step the policy looks at the mean number of CG
-/// iterations per solve in that step and at λ̂_max / λ̂_max(at the last fit); if either
-/// exceeds its threshold (and at least `min_steps` steps have passed since the last fit, and
-/// fewer than `max_restarts` restarts have happened), θ is refitted to the current network
-/// function by Adam plus head tuning from a fresh deterministic initialisation.
+/// iterations per solve in that step (only those under a fresh preconditioner) and at
+/// λ̂_max / λ̂_max(at the last fit); if either exceeds its threshold (and at least `min_steps`
+/// steps have passed since the last restart, and fewer than `max_restarts` restarts have been
+/// tried), θ is refitted to the current network function by Adam plus head tuning, from a
+/// fresh deterministic initialisation or from the current θ ([`RefitInit`]).
+///
+/// A refit replaces the state only if it is no worse: its relative L2 distance to the
+/// function it replaces is at most `max_fit_error` (by default the initial fit's error, the
+/// error the run started with), and its PDE residual on fresh points is no larger than the
+/// replaced state's (when residuals are measured). Otherwise the run continues from the old
+/// state and the attempt is recorded as rejected.
 ///
 /// # Reference
 /// Finzi et al. (ICLR 2023), section 4.2 ("Projection to SGD-like regions") and Algorithm 1.
-/// The public code schedules restarts by wall-clock time, which is not reproducible.
+/// The public code schedules restarts by wall-clock time, which is not reproducible, refits
+/// from its fixed initialisation with the initial fit's full budget and always accepts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RestartConfig {
@@ -28,8 +36,25 @@ pub struct RestartConfig {
     pub eig_growth: f64,
     /// Fewest accepted steps between two restarts.
     pub min_steps: usize,
-    /// The refit (`None`: the initial fit's settings).
+    /// The refit (`None`: the initial fit's settings, as the public code).
     pub fit: Option<FitConfig>,
+    /// Where the refit's Adam starts.
+    pub init: RefitInit,
+    /// The largest relative L2 distance between a refit and the function it replaces that is
+    /// accepted (`None`: the initial fit's relative error).
+    pub max_fit_error: Option<f64>,
+}
+
+/// Where a refit starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefitInit {
+    /// Fresh parameters from a seed derived from the run's seed and the restart's index (the
+    /// public code restarts from its fixed initialisation).
+    #[default]
+    Fresh,
+    /// The current θ: Adam only moves it towards a better-conditioned fit of the same function.
+    Warm,
 }
 
 impl Default for RestartConfig {
@@ -41,6 +66,8 @@ impl Default for RestartConfig {
             eig_growth: 100.0,
             min_steps: 5,
             fit: None,
+            init: RefitInit::Fresh,
+            max_fit_error: None,
         }
     }
 }
@@ -61,6 +88,13 @@ impl RestartConfig {
         }
         if let Some(f) = &self.fit {
             f.validate("restart.fit")?;
+        }
+        if let Some(e) = self.max_fit_error.filter(|e| !(*e > 0.0 && e.is_finite())) {
+            return Err(config_err(
+                "restart.max_fit_error",
+                e,
+                "a finite number > 0",
+            ));
         }
         Ok(())
     }
@@ -121,7 +155,8 @@ impl RestartPolicy {
         }
     }
 
-    /// Records that a restart (refit) happened.
+    /// Records that a restart was tried (accepted or not): the next one needs `min_steps` more
+    /// steps, and λ̂_max's baseline is taken afresh.
     pub fn restarted(&mut self) {
         self.count += 1;
         self.steps_since = 0;

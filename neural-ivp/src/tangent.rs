@@ -1,6 +1,6 @@
-//! The network's value on a batch of points, cached ([`Forward`]), and its parameter
-//! derivatives: J v (forward mode in θ), Jᵀ w (reverse mode in θ) and the Gauss–Newton product
-//! Jᵀ J v, for one tangent or a block of r tangents at once.
+//! One trunk's value on a batch of points, cached, and its parameter derivatives: J v
+//! (forward mode in θ), Jᵀ w (reverse mode in θ) and the Gauss–Newton product Jᵀ J v, for one
+//! tangent or a block of r tangents at once.
 //!
 //! J is never formed. A block of r tangents is packed layer by layer into stacked weight
 //! matrices so that every layer costs two large GEMMs in each direction: with the tangent
@@ -16,71 +16,25 @@ use faer::Accum;
 
 use crate::error::{Result, check_shape};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
-use crate::network::Network;
+use crate::trunk::Trunk;
 
 /// Target size (in f64 entries) of one tangent buffer of a point chunk.
 const CHUNK_BUDGET: usize = 1 << 20;
 
-/// The network evaluated on a batch of points, with everything the parameter derivatives need:
+/// One trunk evaluated on a batch of points, with everything its parameter derivatives need:
 /// the input of every layer, σ′ of every hidden pre-activation, the Dirichlet factor and the
 /// outputs. Reused across calls (buffers only grow).
 #[derive(Debug, Clone, Default)]
-pub struct Forward {
-    n: usize,
+pub(crate) struct TrunkForward {
+    pub n: usize,
     /// `acts[l]` is the input of layer l (`acts[0]` the embedding, `acts[depth]` the head's).
-    pub(crate) acts: Vec<Vec<f64>>,
+    pub acts: Vec<Vec<f64>>,
     /// `sder[l]` is σ′(z_l) of hidden layer l.
-    pub(crate) sder: Vec<Vec<f64>>,
-    /// B(x) per point.
-    pub(crate) bc: Vec<f64>,
-    /// The outputs u = B·g, n × m row-major.
-    pub(crate) out: Vec<f64>,
-}
-
-impl Forward {
-    /// An empty cache.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Number of points of the last evaluation.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// Whether no points have been evaluated.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
-    /// The outputs u(xᵢ), n × m row-major.
-    pub fn output(&self) -> &[f64] {
-        &self.out
-    }
-
-    /// The head's input features Φ(xᵢ) (last hidden layer), n × width row-major.
-    pub fn features(&self) -> &[f64] {
-        &self.acts[self.acts.len() - 1]
-    }
-
-    /// The Dirichlet factor B(xᵢ) per point, times the row scale of
-    /// [`Forward::scale_rows`] if one was applied.
-    pub fn bump(&self) -> &[f64] {
-        &self.bc
-    }
-
-    /// Scales every point's Jacobian row by sᵢ (square roots of importance weights): the
-    /// parameter derivatives that use this cache (J v, Jᵀ w, Gauss–Newton products, the dense
-    /// Jacobian) then see sᵢ Jᵢ; the outputs are unchanged. Folded into the Dirichlet factor,
-    /// on which every row of J depends linearly, so it costs nothing per product.
-    ///
-    /// # Errors
-    /// [`crate::IvpError::Shape`] unless `s` has one entry per cached point.
-    pub fn scale_rows(&mut self, s: &[f64]) -> Result<()> {
-        check_shape("row scales", self.n, s.len())?;
-        self.bc.iter_mut().zip(s).for_each(|(b, &si)| *b *= si);
-        Ok(())
-    }
+    pub sder: Vec<Vec<f64>>,
+    /// B(x) per point (times the row scales of [`crate::Forward::scale_rows`]).
+    pub bc: Vec<f64>,
+    /// The trunk's outputs u = B·g, n × m_trunk row-major.
+    pub out: Vec<f64>,
 }
 
 /// Scratch memory for the parameter derivatives: two lanes (run in parallel), each with its own
@@ -88,6 +42,10 @@ impl Forward {
 #[derive(Debug, Clone, Default)]
 pub struct TangentWorkspace {
     lanes: [Lane; 2],
+    /// A trunk's slice of gathered operands, for networks of several trunks.
+    pub(crate) gather: Vec<f64>,
+    /// A trunk's results before they are scattered into the network's layout.
+    pub(crate) scatter: Vec<f64>,
 }
 
 impl TangentWorkspace {
@@ -112,12 +70,17 @@ fn grow(v: &mut Vec<f64>, len: usize) {
     }
 }
 
-impl Network {
+impl Trunk {
     /// Evaluates the network at `points` (n × d row-major) and caches what J v and Jᵀ w need.
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] if θ or the points have the wrong length.
-    pub fn forward(&self, theta: &[f64], points: &[f64], fwd: &mut Forward) -> Result<()> {
+    pub(crate) fn forward(
+        &self,
+        theta: &[f64],
+        points: &[f64],
+        fwd: &mut TrunkForward,
+    ) -> Result<()> {
         self.check_params(theta)?;
         let n = self.check_points(points)?;
         let depth = self.layers.len() - 1;
@@ -176,18 +139,6 @@ impl Network {
         Ok(())
     }
 
-    /// Evaluates u(xᵢ) at `points` into `out` (n × m row-major), allocating a cache.
-    ///
-    /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
-    pub fn eval(&self, theta: &[f64], points: &[f64], out: &mut [f64]) -> Result<()> {
-        let mut fwd = Forward::new();
-        self.forward(theta, points, &mut fwd)?;
-        check_shape("network output buffer", fwd.out.len(), out.len())?;
-        out.copy_from_slice(&fwd.out);
-        Ok(())
-    }
-
     /// Length of a packed block of r tangents (r·p).
     fn packed_len(&self, r: usize) -> usize {
         r * self.num_params()
@@ -214,7 +165,7 @@ impl Network {
         }
     }
 
-    /// Inverse of [`Network::pack`]: writes packed gradients into the columns `cols` of `g`.
+    /// Inverse of [`Trunk::pack`]: writes packed gradients into the columns `cols` of `g`.
     fn unpack(&self, packed: &[f64], cols: Range<usize>, g: &mut [f64]) {
         let p = self.num_params();
         let r = cols.len();
@@ -245,7 +196,7 @@ impl Network {
     fn jvp_chunk(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         rows: Range<usize>,
         r: usize,
         packed: &[f64],
@@ -315,7 +266,7 @@ impl Network {
     fn vjp_chunk(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         rows: Range<usize>,
         r: usize,
         packed_g: &mut [f64],
@@ -391,7 +342,7 @@ impl Network {
         }
     }
 
-    fn check_linearization(&self, theta: &[f64], fwd: &Forward) -> Result<usize> {
+    fn check_linearization(&self, theta: &[f64], fwd: &TrunkForward) -> Result<usize> {
         self.check_params(theta)?;
         check_shape(
             "forward cache outputs",
@@ -408,31 +359,15 @@ impl Network {
         Ok(fwd.n)
     }
 
-    /// J v: the directional derivative of the outputs at the cached points along `v` (length
-    /// p), into `out` (n × m row-major).
-    ///
-    /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
-    pub fn jvp(
-        &self,
-        theta: &[f64],
-        fwd: &Forward,
-        v: &[f64],
-        out: &mut [f64],
-        ws: &mut TangentWorkspace,
-    ) -> Result<()> {
-        self.jvp_block(theta, fwd, v, 1, out, ws)
-    }
-
     /// J V for r tangents: column s of `v` is `v[s·p..(s+1)·p]`; column s of the result,
     /// `out[s·n·m..]`, is J v_s as n × m row-major.
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] for wrong lengths.
-    pub fn jvp_block(
+    pub(crate) fn jvp_block(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         v: &[f64],
         r: usize,
         out: &mut [f64],
@@ -472,10 +407,10 @@ impl Network {
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] for wrong lengths.
-    pub fn vjp(
+    pub(crate) fn vjp(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         w: &[f64],
         grad: &mut [f64],
         ws: &mut TangentWorkspace,
@@ -518,10 +453,10 @@ impl Network {
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] for wrong lengths.
-    pub fn vjp_block(
+    pub(crate) fn vjp_block(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         w: &[f64],
         r: usize,
         grad: &mut [f64],
@@ -562,7 +497,7 @@ impl Network {
     }
 
     /// Jᵀ J V, summed over the cached points (not divided by n), for r tangents (columns of
-    /// `v` and `out` as in [`Network::jvp_block`]).
+    /// `v` and `out` as in [`Trunk::jvp_block`]).
     ///
     /// With r = 1 the points are split into two lanes with separate accumulators; with r > 1
     /// the tangent columns are split instead. Either way the result does not depend on the
@@ -570,10 +505,10 @@ impl Network {
     ///
     /// # Errors
     /// [`crate::IvpError::Shape`] for wrong lengths.
-    pub fn gauss_newton_block(
+    pub(crate) fn gauss_newton_block(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         v: &[f64],
         r: usize,
         out: &mut [f64],
@@ -622,7 +557,7 @@ impl Network {
     fn gn_rows(
         &self,
         theta: &[f64],
-        fwd: &Forward,
+        fwd: &TrunkForward,
         rows: Range<usize>,
         r: usize,
         nc: usize,

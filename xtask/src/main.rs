@@ -43,6 +43,11 @@ enum Command {
         /// `vlasov6d,fokker_planck`); the table covers them alone.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// neural-ivp only: override a key of every Neural IVP configuration for a control run
+        /// (`--set restart.init=warm --set network.trunks=shared`; the value is JSON, or a
+        /// string). Unknown keys are errors; the overrides are listed in the table's notes.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Output directory.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -125,6 +130,8 @@ pub struct ReproduceOptions {
     pub seeds: Option<usize>,
     /// Neural IVP experiments to run (empty: all).
     pub only: Vec<String>,
+    /// Overrides `KEY=VALUE` of the Neural IVP configurations.
+    pub set: Vec<String>,
     /// Output directory (each experiment writes to a subdirectory).
     pub out: PathBuf,
     /// Suppress progress bars.
@@ -145,6 +152,7 @@ fn main() -> Result<()> {
             quick,
             medium,
             only,
+            set,
             out,
             quiet,
             k0_from_sweep,
@@ -155,6 +163,9 @@ fn main() -> Result<()> {
             }
             if !only.is_empty() && experiment != Experiment::NeuralIvp {
                 bail!("--only applies to neural-ivp only");
+            }
+            if !set.is_empty() && experiment != Experiment::NeuralIvp {
+                bail!("--set applies to neural-ivp only");
             }
             let size = if quick {
                 Size::Quick
@@ -167,6 +178,7 @@ fn main() -> Result<()> {
                 size,
                 seeds,
                 only,
+                set,
                 out,
                 quiet,
                 k0_from_sweep,

@@ -6,7 +6,7 @@ use prdp_solvers::{Budget, SolveOptions, Workspace, cg};
 use super::config::NeuralIvpConfig;
 use super::preconditioning::Preconditioning;
 use super::record::StepRecord;
-use crate::collocation::Collocation;
+use crate::collocation::{Collocation, Residual};
 use crate::error::{Result, check_state};
 use crate::gauss_newton::GaussNewton;
 use crate::network::Network;
@@ -19,27 +19,36 @@ use crate::sampling::{self, derive};
 pub(super) struct Totals {
     /// Linear solves.
     pub solves: usize,
-    /// CG iterations over all solves.
+    /// CG iterations over all solves (per solve, the most any block needed).
     pub cg_iters: usize,
-    /// M̂ products (CG and preconditioner builds).
+    /// Products with M̂'s blocks (CG and preconditioner builds, summed over blocks).
     pub matvecs: usize,
     /// Preconditioner builds.
     pub builds: usize,
 }
 
+/// The solver state of one diagonal block of M̂ (one trunk): its preconditioner, F̂ and warm
+/// start.
+struct Block {
+    precond: Preconditioning,
+    fhat: Vec<f64>,
+    last: Vec<f64>,
+}
+
 /// The right-hand side of the parameter ODE, with the state kept between evaluations (points
-/// of the current step, preconditioner, warm start, counters).
+/// of the current step, per-block preconditioners and warm starts, counters). M̂ is
+/// block-diagonal over the network's trunks, so each block is solved on its own, with its own
+/// Nyström preconditioner, its μ relative to its own λ̂_max and its own CG tolerance.
 pub(super) struct Dynamics<'a> {
     net: &'a Network,
     problem: &'a dyn Ivp,
     cfg: &'a NeuralIvpConfig,
     at: Collocation,
-    fhat: Vec<f64>,
-    precond: Preconditioning,
-    last: Vec<f64>,
+    blocks: Vec<Block>,
     have_last: bool,
     cg_ws: Workspace<f64>,
     step_iters: Vec<usize>,
+    step_fresh_iters: Vec<usize>,
     step_converged: bool,
     step_builds: usize,
     total: Totals,
@@ -48,18 +57,26 @@ pub(super) struct Dynamics<'a> {
 
 impl<'a> Dynamics<'a> {
     pub fn new(net: &'a Network, problem: &'a dyn Ivp, cfg: &'a NeuralIvpConfig) -> Self {
-        let p = net.num_params();
+        let blocks = (0..net.trunks())
+            .map(|k| {
+                let p = net.trunk_params(k).len();
+                Block {
+                    precond: Preconditioning::new(),
+                    fhat: vec![0.0; p],
+                    last: vec![0.0; p],
+                }
+            })
+            .collect();
         Self {
             net,
             problem,
             cfg,
             at: Collocation::new(net, cfg.points),
-            fhat: vec![0.0; p],
-            precond: Preconditioning::new(),
-            last: vec![0.0; p],
+            blocks,
             have_last: false,
             cg_ws: Workspace::new(),
             step_iters: Vec::new(),
+            step_fresh_iters: Vec::new(),
             step_converged: true,
             step_builds: 0,
             total: Totals::default(),
@@ -70,6 +87,7 @@ impl<'a> Dynamics<'a> {
     /// Starts the counters of a step.
     pub fn begin_step(&mut self) {
         self.step_iters.clear();
+        self.step_fresh_iters.clear();
         self.step_converged = true;
         self.step_builds = 0;
     }
@@ -85,9 +103,9 @@ impl<'a> Dynamics<'a> {
         )
     }
 
-    /// Forgets the preconditioner and the warm start (after a restart).
+    /// Forgets the preconditioners and the warm start (after a restart).
     pub fn reset(&mut self) {
-        self.precond.reset();
+        self.blocks.iter_mut().for_each(|b| b.precond.reset());
         self.have_last = false;
     }
 
@@ -96,50 +114,69 @@ impl<'a> Dynamics<'a> {
         self.total
     }
 
+    /// The largest λ̂_max over the blocks' preconditioners.
+    fn lambda_max(&self) -> f64 {
+        self.blocks
+            .iter()
+            .map(|b| b.precond.lambda_max())
+            .fold(f64::NAN, f64::max)
+    }
+
     /// Closes an accepted step ending at `t` with step size `h` and returns its record.
     pub fn finish_step(
         &mut self,
         t: f64,
         h: f64,
         rejected: usize,
-        residual: Option<f64>,
+        residual: Option<Residual>,
         wall: f64,
     ) -> StepRecord {
         self.accepted += 1;
-        let lambda_max = self.precond.lambda_max();
+        let lambda_max = self.lambda_max();
         StepRecord {
             t,
             h,
             rejected,
             cg_iters: self.step_iters.clone(),
+            cg_iters_fresh: self.step_fresh_iters.clone(),
             cg_converged: self.step_converged,
             builds: self.step_builds,
             lambda_max,
             mu: self.cfg.solver.mu * lambda_max,
-            residual,
+            residual: residual.as_ref().map(|r| r.total),
+            residuals: residual.map_or_else(Vec::new, |r| r.outputs),
             wall,
         }
     }
 }
 
-impl OdeSystem for Dynamics<'_> {
-    fn rhs(&mut self, t: f64, theta: &[f64], theta_dot: &mut [f64]) -> Result<()> {
-        check_state("θ", theta, t, self.accepted)?;
-        self.at.evaluate(self.net, self.problem, theta, t)?;
-        check_state("PDE right-hand side", &self.at.f, t, self.accepted)?;
-        let mut op = GaussNewton::new(self.net, theta, &self.at.fwd)?;
-        op.rhs(&self.at.f, &mut self.fhat)?;
+/// What one block's solve did.
+struct BlockSolve {
+    iterations: usize,
+    fresh_iterations: usize,
+    converged: bool,
+}
+
+impl Dynamics<'_> {
+    /// Solves block `k` of M̂θ̇ = F̂ into `x` (the block's slice of θ̇).
+    fn solve_block(&mut self, k: usize, theta: &[f64], x: &mut [f64]) -> Result<BlockSolve> {
+        let block = &mut self.blocks[k];
+        let mut op = GaussNewton::block(self.net, k, theta, &self.at.fwd)?;
+        op.rhs(&self.at.f, &mut block.fhat)?;
         let s = &self.cfg.solver;
         let warm = s.warm_start && self.have_last;
         if warm {
-            theta_dot.copy_from_slice(&self.last);
+            x.copy_from_slice(&block.last);
         }
-        let mut iterations = 0;
-        let mut converged = false;
+        let mut out = BlockSolve {
+            iterations: 0,
+            fresh_iterations: 0,
+            converged: false,
+        };
         // At most two passes: under a reused preconditioner CG may stop at the reuse bound, and
         // then continues from its iterate under a fresh one.
         for pass in 0..2 {
-            if let Some(matvecs) = self
+            if let Some(matvecs) = block
                 .precond
                 .prepare(self.cfg, &op, self.total.builds as u64)?
             {
@@ -147,10 +184,10 @@ impl OdeSystem for Dynamics<'_> {
                 self.total.matvecs += matvecs;
                 self.step_builds += 1;
             }
-            op.set_mu(s.mu * self.precond.lambda_max());
-            let cap = s.cg_max_iters - iterations;
+            op.set_mu(s.mu * block.precond.lambda_max());
+            let cap = s.cg_max_iters - out.iterations;
             let bound = if pass == 0 {
-                self.precond.reuse_bound(s).map_or(cap, |b| b.min(cap))
+                block.precond.reuse_bound(s).map_or(cap, |b| b.min(cap))
             } else {
                 cap
             };
@@ -160,28 +197,49 @@ impl OdeSystem for Dynamics<'_> {
             };
             let report = cg(
                 &op,
-                self.precond.get(),
-                &self.fhat,
-                theta_dot,
+                block.precond.get(),
+                &block.fhat,
+                x,
                 &Budget::new(bound, s.cg_rtol)?,
                 &opts,
                 &mut self.cg_ws,
             )?;
-            iterations += report.iterations;
-            converged = report.converged;
+            out.iterations += report.iterations;
+            out.fresh_iterations = report.iterations;
+            out.converged = report.converged;
             self.total.matvecs += report.matvecs;
-            self.precond.observe(s, report.iterations, report.converged);
-            if converged || bound == cap {
+            block
+                .precond
+                .observe(s, report.iterations, report.converged);
+            if out.converged || bound == cap {
                 break;
             }
         }
+        block.last.copy_from_slice(x);
+        Ok(out)
+    }
+}
+
+impl OdeSystem for Dynamics<'_> {
+    fn rhs(&mut self, t: f64, theta: &[f64], theta_dot: &mut [f64]) -> Result<()> {
+        check_state("θ", theta, t, self.accepted)?;
+        self.at.evaluate(self.net, self.problem, theta, t)?;
+        check_state("PDE right-hand side", &self.at.f, t, self.accepted)?;
+        let (mut iterations, mut fresh, mut converged) = (0, 0, true);
+        for k in 0..self.blocks.len() {
+            let range = self.net.trunk_params(k);
+            let solve = self.solve_block(k, theta, &mut theta_dot[range])?;
+            iterations = iterations.max(solve.iterations);
+            fresh = fresh.max(solve.fresh_iterations);
+            converged &= solve.converged;
+        }
         check_state("θ̇", theta_dot, t, self.accepted)?;
+        self.have_last = true;
         self.total.solves += 1;
         self.total.cg_iters += iterations;
         self.step_iters.push(iterations);
+        self.step_fresh_iters.push(fresh);
         self.step_converged &= converged;
-        self.last.copy_from_slice(theta_dot);
-        self.have_last = true;
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use crate::error::{Result, check_state, config_err, positive};
 use crate::fit::{FitReport, fit};
 use crate::network::Network;
 use crate::problems::{Ivp, initial_values};
-use crate::restart::RestartPolicy;
+use crate::restart::{RefitInit, RestartPolicy};
 use crate::rk::Integrator;
 use crate::sampling::{self, derive};
 use dynamics::Dynamics;
@@ -83,9 +83,9 @@ impl NeuralIvp {
         Ok((net, theta, report))
     }
 
-    /// Restart `k` at time `t`: fits fresh parameters, initialised from the run's seed, to the
-    /// network `net` at θ = `old`, with the restart's fit settings (by default those of the
-    /// initial fit) on points of the problem's measure at `t`.
+    /// Restart `k` at time `t`: fits parameters (fresh from the run's seed, or starting at
+    /// `old`) to the network `net` at θ = `old`, with the restart's fit settings (by default
+    /// those of the initial fit) on points of the problem's measure at `t`.
     ///
     /// # Errors
     /// Fit errors.
@@ -97,7 +97,10 @@ impl NeuralIvp {
         t: f64,
         k: u64,
     ) -> Result<(Vec<f64>, FitReport)> {
-        let mut theta = net.init(derive(self.cfg.seed, sampling::RESTART, k));
+        let mut theta = match self.cfg.restart.init {
+            RefitInit::Fresh => net.init(derive(self.cfg.seed, sampling::RESTART, k)),
+            RefitInit::Warm => old.to_vec(),
+        };
         let target = |pts: &[f64], out: &mut [f64]| {
             net.eval(old, pts, out)
                 .expect("points of the network's dimension");
@@ -178,6 +181,7 @@ impl NeuralIvp {
                 snapshots.push((outputs[next_out], dense.clone()));
                 next_out += 1;
             }
+            let eval_seed = derive(self.cfg.seed, sampling::EVAL, steps.len() as u64);
             let residual = match (self.cfg.eval_points, rk.derivative()) {
                 (0, _) | (_, None) => None,
                 (n, Some(theta_dot)) => Some(pde_residual(
@@ -187,9 +191,10 @@ impl NeuralIvp {
                     theta_dot,
                     t,
                     n,
-                    derive(self.cfg.seed, sampling::EVAL, steps.len() as u64),
+                    eval_seed,
                 )?),
             };
+            let residual_before = residual.as_ref().map(|r| r.total);
             let rec = dynamics.finish_step(
                 t,
                 info.h,
@@ -197,23 +202,54 @@ impl NeuralIvp {
                 residual,
                 start.elapsed().as_secs_f64(),
             );
-            let mean_iters =
-                rec.cg_iters.iter().sum::<usize>() as f64 / rec.cg_iters.len().max(1) as f64;
+            let mean_iters = rec.cg_iters_fresh.iter().sum::<usize>() as f64
+                / rec.cg_iters_fresh.len().max(1) as f64;
             observer(&rec);
             let reason = policy.observe(mean_iters, rec.lambda_max);
             steps.push(rec);
             if let Some(reason) = reason.filter(|_| t < t_end) {
-                let (theta, report) =
-                    self.refit(problem, &net, rk.y(), t, policy.count() as u64)?;
+                let old = rk.y().to_vec();
+                let (theta, report) = self.refit(problem, &net, &old, t, policy.count() as u64)?;
                 fit_seconds += report.seconds;
-                rk.set_state(&theta);
-                dynamics.reset();
+                let limit = self
+                    .cfg
+                    .restart
+                    .max_fit_error
+                    .unwrap_or(fit_report.rel_error);
+                let mut accepted = report.rel_error <= limit;
+                let mut residual_after = None;
+                if accepted {
+                    rk.set_state(&theta);
+                    dynamics.reset();
+                    if let Some(before) = residual_before {
+                        let theta_dot = rk.ensure_derivative(&mut dynamics)?.to_vec();
+                        let after = pde_residual(
+                            &net,
+                            problem,
+                            &theta,
+                            &theta_dot,
+                            t,
+                            self.cfg.eval_points,
+                            eval_seed,
+                        )?
+                        .total;
+                        residual_after = Some(after);
+                        accepted = after <= before;
+                    }
+                    if !accepted {
+                        rk.set_state(&old);
+                        dynamics.reset();
+                    }
+                }
                 policy.restarted();
                 restarts.push(RestartEvent {
                     t,
                     step: steps.len(),
                     reason,
                     fit: report,
+                    accepted,
+                    residual_before,
+                    residual_after,
                 });
             }
         }

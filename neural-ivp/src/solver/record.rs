@@ -17,18 +17,29 @@ pub struct StepRecord {
     pub h: f64,
     /// Rejected attempts before it.
     pub rejected: usize,
-    /// CG iterations of every solve made for this step (including rejected attempts).
+    /// CG iterations of every solve made for this step (including rejected attempts; per
+    /// solve, the most any block of M̂ needed).
     pub cg_iters: Vec<usize>,
+    /// The iterations of every solve's last CG pass, i.e. those under a freshly built
+    /// preconditioner or one kept within its reuse bound, without the iterations a stale one
+    /// spent before it was rebuilt: what the restart trigger counts.
+    #[serde(default)]
+    pub cg_iters_fresh: Vec<usize>,
     /// Whether every solve met the tolerance.
     pub cg_converged: bool,
     /// Preconditioner builds during the step.
     pub builds: usize,
-    /// Largest eigenvalue estimate λ̂_max of M̂ in use at the end of the step.
+    /// Largest eigenvalue estimate λ̂_max of M̂ in use at the end of the step (the largest over
+    /// its blocks).
     pub lambda_max: f64,
-    /// Regularisation μ in use.
+    /// Regularisation μ in use in the block of the largest λ̂_max (each block's μ is relative to
+    /// its own λ̂_max).
     pub mu: f64,
     /// Relative PDE residual ‖Jθ̇ − f‖/‖f‖ on fresh points at the end of the step.
     pub residual: Option<f64>,
+    /// The same residual of each equation (output) alone; empty when not measured.
+    #[serde(default)]
+    pub residuals: Vec<f64>,
     /// Wall time since the start of the run (seconds).
     pub wall: f64,
 }
@@ -44,6 +55,13 @@ pub struct RestartEvent {
     pub reason: RestartReason,
     /// The refit.
     pub fit: FitReport,
+    /// Whether the refit replaced the state (see [`crate::RestartConfig`]).
+    pub accepted: bool,
+    /// The PDE residual of the replaced state at the step's fresh points.
+    pub residual_before: Option<f64>,
+    /// The refit's PDE residual at the same points (`None` if not measured, or if the refit
+    /// was rejected on its fit error).
+    pub residual_after: Option<f64>,
 }
 
 /// Totals and time series of a run (a serde record).

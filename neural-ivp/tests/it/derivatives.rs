@@ -2,6 +2,7 @@
 
 use neural_ivp::{
     Activation, Derivatives, Forward, JetWorkspace, Jets, Network, NetworkConfig, TangentWorkspace,
+    Trunks,
 };
 
 use crate::{points, random, small_net};
@@ -15,12 +16,13 @@ fn eval1(net: &Network, theta: &[f64], x: &[f64]) -> Vec<f64> {
 /// Jets against central finite differences of the network, for every variant.
 #[test]
 fn jets_match_finite_differences() {
-    for (d, emb, act, bc) in [
-        (3, true, Activation::Swish, true),
-        (2, false, Activation::Tanh, true),
-        (4, true, Activation::Tanh, false),
+    for (d, emb, act, bc, trunks) in [
+        (3, true, Activation::Swish, true, Trunks::PerOutput),
+        (3, true, Activation::Swish, true, Trunks::Shared),
+        (2, false, Activation::Tanh, true, Trunks::Shared),
+        (4, true, Activation::Tanh, false, Trunks::PerOutput),
     ] {
-        let net = small_net(d, 2, emb, act, bc);
+        let net = small_net(d, 2, emb, act, bc, trunks);
         let theta = random(net.num_params(), 5);
         let xs = points(5, d, 9);
         let mut jets = Jets::new();
@@ -94,6 +96,7 @@ fn laplacian_matches_closed_form() {
             embedding: None,
             activation: Activation::Tanh,
             dirichlet,
+            trunks: Trunks::Shared,
         };
         let net = Network::new(&cfg, 2, 1).unwrap();
         // layers.0.weight [1,2], layers.0.bias [1], layers.1.weight [1,1], layers.1.bias [1]
@@ -132,8 +135,8 @@ fn laplacian_matches_closed_form() {
     }
 }
 
-fn setup(n: usize) -> (Network, Vec<f64>, Vec<f64>, Forward) {
-    let net = small_net(3, 2, true, Activation::Swish, true);
+fn setup(n: usize, trunks: Trunks) -> (Network, Vec<f64>, Vec<f64>, Forward) {
+    let net = small_net(3, 2, true, Activation::Swish, true, trunks);
     let theta = random(net.num_params(), 11);
     let xs = points(n, 3, 12);
     let mut fwd = Forward::new();
@@ -144,7 +147,13 @@ fn setup(n: usize) -> (Network, Vec<f64>, Vec<f64>, Forward) {
 /// J v against central differences in θ, and the adjoint identity ⟨w, Jv⟩ = ⟨Jᵀw, v⟩.
 #[test]
 fn jvp_and_vjp_match_finite_differences_and_adjoint() {
-    let (net, theta, xs, fwd) = setup(37);
+    for trunks in [Trunks::Shared, Trunks::PerOutput] {
+        jvp_and_vjp_match_finite_differences_and_adjoint_with(trunks);
+    }
+}
+
+fn jvp_and_vjp_match_finite_differences_and_adjoint_with(trunks: Trunks) {
+    let (net, theta, xs, fwd) = setup(37, trunks);
     let p = net.num_params();
     let n = xs.len() / 3;
     let v = random(p, 13);
@@ -186,7 +195,13 @@ fn jvp_and_vjp_match_finite_differences_and_adjoint() {
 /// Jacobian's product.
 #[test]
 fn block_products_match_single_and_dense() {
-    let (net, theta, _xs, fwd) = setup(301);
+    for trunks in [Trunks::Shared, Trunks::PerOutput] {
+        block_products_match_single_and_dense_with(trunks);
+    }
+}
+
+fn block_products_match_single_and_dense_with(trunks: Trunks) {
+    let (net, theta, _xs, fwd) = setup(301, trunks);
     let p = net.num_params();
     let n = fwd.len();
     let r = 5;
@@ -233,7 +248,13 @@ fn block_products_match_single_and_dense() {
 /// Parameter products do not depend on the number of threads.
 #[test]
 fn products_are_thread_count_independent() {
-    let (net, theta, _xs, fwd) = setup(999);
+    for trunks in [Trunks::Shared, Trunks::PerOutput] {
+        products_are_thread_count_independent_with(trunks);
+    }
+}
+
+fn products_are_thread_count_independent_with(trunks: Trunks) {
+    let (net, theta, _xs, fwd) = setup(999, trunks);
     let p = net.num_params();
     let v = random(3 * p, 4);
     let run = |threads: usize| {

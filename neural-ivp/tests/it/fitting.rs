@@ -1,29 +1,36 @@
 //! Initial fit and head tuning.
 
-use neural_ivp::{Activation, FitConfig, Measure, fit, tune_head};
+use neural_ivp::{Activation, FitConfig, Measure, Trunks, fit, tune_head};
 
 use crate::{net_16x2, points, random, small_net};
 
 /// Head tuning recovers the exact last-layer weights of a target built from the same trunk.
 #[test]
 fn head_tuning_recovers_exact_weights() {
-    let net = small_net(2, 2, true, Activation::Swish, true);
-    let truth = random(net.num_params(), 3);
-    let xs = points(500, 2, 4);
-    let mut y = vec![0.0; 1000];
-    net.eval(&truth, &xs, &mut y).unwrap();
-    let mut theta = truth.clone();
-    let (w, b) = net.head();
-    theta[w.clone()].iter_mut().for_each(|v| *v = 0.0);
-    theta[b.clone()].iter_mut().for_each(|v| *v = 0.0);
-    tune_head(&net, &mut theta, &xs, &y, None, 0.0).unwrap();
-    for k in w.chain(b) {
-        assert!(
-            (theta[k] - truth[k]).abs() < 1e-8,
-            "{k}: {} vs {}",
-            theta[k],
-            truth[k]
-        );
+    for trunks in [Trunks::Shared, Trunks::PerOutput] {
+        let net = small_net(2, 2, true, Activation::Swish, true, trunks);
+        let truth = random(net.num_params(), 3);
+        let xs = points(500, 2, 4);
+        let mut y = vec![0.0; 1000];
+        net.eval(&truth, &xs, &mut y).unwrap();
+        let mut theta = truth.clone();
+        let heads: Vec<usize> = (0..net.trunks())
+            .flat_map(|k| {
+                let (w, b) = net.head(k);
+                w.chain(b)
+            })
+            .collect();
+        assert_eq!(heads.len(), 2 * (7 + 1), "{trunks:?}");
+        heads.iter().for_each(|&k| theta[k] = 0.0);
+        tune_head(&net, &mut theta, &xs, &y, None, 0.0).unwrap();
+        for k in heads {
+            assert!(
+                (theta[k] - truth[k]).abs() < 1e-8,
+                "{trunks:?} {k}: {} vs {}",
+                theta[k],
+                truth[k]
+            );
+        }
     }
 }
 

@@ -5,10 +5,12 @@ mod dynamics;
 mod fitting;
 mod linear;
 mod references;
+mod restarts;
 mod runge_kutta;
 mod sampling;
+mod trunks;
 
-use neural_ivp::{Activation, EmbeddingConfig, Network, NetworkConfig};
+use neural_ivp::{Activation, EmbeddingConfig, Network, NetworkConfig, Trunks};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -19,6 +21,7 @@ pub fn small_net(
     embedding: bool,
     activation: Activation,
     dirichlet: bool,
+    trunks: Trunks,
 ) -> Network {
     Network::new(
         &NetworkConfig {
@@ -30,6 +33,7 @@ pub fn small_net(
             }),
             activation,
             dirichlet,
+            trunks,
         },
         d,
         m,

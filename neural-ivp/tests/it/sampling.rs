@@ -4,7 +4,8 @@
 use neural_ivp::problems::{Ivp, Wave3d};
 use neural_ivp::sampling::ball_volume;
 use neural_ivp::{
-    Activation, FitConfig, IvpError, Measure, NetworkConfig, NeuralIvp, NeuralIvpConfig, tune_head,
+    Activation, FitConfig, IvpError, Measure, NetworkConfig, NeuralIvp, NeuralIvpConfig, Trunks,
+    tune_head,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -136,7 +137,13 @@ fn bad_shells_are_rejected() {
 /// (integer) weights.
 #[test]
 fn weighted_head_tuning_equals_repeated_points() {
-    let net = small_net(2, 2, true, Activation::Swish, true);
+    for trunks in [Trunks::Shared, Trunks::PerOutput] {
+        weighted_head_tuning_with(trunks);
+    }
+}
+
+fn weighted_head_tuning_with(trunks: Trunks) {
+    let net = small_net(2, 2, true, Activation::Swish, true, trunks);
     let theta0 = random(net.num_params(), 8);
     let n = 300;
     let xs = points(n, 2, 9);
@@ -156,8 +163,10 @@ fn weighted_head_tuning_equals_repeated_points() {
     tune_head(&net, &mut weighted, &xs, &y, Some(&weights), 1e-8).unwrap();
     let mut repeated = theta0.clone();
     tune_head(&net, &mut repeated, &rx, &ry, None, 1e-8).unwrap();
-    let (w, b) = net.head();
-    for k in w.chain(b) {
+    for k in (0..net.trunks()).flat_map(|t| {
+        let (w, b) = net.head(t);
+        w.chain(b)
+    }) {
         assert!(
             (weighted[k] - repeated[k]).abs() < 1e-9 * (1.0 + repeated[k].abs()),
             "{k}: {} vs {}",

@@ -7,6 +7,7 @@
 //! experiment whose `summary.json` already exists, so it can be resumed.
 
 mod experiments;
+mod overrides;
 mod presets;
 mod report;
 
@@ -26,7 +27,10 @@ pub(crate) use presets::Preset;
 pub fn run(opts: &ReproduceOptions) -> Result<()> {
     let out = opts.out.join("neural-ivp");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let preset = Preset::new(opts.size);
+    let mut preset = Preset::new(opts.size);
+    preset.overrides = overrides::Overrides::parse(&opts.set)?;
+    // a bad override fails here, before any experiment runs
+    preset.nivp(preset.frequencies, preset.method(false))?;
     let log_path = out.join("log.txt");
     let log = Logger {
         quiet: opts.quiet,
@@ -73,7 +77,14 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         std::fs::create_dir_all(&dir)?;
         ctx.log.say(&format!("{}: running", exp.name));
         let t = Instant::now();
-        let summary = (exp.run)(&ctx, &dir).with_context(|| format!("experiment {}", exp.name))?;
+        let mut summary =
+            (exp.run)(&ctx, &dir).with_context(|| format!("experiment {}", exp.name))?;
+        if !ctx.preset.overrides.is_empty() {
+            summary.notes.push(format!(
+                "control run: every Neural IVP configuration with {}",
+                ctx.preset.overrides.describe()
+            ));
+        }
         write_json(&file, &summary)?;
         ctx.log.say(&format!(
             "{}: done in {:.0} s",

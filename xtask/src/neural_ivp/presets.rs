@@ -6,6 +6,7 @@ use neural_ivp::{
     RestartConfig, StepControl,
 };
 
+use super::overrides::Overrides;
 use crate::Size;
 
 /// Sizes of one mode. Horizons are fractions of the problem's horizon (the paper's, 1.0).
@@ -73,6 +74,8 @@ pub(crate) struct Preset {
     pub scaling_widths: Vec<usize>,
     /// EDNN widths of the scaling study.
     pub scaling_ednn_widths: Vec<usize>,
+    /// `--set` changes to every Neural IVP configuration.
+    pub overrides: Overrides,
 }
 
 impl Preset {
@@ -113,6 +116,7 @@ impl Preset {
                 fig2_widths: vec![16, 32, 64],
                 scaling_widths: vec![56, 180, 560],
                 scaling_ednn_widths: vec![16, 24, 34],
+                overrides: Overrides::default(),
             },
             Size::Medium => Self {
                 width: 64,
@@ -146,6 +150,7 @@ impl Preset {
                 fig2_widths: vec![16, 32, 64, 128],
                 scaling_widths: vec![56, 180, 560, 1000],
                 scaling_ednn_widths: vec![16, 24, 34, 48],
+                overrides: Overrides::default(),
             },
             Size::Full => Self {
                 width: 100,
@@ -179,6 +184,7 @@ impl Preset {
                 fig2_widths: vec![16, 32, 64, 128, 256],
                 scaling_widths: vec![56, 180, 560, 1000],
                 scaling_ednn_widths: vec![16, 24, 34, 48, 58],
+                overrides: Overrides::default(),
             },
         }
     }
@@ -195,9 +201,13 @@ impl Preset {
         }
     }
 
-    /// The Neural IVP configuration with `frequencies` embedding frequencies.
-    pub fn nivp(&self, frequencies: usize, method: Method) -> NeuralIvpConfig {
-        NeuralIvpConfig {
+    /// The Neural IVP configuration with `frequencies` embedding frequencies, with the
+    /// `--set` overrides applied.
+    ///
+    /// # Errors
+    /// An override that does not fit the configuration.
+    pub fn nivp(&self, frequencies: usize, method: Method) -> anyhow::Result<NeuralIvpConfig> {
+        self.overrides.apply(NeuralIvpConfig {
             network: NetworkConfig {
                 width: self.width,
                 depth: self.depth,
@@ -220,17 +230,14 @@ impl Preset {
                 atol: 1e-4,
                 ..StepControl::default()
             },
+            // refits use the initial fit's settings (`fit: None`), as the public code
             restart: RestartConfig {
                 cg_iters: self.restart_cg_iters,
-                fit: Some(FitConfig {
-                    iters: self.fit_iters / 2,
-                    ..self.fit()
-                }),
                 ..RestartConfig::default()
             },
             eval_points: self.eval_points,
             resample_every: 1,
-        }
+        })
     }
 
     /// The EDNN configuration for a horizon `t_end`.

@@ -36,10 +36,16 @@ pub(crate) struct Row {
     /// Mean relative PDE residual on fresh points (NaN where not measured).
     #[serde(deserialize_with = "nan_from_null")]
     pub mean_residual: f64,
+    /// The mean residual of each equation alone (empty for one equation or where not measured).
+    #[serde(default)]
+    pub mean_residual_outputs: Vec<f64>,
     /// Mean CG iterations per linear solve (Neural IVP only).
     pub cg_iters_per_solve: Option<f64>,
-    /// Restarts during the run.
+    /// Accepted restarts during the run.
     pub restarts: usize,
+    /// Refits rejected as worse than the state they would replace.
+    #[serde(default)]
+    pub restarts_rejected: usize,
     /// Wall time of the run (NaN where not measured).
     #[serde(deserialize_with = "nan_from_null")]
     pub wall_seconds: f64,
@@ -60,8 +66,10 @@ impl Row {
             metric: metric.into(),
             value,
             mean_residual: f64::NAN,
+            mean_residual_outputs: Vec::new(),
             cg_iters_per_solve: None,
             restarts: 0,
+            restarts_rejected: 0,
             wall_seconds: f64::NAN,
         }
     }
@@ -82,24 +90,37 @@ pub(crate) fn write_table(dir: &Path, summaries: &[Summary], size: Size) -> Resu
     writeln!(s, "# Neural IVP reproduction ({})\n", size.name())?;
     writeln!(
         s,
-        "| experiment | method | p | metric | value | mean residual | CG its/solve | restarts | wall s |"
+        "| experiment | method | p | metric | value | mean residual | per equation | CG its/solve | restarts | wall s |"
     )?;
-    writeln!(s, "|---|---|---|---|---|---|---|---|---|")?;
+    writeln!(s, "|---|---|---|---|---|---|---|---|---|---|")?;
     for sum in summaries {
         for r in &sum.rows {
             writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 sum.experiment,
                 r.method,
                 r.params,
                 r.metric,
                 num(r.value),
                 num(r.mean_residual),
+                if r.mean_residual_outputs.is_empty() {
+                    "–".to_string()
+                } else {
+                    r.mean_residual_outputs
+                        .iter()
+                        .map(|&v| num(v))
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                },
                 r.cg_iters_per_solve
                     .map(|v| format!("{v:.1}"))
                     .unwrap_or_else(|| "–".into()),
-                r.restarts,
+                if r.restarts_rejected > 0 {
+                    format!("{} (+{} rejected)", r.restarts, r.restarts_rejected)
+                } else {
+                    r.restarts.to_string()
+                },
                 if r.wall_seconds.is_finite() {
                     format!("{:.1}", r.wall_seconds)
                 } else {

@@ -25,7 +25,7 @@ pub(super) fn ablation(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         (false, true, "warm start"),
         (true, true, "both (default)"),
     ] {
-        let mut cfg = pr.nivp(4, pr.method(false));
+        let mut cfg = pr.nivp(4, pr.method(false))?;
         cfg.solver.reuse_preconditioner = reuse;
         cfg.solver.warm_start = warm;
         cfg.restart.enabled = false;

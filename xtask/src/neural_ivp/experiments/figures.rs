@@ -68,10 +68,23 @@ pub(super) fn standard_figures(
             err,
         )?;
     }
-    let res: Vec<Series> = methods
-        .iter()
-        .map(|m| series(&m.method, &m.step_t, &m.residual))
-        .collect();
+    let mut res: Vec<Series> = Vec::new();
+    for m in methods {
+        res.push(series(&m.method, &m.step_t, &m.residual));
+        let outputs = m.residual_outputs.iter().map(Vec::len).max().unwrap_or(0);
+        for o in (0..outputs).filter(|_| outputs > 1) {
+            let r: Vec<f64> = m
+                .residual_outputs
+                .iter()
+                .map(|r| r.get(o).copied().unwrap_or(f64::NAN))
+                .collect();
+            res.push(series(
+                &format!("{}, equation {}", m.method, o + 1),
+                &m.step_t,
+                &r,
+            ));
+        }
+    }
     chart(
         &dir.join("residual_vs_time.png"),
         &format!("{name}: PDE residual on fresh points"),

@@ -26,7 +26,7 @@ fn residual_only(
     let sol = run_nivp(
         ctx,
         problem,
-        pr.nivp(frequencies, pr.method(false)),
+        pr.nivp(frequencies, pr.method(false))?,
         t_end,
         &times,
     )?;
@@ -73,7 +73,7 @@ pub(super) fn fp_dimension(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             ..FokkerPlanck::default()
         };
         let t_end = problem.t_end() * pr.fp_horizon;
-        let mut cfg = pr.nivp(3, pr.method(false));
+        let mut cfg = pr.nivp(3, pr.method(false))?;
         cfg.restart.enabled = false;
         // the bump initial condition is exactly the Dirichlet factor: head tuning fits it
         cfg.fit.iters = pr.fp_fit_iters;

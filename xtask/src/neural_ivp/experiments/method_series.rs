@@ -22,12 +22,19 @@ pub(super) struct MethodSeries {
     pub step_t: Vec<f64>,
     /// Relative PDE residual on fresh points at the end of every step (NaN where not measured).
     pub residual: Vec<f64>,
+    /// The residual of each equation alone at the end of every step (`[step][output]`; empty
+    /// rows where not measured).
+    #[serde(default)]
+    pub residual_outputs: Vec<Vec<f64>>,
     /// Mean CG iterations per solve of every step (empty for EDNN).
     pub cg_iters: Vec<f64>,
     /// Largest eigenvalue estimate λ̂max of M̂ at the end of every step (empty for EDNN).
     pub lambda_max: Vec<f64>,
-    /// Times of the restarts.
+    /// Times of the accepted restarts.
     pub restarts_t: Vec<f64>,
+    /// Times of the refits rejected as worse than the state they would replace.
+    #[serde(default)]
+    pub restarts_rejected_t: Vec<f64>,
     /// Linear solves.
     pub solves: usize,
     /// CG iterations over all solves.
@@ -59,13 +66,25 @@ impl MethodSeries {
                 .iter()
                 .map(|s| s.residual.unwrap_or(f64::NAN))
                 .collect(),
+            residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
             cg_iters: r
                 .steps
                 .iter()
                 .map(|s| s.cg_iters.iter().sum::<usize>() as f64 / s.cg_iters.len().max(1) as f64)
                 .collect(),
             lambda_max: r.steps.iter().map(|s| s.lambda_max).collect(),
-            restarts_t: r.restarts.iter().map(|e| e.t).collect(),
+            restarts_t: r
+                .restarts
+                .iter()
+                .filter(|e| e.accepted)
+                .map(|e| e.t)
+                .collect(),
+            restarts_rejected_t: r
+                .restarts
+                .iter()
+                .filter(|e| !e.accepted)
+                .map(|e| e.t)
+                .collect(),
             solves: r.solves,
             cg_iters_total: r.cg_iters,
             matvecs: r.matvecs,
@@ -88,6 +107,7 @@ impl MethodSeries {
                 .iter()
                 .map(|s| s.residual.unwrap_or(f64::NAN))
                 .collect(),
+            residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
             solves: r.solves,
             ..Self::default()
         }
@@ -104,6 +124,31 @@ impl MethodSeries {
         v.iter().sum::<f64>() / v.len().max(1) as f64
     }
 
+    /// Mean over the steps of each equation's residual (empty if never measured or if the
+    /// problem has one equation, where it equals [`MethodSeries::mean_residual`]).
+    pub(super) fn mean_residual_outputs(&self) -> Vec<f64> {
+        let m = self
+            .residual_outputs
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0);
+        if m < 2 {
+            return Vec::new();
+        }
+        (0..m)
+            .map(|o| {
+                let v: Vec<f64> = self
+                    .residual_outputs
+                    .iter()
+                    .filter_map(|r| r.get(o).copied())
+                    .filter(|x| x.is_finite())
+                    .collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            })
+            .collect()
+    }
+
     /// A table row of this method with the given metric and value.
     pub(super) fn row(&self, metric: &str, value: f64) -> Row {
         Row {
@@ -112,9 +157,11 @@ impl MethodSeries {
             metric: metric.into(),
             value,
             mean_residual: self.mean_residual(),
+            mean_residual_outputs: self.mean_residual_outputs(),
             cg_iters_per_solve: (self.solves > 0 && self.cg_iters_total > 0)
                 .then(|| self.cg_iters_total as f64 / self.solves as f64),
             restarts: self.restarts_t.len(),
+            restarts_rejected: self.restarts_rejected_t.len(),
             wall_seconds: self.wall_seconds,
         }
     }

@@ -40,7 +40,7 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
     let sol = run_nivp(
         ctx,
         problem,
-        pr.nivp(pr.frequencies, pr.method(false)),
+        pr.nivp(pr.frequencies, pr.method(false))?,
         t_end,
         &times,
     )?;

@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 use neural_ivp::problems::{Ivp, Wave3d};
 use neural_ivp::reference::{Wave3dFd, integrate, interior_grid, relative_l2};
-use neural_ivp::{NeuralIvpConfig, RestartConfig, Solution};
+use neural_ivp::{NeuralIvpConfig, RestartConfig, Solution, Trunks};
 
 use super::fields::{exact_u, fd3d_initial, output_times, snapshot_errors};
 use super::figures::{chart, series, standard_figures};
@@ -16,7 +16,8 @@ use crate::neural_ivp::Ctx;
 use crate::neural_ivp::report::{Row, Summary};
 
 /// 3D wave equation: Neural IVP (points focused on the wave's shell) with and without
-/// restarts, Neural IVP on uniform points as in the paper, and EDNN against the exact solution
+/// restarts, with one trunk shared by u and u_t (control), Neural IVP on uniform points as in
+/// the paper, and EDNN against the exact solution
 /// and a finite-difference reference; CG iterations and λ̂max with and without restarts.
 pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let pr = &ctx.preset;
@@ -59,21 +60,24 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         m.error_reference = "exact".into();
         Ok((sol, m))
     };
-    let (sol, nivp) = variant(&problem, pr.nivp(5, pr.method(false)), "Neural IVP")?;
+    let (sol, nivp) = variant(&problem, pr.nivp(5, pr.method(false))?, "Neural IVP")?;
     let (_, nivp_fd) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
-    let mut no_restart_cfg = pr.nivp(5, pr.method(false));
+    let mut no_restart_cfg = pr.nivp(5, pr.method(false))?;
     no_restart_cfg.restart = RestartConfig {
         enabled: false,
         ..RestartConfig::default()
     };
     let (_, plain_m) = variant(&problem, no_restart_cfg, "Neural IVP, no restarts")?;
+    let mut shared_cfg = pr.nivp(5, pr.method(false))?;
+    shared_cfg.network.trunks = Trunks::Shared;
+    let (_, shared_m) = variant(&problem, shared_cfg, "Neural IVP, shared trunk")?;
     let uniform_problem = Wave3d {
         focus: 0.0,
         ..problem
     };
     let (_, uniform_m) = variant(
         &uniform_problem,
-        pr.nivp(5, pr.method(false)),
+        pr.nivp(5, pr.method(false))?,
         "Neural IVP, uniform points",
     )?;
     let ed = run_ednn(ctx, &problem, t_end, &times)?;
@@ -83,7 +87,7 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     standard_figures(
         dir,
         "wave3d",
-        &[&nivp, &plain_m, &uniform_m, &edm],
+        &[&nivp, &plain_m, &shared_m, &uniform_m, &edm],
         // from the first output after t = 0, where FD starts from the exact data
         vec![series(
             &format!("FD {n}³ vs exact"),
@@ -122,6 +126,7 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         rows: vec![
             nivp.row(&metric, last(&nivp.error)),
             plain_m.row(&metric, last(&plain_m.error)),
+            shared_m.row(&metric, last(&shared_m.error)),
             uniform_m.row(&metric, last(&uniform_m.error)),
             edm.row(&metric, last(&edm.error)),
             fd_row,
@@ -132,6 +137,6 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             "exact = source-free solution f(t − r)/r for r > t, 0 inside (the paper's formula adds a point source at the origin for t > 0)".into(),
             format!("Neural IVP vs FD {n}³ at T: {:.3e}", last(&nivp_fd)),
         ],
-        details: serde_json::json!({ "times": times, "neural_ivp": nivp, "neural_ivp_no_restarts": plain_m, "neural_ivp_uniform": uniform_m, "ednn": edm, "fd_vs_exact": fd_vs_exact, "neural_ivp_vs_fd": nivp_fd }),
+        details: serde_json::json!({ "times": times, "neural_ivp": nivp, "neural_ivp_no_restarts": plain_m, "neural_ivp_shared_trunk": shared_m, "neural_ivp_uniform": uniform_m, "ednn": edm, "fd_vs_exact": fd_vs_exact, "neural_ivp_vs_fd": nivp_fd }),
     })
 }
