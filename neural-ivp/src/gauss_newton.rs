@@ -104,6 +104,20 @@ impl<'a> GaussNewton<'a> {
         })
     }
 
+    /// The operator with `ws` as its scratch memory (so that a caller building an operator per
+    /// right-hand side reuses one workspace; see [`GaussNewton::into_workspace`]).
+    pub fn with_workspace(self, ws: TangentWorkspace) -> Self {
+        Self {
+            ws: Mutex::new(ws),
+            ..self
+        }
+    }
+
+    /// The scratch memory, for the next operator.
+    pub fn into_workspace(self) -> TangentWorkspace {
+        self.ws.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Sets the shift μ of the [`LinearOperator`] M̂ + μI.
     pub fn set_mu(&mut self, mu: f64) {
         self.mu = mu;

@@ -15,7 +15,9 @@ use faer::Accum;
 use crate::error::Result;
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
+use crate::tangent::{part, point_lanes};
 use crate::trunk::Trunk;
+use rayon::prelude::*;
 
 /// Target size (f64 entries) of one jet buffer of a point chunk.
 const CHUNK_BUDGET: usize = 1 << 20;
@@ -182,10 +184,10 @@ impl Jets {
     }
 }
 
-/// Scratch memory of [`Network::jets`] (two lanes).
+/// Scratch memory of [`Network::jets`] (one set of buffers per lane).
 #[derive(Debug, Clone, Default)]
 pub struct JetWorkspace {
-    lanes: [JetLane; 2],
+    lanes: Vec<JetLane>,
 }
 
 impl JetWorkspace {
@@ -276,47 +278,47 @@ impl Trunk {
     ) {
         let (n, m, d) = (jets.n, jets.m, self.dim());
         let nh = d * (d + 1) / 2;
-        let half = n / 2;
-        let (v0, v1) = jets.value.split_at_mut(half * m);
-        let gper = if order >= Derivatives::Gradient {
-            m * d
-        } else {
-            0
-        };
-        let (g0, g1) = jets.grad.split_at_mut(half * gper);
-        let lper = if order >= Derivatives::Laplacian {
-            m
-        } else {
-            0
-        };
-        let (la0, la1) = jets.lap.split_at_mut(half * lper);
-        let hper = if order >= Derivatives::Hessian {
-            m * nh
-        } else {
-            0
-        };
-        let (h0, h1) = jets.hess.split_at_mut(half * hper);
-        let [w0, w1] = &mut ws.lanes;
-        let out0 = JetOut {
-            stride: m,
-            first,
-            value: v0,
-            grad: g0,
-            lap: la0,
-            hess: h0,
-        };
-        let out1 = JetOut {
-            stride: m,
-            first,
-            value: v1,
-            grad: g1,
-            lap: la1,
-            hess: h1,
-        };
-        rayon::join(
-            || self.jets_rows(theta, points, 0..half, order, out0, w0),
-            || self.jets_rows(theta, points, half..n, order, out1, w1),
+        let per = |at_least: Derivatives, len: usize| if order >= at_least { len } else { 0 };
+        let (gper, lper, hper) = (
+            per(Derivatives::Gradient, m * d),
+            per(Derivatives::Laplacian, m),
+            per(Derivatives::Hessian, m * nh),
         );
+        // lanes over points, fixed by n alone (each point's jets are computed independently)
+        let k = point_lanes(n);
+        let mut outs = Vec::with_capacity(k);
+        let (mut value, mut grad, mut lap, mut hess) = (
+            &mut jets.value[..],
+            &mut jets.grad[..],
+            &mut jets.lap[..],
+            &mut jets.hess[..],
+        );
+        for i in 0..k {
+            let len = part(n, k, i).len();
+            let (v, vt) = value.split_at_mut(len * m);
+            let (g, gt) = grad.split_at_mut(len * gper);
+            let (l, lt) = lap.split_at_mut(len * lper);
+            let (h, ht) = hess.split_at_mut(len * hper);
+            (value, grad, lap, hess) = (vt, gt, lt, ht);
+            outs.push(JetOut {
+                stride: m,
+                first,
+                value: v,
+                grad: g,
+                lap: l,
+                hess: h,
+            });
+        }
+        if ws.lanes.len() < k {
+            ws.lanes.resize_with(k, JetLane::default);
+        }
+        ws.lanes[..k]
+            .par_iter_mut()
+            .zip(outs)
+            .enumerate()
+            .for_each(|(i, (lane, out))| {
+                self.jets_rows(theta, points, part(n, k, i), order, out, lane);
+            });
     }
 
     fn jets_rows(

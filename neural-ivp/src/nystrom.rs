@@ -1,5 +1,7 @@
 //! The randomised Nyström preconditioner of Frangella, Tropp and Udell.
 
+use std::sync::Mutex;
+
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par, Side};
 use prdp_solvers::Preconditioner;
@@ -48,6 +50,17 @@ pub struct NystromPreconditioner {
     /// (λ̂_ℓ + μ)/(λ̂_i + μ) − 1.
     scale: Vec<f64>,
     shift: f64,
+    scratch: Scratch,
+}
+
+/// Uᵀx of one application, reused across CG iterations (a clone starts empty).
+#[derive(Debug, Default)]
+struct Scratch(Mutex<Vec<f64>>);
+
+impl Clone for Scratch {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
 }
 
 impl NystromPreconditioner {
@@ -137,6 +150,7 @@ impl NystromPreconditioner {
             mu: 0.0,
             scale: vec![0.0; l],
             shift: nu,
+            scratch: Scratch(Mutex::new(vec![0.0; l])),
         };
         pre.set_mu(mu);
         Ok(pre)
@@ -197,17 +211,18 @@ impl NystromPreconditioner {
             self.p
         );
         let um = MatRef::from_column_major_slice(&self.u, self.p, l);
-        let mut t = Mat::<f64>::zeros(l, 1);
+        let mut t = self.scratch.0.lock().unwrap_or_else(|e| e.into_inner());
+        t.resize(l, 0.0);
         matmul(
-            t.as_mut(),
+            MatMut::from_column_major_slice_mut(&mut t, l, 1),
             Accum::Replace,
             um.transpose(),
             MatRef::from_column_major_slice(x, self.p, 1),
             1.0,
             Par::Seq,
         );
-        for (i, &wi) in w.iter().enumerate() {
-            t[(i, 0)] *= wi;
+        for (ti, &wi) in t.iter_mut().zip(w) {
+            *ti *= wi;
         }
         if add_identity {
             y.copy_from_slice(x);
@@ -221,7 +236,7 @@ impl NystromPreconditioner {
             MatMut::from_column_major_slice_mut(y, self.p, 1),
             accum,
             um,
-            t.as_ref(),
+            MatRef::from_column_major_slice(&t, l, 1),
             1.0,
             Par::Seq,
         );

@@ -13,6 +13,7 @@
 use core::ops::Range;
 
 use faer::Accum;
+use rayon::prelude::*;
 
 use crate::error::{Result, check_shape};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
@@ -37,11 +38,12 @@ pub(crate) struct TrunkForward {
     pub out: Vec<f64>,
 }
 
-/// Scratch memory for the parameter derivatives: two lanes (run in parallel), each with its own
-/// tangent buffers and gradient accumulator. Grows to the largest problem and is then reused.
+/// Scratch memory for the parameter derivatives: up to [`LANES`] lanes (run in parallel), each
+/// with its own tangent buffers and gradient accumulator. Grows to the largest problem and is
+/// then reused.
 #[derive(Debug, Clone, Default)]
 pub struct TangentWorkspace {
-    lanes: [Lane; 2],
+    lanes: Vec<Lane>,
     /// A trunk's slice of gathered operands, for networks of several trunks.
     pub(crate) gather: Vec<f64>,
     /// A trunk's results before they are scattered into the network's layout.
@@ -67,6 +69,44 @@ struct Lane {
 fn grow(v: &mut Vec<f64>, len: usize) {
     if v.len() < len {
         v.resize(len, 0.0);
+    }
+}
+
+/// The most lanes a product is split into. The split depends only on the problem's size (never
+/// on the number of threads), and lane results are reduced in lane order, so every product is
+/// bit-identical for any thread count.
+pub(crate) const LANES: usize = 8;
+
+/// The fewest points a lane of a point-split product gets.
+const MIN_LANE_POINTS: usize = 32;
+
+/// The number of lanes of a product over `n` points (one tangent).
+pub(crate) fn point_lanes(n: usize) -> usize {
+    (n / MIN_LANE_POINTS).clamp(1, LANES)
+}
+
+/// Part `i` of `0..n` split into `parts` balanced contiguous ranges.
+pub(crate) fn part(n: usize, parts: usize, i: usize) -> Range<usize> {
+    n * i / parts..n * (i + 1) / parts
+}
+
+impl TangentWorkspace {
+    /// The first `k` lanes, created if missing.
+    fn lanes(&mut self, k: usize) -> &mut [Lane] {
+        if self.lanes.len() < k {
+            self.lanes.resize_with(k, Lane::default);
+        }
+        &mut self.lanes[..k]
+    }
+}
+
+/// out ← Σ_lanes `lane.packed_g[..p]`, summed in lane order.
+fn reduce_lanes(lanes: &[Lane], p: usize, out: &mut [f64]) {
+    out.copy_from_slice(&lanes[0].packed_g[..p]);
+    for lane in &lanes[1..] {
+        for (o, &g) in out.iter_mut().zip(&lane.packed_g[..p]) {
+            *o += g;
+        }
     }
 }
 
@@ -377,29 +417,87 @@ impl Trunk {
         let (p, m) = (self.num_params(), self.outputs());
         check_shape("tangent block", r * p, v.len())?;
         check_shape("J v output", r * n * m, out.len())?;
-        let lane = &mut ws.lanes[0];
-        grow(&mut lane.packed_v, self.packed_len(r));
-        self.pack(v, 0..r, &mut lane.packed_v);
+        if n == 0 || r == 0 {
+            return Ok(());
+        }
+        if r == 1 {
+            // lanes over points; each writes its own rows of `out`
+            let k = point_lanes(n);
+            let mut rest = &mut out[..];
+            let mut parts = Vec::with_capacity(k);
+            for i in 0..k {
+                let (mine, tail) = rest.split_at_mut(part(n, k, i).len() * m);
+                parts.push(mine);
+                rest = tail;
+            }
+            ws.lanes(k)
+                .par_iter_mut()
+                .zip(parts)
+                .enumerate()
+                .for_each(|(i, (lane, dst))| {
+                    grow(&mut lane.packed_v, p);
+                    self.pack(v, 0..1, &mut lane.packed_v);
+                    self.jvp_rows(theta, fwd, part(n, k, i), 1, lane, |_, row, at| {
+                        dst[at * m..(at + 1) * m].copy_from_slice(row);
+                    });
+                });
+        } else {
+            // lanes over tangent columns; each writes its own columns of `out`
+            let k = r.min(LANES);
+            let mut rest = &mut out[..];
+            let mut parts = Vec::with_capacity(k);
+            for i in 0..k {
+                let (mine, tail) = rest.split_at_mut(part(r, k, i).len() * n * m);
+                parts.push(mine);
+                rest = tail;
+            }
+            ws.lanes(k)
+                .par_iter_mut()
+                .zip(parts)
+                .enumerate()
+                .for_each(|(i, (lane, dst))| {
+                    let cols = part(r, k, i);
+                    let rc = cols.len();
+                    grow(&mut lane.packed_v, self.packed_len(rc));
+                    self.pack(v, cols, &mut lane.packed_v);
+                    self.jvp_rows(theta, fwd, 0..n, rc, lane, |s, row, at| {
+                        let o = s * n * m + at * m;
+                        dst[o..o + m].copy_from_slice(row);
+                    });
+                });
+        }
+        Ok(())
+    }
+
+    /// J v over `rows` in chunks for the r tangents packed in `lane.packed_v`; calls
+    /// `write(s, outputs, i)` with tangent s's outputs at point i (counted from `rows.start`).
+    fn jvp_rows(
+        &self,
+        theta: &[f64],
+        fwd: &TrunkForward,
+        rows: Range<usize>,
+        r: usize,
+        lane: &mut Lane,
+        mut write: impl FnMut(usize, &[f64], usize),
+    ) {
+        let m = self.outputs();
         let nc = self.chunk_len(r);
-        let mut start = 0;
-        while start < n {
-            let end = (start + nc).min(n);
-            let lane = &mut ws.lanes[0];
-            let packed = core::mem::take(&mut lane.packed_v);
+        let packed = core::mem::take(&mut lane.packed_v);
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = (start + nc).min(rows.end);
             self.jvp_chunk(theta, fwd, start..end, r, &packed, lane);
-            lane.packed_v = packed;
             for (i, row) in lane.du[..(end - start) * r * m]
                 .chunks_exact(r * m)
                 .enumerate()
             {
                 for s in 0..r {
-                    let o = s * n * m + (start + i) * m;
-                    out[o..o + m].copy_from_slice(&row[s * m..(s + 1) * m]);
+                    write(s, &row[s * m..(s + 1) * m], start - rows.start + i);
                 }
             }
             start = end;
         }
-        Ok(())
+        lane.packed_v = packed;
     }
 
     /// Jᵀ w: the gradient of Σᵢ wᵢ·u(xᵢ) with respect to θ for an output cotangent `w`
@@ -420,9 +518,10 @@ impl Trunk {
         check_shape("output cotangent", n * m, w.len())?;
         check_shape("gradient", p, grad.len())?;
         let nc = self.chunk_len(1);
-        let half = (n / 2).next_multiple_of(nc).min(n);
-        let [l0, l1] = &mut ws.lanes;
-        let run = |rows: Range<usize>, lane: &mut Lane| {
+        let k = point_lanes(n);
+        let lanes = ws.lanes(k);
+        lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
+            let rows = part(n, k, i);
             grow(&mut lane.packed_g, p);
             lane.packed_g[..p].fill(0.0);
             let mut start = rows.start;
@@ -435,16 +534,9 @@ impl Trunk {
                 lane.packed_g = g;
                 start = end;
             }
-        };
-        rayon::join(|| run(0..half, &mut *l0), || run(half..n, &mut *l1));
+        });
         // with one tangent the packed layout is the parameter layout
-        for ((o, a), b) in grad
-            .iter_mut()
-            .zip(&l0.packed_g[..p])
-            .zip(&l1.packed_g[..p])
-        {
-            *o = a + b;
-        }
+        reduce_lanes(lanes, p, grad);
         Ok(())
     }
 
@@ -466,15 +558,19 @@ impl Trunk {
         let (p, m) = (self.num_params(), self.outputs());
         check_shape("output cotangent block", r * n * m, w.len())?;
         check_shape("gradient block", r * p, grad.len())?;
-        let rh = r / 2;
-        let [l0, l1] = &mut ws.lanes;
-        let run = |cols: Range<usize>, lane: &mut Lane| {
+        if r == 0 {
+            return Ok(());
+        }
+        let k = r.min(LANES);
+        let lanes = ws.lanes(k);
+        lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
+            let cols = part(r, k, i);
             let rc = cols.len();
             grow(&mut lane.packed_g, self.packed_len(rc));
             lane.packed_g[..rc * p].fill(0.0);
-            let nc = self.chunk_len(rc.max(1));
+            let nc = self.chunk_len(rc);
             let mut start = 0;
-            while start < n && rc > 0 {
+            while start < n {
                 let end = (start + nc).min(n);
                 grow(&mut lane.du, (end - start) * rc * m);
                 for i in start..end {
@@ -489,10 +585,10 @@ impl Trunk {
                 lane.packed_g = g;
                 start = end;
             }
-        };
-        rayon::join(|| run(0..rh, &mut *l0), || run(rh..r, &mut *l1));
-        self.unpack(&l0.packed_g, 0..rh, grad);
-        self.unpack(&l1.packed_g, rh..r, grad);
+        });
+        for (i, lane) in lanes.iter().enumerate() {
+            self.unpack(&lane.packed_g, part(r, k, i), grad);
+        }
         Ok(())
     }
 
@@ -518,36 +614,38 @@ impl Trunk {
         let p = self.num_params();
         check_shape("tangent block", r * p, v.len())?;
         check_shape("Gauss–Newton output block", r * p, out.len())?;
-        let [l0, l1] = &mut ws.lanes;
+        if r == 0 {
+            return Ok(());
+        }
         if r == 1 {
             let nc = self.chunk_len(1);
-            let half = (n / 2).next_multiple_of(nc).min(n);
-            let run = |rows: Range<usize>, lane: &mut Lane| {
+            let k = point_lanes(n);
+            let lanes = ws.lanes(k);
+            lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
                 grow(&mut lane.packed_v, p);
                 self.pack(v, 0..1, &mut lane.packed_v);
                 grow(&mut lane.packed_g, p);
                 lane.packed_g[..p].fill(0.0);
-                self.gn_rows(theta, fwd, rows, 1, nc, lane);
-            };
-            rayon::join(|| run(0..half, &mut *l0), || run(half..n, &mut *l1));
+                self.gn_rows(theta, fwd, part(n, k, i), 1, nc, lane);
+            });
             // with one tangent the packed layout is the parameter layout
-            for ((o, a), b) in out.iter_mut().zip(&l0.packed_g[..p]).zip(&l1.packed_g[..p]) {
-                *o = a + b;
-            }
+            reduce_lanes(lanes, p, out);
         } else {
-            let rh = r / 2;
-            let run = |cols: Range<usize>, lane: &mut Lane| {
+            let k = r.min(LANES);
+            let lanes = ws.lanes(k);
+            lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
+                let cols = part(r, k, i);
                 let rc = cols.len();
                 grow(&mut lane.packed_v, self.packed_len(rc));
-                self.pack(v, cols.clone(), &mut lane.packed_v);
+                self.pack(v, cols, &mut lane.packed_v);
                 grow(&mut lane.packed_g, self.packed_len(rc));
                 lane.packed_g[..rc * p].fill(0.0);
                 let nc = self.chunk_len(rc);
                 self.gn_rows(theta, fwd, 0..n, rc, nc, lane);
-            };
-            rayon::join(|| run(0..rh, &mut *l0), || run(rh..r, &mut *l1));
-            self.unpack(&l0.packed_g, 0..rh, out);
-            self.unpack(&l1.packed_g, rh..r, out);
+            });
+            for (i, lane) in lanes.iter().enumerate() {
+                self.unpack(&lane.packed_g, part(r, k, i), out);
+            }
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ use crate::network::Network;
 use crate::problems::Ivp;
 use crate::rk::OdeSystem;
 use crate::sampling::{self, derive};
+use crate::tangent::TangentWorkspace;
 
 /// Counters over a whole run.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,6 +48,7 @@ pub(super) struct Dynamics<'a> {
     blocks: Vec<Block>,
     have_last: bool,
     cg_ws: Workspace<f64>,
+    tangent_ws: TangentWorkspace,
     step_iters: Vec<usize>,
     step_fresh_iters: Vec<usize>,
     step_converged: bool,
@@ -75,6 +77,7 @@ impl<'a> Dynamics<'a> {
             blocks,
             have_last: false,
             cg_ws: Workspace::new(),
+            tangent_ws: TangentWorkspace::new(),
             step_iters: Vec::new(),
             step_fresh_iters: Vec::new(),
             step_converged: true,
@@ -160,8 +163,9 @@ struct BlockSolve {
 impl Dynamics<'_> {
     /// Solves block `k` of M̂θ̇ = F̂ into `x` (the block's slice of θ̇).
     fn solve_block(&mut self, k: usize, theta: &[f64], x: &mut [f64]) -> Result<BlockSolve> {
+        let ws = core::mem::take(&mut self.tangent_ws);
         let block = &mut self.blocks[k];
-        let mut op = GaussNewton::block(self.net, k, theta, &self.at.fwd)?;
+        let mut op = GaussNewton::block(self.net, k, theta, &self.at.fwd)?.with_workspace(ws);
         op.rhs(&self.at.f, &mut block.fhat)?;
         let s = &self.cfg.solver;
         let warm = s.warm_start && self.have_last;
@@ -216,6 +220,7 @@ impl Dynamics<'_> {
             }
         }
         block.last.copy_from_slice(x);
+        self.tangent_ws = op.into_workspace();
         Ok(out)
     }
 }
@@ -241,5 +246,92 @@ impl OdeSystem for Dynamics<'_> {
         self.step_fresh_iters.push(fresh);
         self.step_converged &= converged;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ednn::dense_jacobian;
+    use crate::network::NetworkConfig;
+    use crate::problems::Wave3d;
+    use crate::solver::config::LinearSolveConfig;
+    use faer::linalg::solvers::Solve;
+    use faer::{Mat, Side};
+
+    /// θ̇ from the whole solve path (per-trunk blocks, warm starts, a reused preconditioner cut
+    /// off at its bound and a second pass under a fresh one) equals, block by block, the dense
+    /// ridge solve (M̂_kk + μ_k I) θ̇_k = F̂_k built from the dense Jacobian.
+    #[test]
+    fn solve_path_matches_dense_ridge_solve() {
+        let problem = Wave3d {
+            alpha: 20.0,
+            ..Wave3d::default()
+        };
+        let cfg = NeuralIvpConfig {
+            network: NetworkConfig {
+                width: 8,
+                depth: 2,
+                ..NetworkConfig::default()
+            },
+            points: 400,
+            solver: LinearSolveConfig {
+                rank: 12,
+                mu: 1e-4,
+                cg_rtol: 1e-13,
+                cg_max_iters: 5000,
+                rebuild_growth: 1.0,
+                rebuild_slack: 0,
+                ..LinearSolveConfig::default()
+            },
+            ..NeuralIvpConfig::default()
+        };
+        let net = Network::new(&cfg.network, 3, 2).unwrap();
+        assert_eq!(net.trunks(), 2);
+        let (p, m, n) = (net.num_params(), 2, cfg.points);
+        let mut dynamics = Dynamics::new(&net, &problem, &cfg);
+        let mut theta = net.init(5);
+        let mut theta_dot = vec![0.0; p];
+        let mut jac = vec![0.0; n * m * p];
+        for step in 0..4 {
+            dynamics.resample(step, 0.1).unwrap();
+            for (k, t) in theta.iter_mut().enumerate() {
+                *t += 1e-3 * (((k * 37 + step as usize * 11) % 17) as f64 / 8.0 - 1.0);
+            }
+            dynamics.rhs(0.1, &theta, &mut theta_dot).unwrap();
+            dense_jacobian(&net, &theta, &dynamics.at.fwd, &mut jac).unwrap();
+            for k in 0..net.trunks() {
+                let r = net.trunk_params(k);
+                let mu = cfg.solver.mu * dynamics.blocks[k].precond.lambda_max();
+                let mut a =
+                    Mat::<f64>::from_fn(r.len(), r.len(), |i, j| if i == j { mu } else { 0.0 });
+                let mut f = Mat::<f64>::zeros(r.len(), 1);
+                for (row, &fi) in jac.chunks_exact(p).zip(&dynamics.at.f) {
+                    for i in 0..r.len() {
+                        let ji = row[r.start + i] / n as f64;
+                        f[(i, 0)] += ji * fi;
+                        for j in 0..r.len() {
+                            a[(i, j)] += ji * row[r.start + j];
+                        }
+                    }
+                }
+                let x = a.llt(Side::Lower).unwrap().solve(&f);
+                let norm = (0..r.len()).map(|i| x[(i, 0)].powi(2)).sum::<f64>().sqrt();
+                let err = (0..r.len())
+                    .map(|i| (x[(i, 0)] - theta_dot[r.start + i]).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                assert!(
+                    err <= 1e-7 * norm,
+                    "step {step}, block {k}: {err} vs {norm}"
+                );
+            }
+        }
+        assert_eq!(dynamics.total.solves, 4);
+        assert!(
+            dynamics.total.builds > 2,
+            "the reuse bound forced rebuilds: {:?}",
+            dynamics.total.builds
+        );
     }
 }

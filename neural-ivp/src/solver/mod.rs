@@ -13,6 +13,7 @@ pub use record::{RestartEvent, RunRecord, Solution, StepRecord};
 use std::time::Instant;
 
 use crate::collocation::pde_residual;
+use crate::composite::Forward;
 use crate::error::{Result, check_state, config_err, positive};
 use crate::fit::{FitReport, fit};
 use crate::network::Network;
@@ -101,9 +102,13 @@ impl NeuralIvp {
             RefitInit::Fresh => net.init(derive(self.cfg.seed, sampling::RESTART, k)),
             RefitInit::Warm => old.to_vec(),
         };
+        // one forward cache for every Adam step of the refit
+        let cache = std::sync::Mutex::new(Forward::new());
         let target = |pts: &[f64], out: &mut [f64]| {
-            net.eval(old, pts, out)
-                .expect("points of the network's dimension");
+            let mut fwd = cache.lock().unwrap_or_else(|e| e.into_inner());
+            net.forward(old, pts, &mut fwd)
+                .expect("the fit passes points of the network's dimension");
+            out.copy_from_slice(fwd.output());
         };
         let cfg = self.cfg.restart.fit.as_ref().unwrap_or(&self.cfg.fit);
         let report = fit(

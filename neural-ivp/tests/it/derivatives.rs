@@ -245,39 +245,126 @@ fn block_products_match_single_and_dense_with(trunks: Trunks) {
     }
 }
 
-/// Parameter products do not depend on the number of threads.
+/// Parameter products and jets do not depend on the number of threads (1, 2 and 3), for
+/// one tangent and for a block, on point sets within one chunk and across many.
 #[test]
 fn products_are_thread_count_independent() {
-    for trunks in [Trunks::Shared, Trunks::PerOutput] {
-        products_are_thread_count_independent_with(trunks);
+    for (n, trunks) in [(999, Trunks::Shared), (40_000, Trunks::PerOutput)] {
+        let (net, theta, xs, fwd) = setup(n, trunks);
+        let p = net.num_params();
+        let v = random(3 * p, 4);
+        let w = random(2 * n, 5);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut ws = TangentWorkspace::new();
+                let mut block = vec![0.0; 3 * p];
+                net.gauss_newton_block(&theta, &fwd, &v, 3, &mut block, &mut ws)
+                    .unwrap();
+                let mut one = vec![0.0; p];
+                net.gauss_newton_block(&theta, &fwd, &v[..p], 1, &mut one, &mut ws)
+                    .unwrap();
+                let mut jv = vec![0.0; 2 * n];
+                net.jvp(&theta, &fwd, &v[..p], &mut jv, &mut ws).unwrap();
+                let mut jtw = vec![0.0; p];
+                net.vjp(&theta, &fwd, &w, &mut jtw, &mut ws).unwrap();
+                let mut jets = Jets::new();
+                net.jets(
+                    &theta,
+                    &xs,
+                    Derivatives::Laplacian,
+                    &mut jets,
+                    &mut JetWorkspace::new(),
+                )
+                .unwrap();
+                (
+                    block,
+                    one,
+                    jv,
+                    jtw,
+                    jets.values().to_vec(),
+                    jets.point(n - 1).laplacian(1),
+                )
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2), "n = {n}");
+        assert_eq!(one, run(3), "n = {n}");
     }
 }
 
-fn products_are_thread_count_independent_with(trunks: Trunks) {
-    let (net, theta, _xs, fwd) = setup(999, trunks);
-    let p = net.num_params();
-    let v = random(3 * p, 4);
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
+/// On a point set spanning many chunks and lanes, Jᵀw is the sum of Jᵀw over disjoint subsets,
+/// Jᵀ(J v) is the Gauss–Newton product, J v and the jets of a point do not depend on the
+/// points around it.
+#[test]
+fn products_across_chunks_equal_their_parts() {
+    let (net, theta, xs, fwd) = setup(40_000, Trunks::PerOutput);
+    let (p, n, m) = (net.num_params(), 40_000, 2);
+    let mut ws = TangentWorkspace::new();
+    let v = random(p, 6);
+    let w = random(n * m, 7);
+    let mut jtw = vec![0.0; p];
+    net.vjp(&theta, &fwd, &w, &mut jtw, &mut ws).unwrap();
+    let mut sum = vec![0.0; p];
+    let mut part = vec![0.0; p];
+    let mut sub = Forward::new();
+    for s in (0..n).step_by(1000) {
+        net.forward(&theta, &xs[s * 3..(s + 1000) * 3], &mut sub)
             .unwrap();
-        pool.install(|| {
-            let mut out = vec![0.0; 3 * p];
-            net.gauss_newton_block(&theta, &fwd, &v, 3, &mut out, &mut TangentWorkspace::new())
-                .unwrap();
-            let mut one = vec![0.0; p];
-            net.gauss_newton_block(
-                &theta,
-                &fwd,
-                &v[..p],
-                1,
-                &mut one,
-                &mut TangentWorkspace::new(),
-            )
+        net.vjp(&theta, &sub, &w[s * m..(s + 1000) * m], &mut part, &mut ws)
             .unwrap();
-            (out, one)
-        })
-    };
-    assert_eq!(run(1), run(2));
+        sum.iter_mut().zip(&part).for_each(|(a, b)| *a += b);
+    }
+    let scale = sum.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+    for k in 0..p {
+        assert!((jtw[k] - sum[k]).abs() < 1e-12 * scale, "Jᵀw[{k}]");
+    }
+    let mut jv = vec![0.0; n * m];
+    net.jvp(&theta, &fwd, &v, &mut jv, &mut ws).unwrap();
+    let mut gn = vec![0.0; p];
+    net.gauss_newton_block(&theta, &fwd, &v, 1, &mut gn, &mut ws)
+        .unwrap();
+    let mut back = vec![0.0; p];
+    net.vjp(&theta, &fwd, &jv, &mut back, &mut ws).unwrap();
+    let scale = back.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+    for k in 0..p {
+        assert!((gn[k] - back[k]).abs() < 1e-12 * scale, "JᵀJv[{k}]");
+    }
+    let mut jets = Jets::new();
+    net.jets(
+        &theta,
+        &xs,
+        Derivatives::Hessian,
+        &mut jets,
+        &mut JetWorkspace::new(),
+    )
+    .unwrap();
+    let mut one = Jets::new();
+    for i in [0, 4_999, 5_000, 20_001, 39_999] {
+        let x = &xs[i * 3..(i + 1) * 3];
+        net.forward(&theta, x, &mut sub).unwrap();
+        let mut jv1 = vec![0.0; m];
+        net.jvp(&theta, &sub, &v, &mut jv1, &mut ws).unwrap();
+        net.jets(
+            &theta,
+            x,
+            Derivatives::Hessian,
+            &mut one,
+            &mut JetWorkspace::new(),
+        )
+        .unwrap();
+        for o in 0..m {
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * (1.0 + b.abs());
+            assert!(close(jv[i * m + o], jv1[o]), "J v at point {i}");
+            assert!(close(jets.point(i).value(o), one.point(0).value(o)));
+            assert!(close(jets.point(i).laplacian(o), one.point(0).laplacian(o)));
+            assert!(close(
+                jets.point(i).hessian(o, 0, 2),
+                one.point(0).hessian(o, 0, 2)
+            ));
+        }
+    }
 }

@@ -148,3 +148,54 @@ fn preconditioned_cg_beats_plain_cg_on_gauss_newton() {
         plain.iterations
     );
 }
+
+/// EDNN's truncated least squares (through the smaller Gram matrix) equals the truncated
+/// pseudo-inverse from faer's SVD of J, for tall and wide J with singular values on both sides
+/// of the cutoff, and keeps exactly the singular values above it.
+#[test]
+fn truncated_lstsq_matches_svd() {
+    let rcond = 1e-3;
+    for (rows, cols) in [(30, 12), (12, 30)] {
+        let k = rows.min(cols);
+        // J = Q₁ diag(σ) Q₂ᵀ with σ from 1 down to 1e-6 (four below the cutoff 1e-3)
+        let sigma: Vec<f64> = (0..k)
+            .map(|i| 10f64.powf(-6.0 * i as f64 / (k - 1) as f64))
+            .collect();
+        let q1 = Mat::<f64>::from_fn(rows, k, |i, j| ((i * 5 + j * 11) as f64 * 0.71).sin())
+            .qr()
+            .compute_thin_Q();
+        let q2 = Mat::<f64>::from_fn(cols, k, |i, j| ((i * 3 + j * 17) as f64 * 0.43).cos())
+            .qr()
+            .compute_thin_Q();
+        let jm = Mat::<f64>::from_fn(rows, cols, |i, j| {
+            (0..k).map(|s| q1[(i, s)] * sigma[s] * q2[(j, s)]).sum()
+        });
+        let jac: Vec<f64> = (0..rows * cols).map(|a| jm[(a / cols, a % cols)]).collect();
+        let f = random(rows, 17);
+        let mut got = vec![0.0; cols];
+        let kept =
+            neural_ivp::ednn::truncated_lstsq(&jac, rows, cols, &f, rcond, &mut got).unwrap();
+        let svd = jm.thin_svd().unwrap();
+        let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
+        let smax = (0..k).map(|i| s[i]).fold(0.0, f64::max);
+        let mut want = vec![0.0; cols];
+        let mut above = 0;
+        for c in (0..k).filter(|&c| s[c] > rcond * smax) {
+            above += 1;
+            let coef: f64 = (0..rows).map(|i| u[(i, c)] * f[i]).sum::<f64>() / s[c];
+            for (j, w) in want.iter_mut().enumerate() {
+                *w += coef * v[(j, c)];
+            }
+        }
+        assert_eq!(kept, above, "{rows}x{cols}");
+        assert_eq!(above, (0..k).filter(|&i| sigma[i] > rcond).count());
+        let norm = want.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let err = want
+            .iter()
+            .zip(&got)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!(err < 1e-9 * norm, "{rows}x{cols}: {err} vs {norm}");
+    }
+}
