@@ -8,7 +8,7 @@ use std::time::Instant;
 use faer::{Accum, Mat, Side};
 use serde::{Deserialize, Serialize};
 
-use crate::collocation::{Collocation, pde_residual};
+use crate::collocation::{Collocation, pde_residual, pde_residual_interior};
 use crate::composite::Forward;
 use crate::error::{IvpError, Result, at_least, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
@@ -38,6 +38,9 @@ pub struct EdnnConfig {
     pub fit: FitConfig,
     /// Fresh points for the residual after every step (0: off).
     pub eval_points: usize,
+    /// Half-width h of the interior cube [−h, h]^d on which the residual is also measured (0:
+    /// off; see [`crate::NeuralIvpConfig::eval_interior`]).
+    pub eval_interior: f64,
 }
 
 impl Default for EdnnConfig {
@@ -53,6 +56,7 @@ impl Default for EdnnConfig {
                 ..FitConfig::default()
             },
             eval_points: 2_000,
+            eval_interior: 0.0,
         }
     }
 }
@@ -66,6 +70,7 @@ impl EdnnConfig {
         self.network.validate("network")?;
         at_least("points", self.points, 1)?;
         positive("dt", self.dt)?;
+        crate::solver::interior("eval_interior", self.eval_interior)?;
         if !(self.rcond > 0.0 && self.rcond < 1.0) {
             return Err(config_err("rcond", self.rcond, "in (0, 1)"));
         }
@@ -83,6 +88,9 @@ pub struct EdnnStep {
     /// The same residual of each equation (output) alone; empty when not measured.
     #[serde(default)]
     pub residuals: Vec<f64>,
+    /// The residual on the interior cube of [`EdnnConfig::eval_interior`].
+    #[serde(default)]
+    pub residual_interior: Option<f64>,
     /// Singular values kept by the pseudo-inverse at the last stage.
     pub rank: usize,
     /// Wall time since the start (seconds).
@@ -416,24 +424,34 @@ pub fn solve(
             snapshots.push((outputs[next_out], rk.y().to_vec()));
             next_out += 1;
         }
-        let residual = if cfg.eval_points > 0 {
+        let (residual, residual_interior) = if cfg.eval_points > 0 {
             let theta_dot = rk.ensure_derivative(&mut sys)?.to_vec();
-            Some(pde_residual(
-                &net,
-                problem,
-                rk.y(),
-                &theta_dot,
-                t,
-                cfg.eval_points,
-                derive(cfg.seed, sampling::EVAL, steps.len() as u64),
-            )?)
+            let seed = derive(cfg.seed, sampling::EVAL, steps.len() as u64);
+            let n = cfg.eval_points;
+            let r = pde_residual(&net, problem, rk.y(), &theta_dot, t, n, seed)?;
+            let inner = (cfg.eval_interior > 0.0)
+                .then(|| {
+                    pde_residual_interior(
+                        &net,
+                        problem,
+                        rk.y(),
+                        &theta_dot,
+                        t,
+                        n,
+                        seed,
+                        cfg.eval_interior,
+                    )
+                })
+                .transpose()?;
+            (Some(r), inner.map(|r| r.total))
         } else {
-            None
+            (None, None)
         };
         steps.push(EdnnStep {
             t,
             residual: residual.as_ref().map(|r| r.total),
             residuals: residual.map_or_else(Vec::new, |r| r.outputs),
+            residual_interior,
             rank: sys.rank,
             wall: start.elapsed().as_secs_f64(),
         });

@@ -80,7 +80,7 @@ mod solver;
 mod tangent;
 mod trunk;
 
-pub use collocation::{Residual, pde_residual};
+pub use collocation::{Residual, pde_residual, pde_residual_interior};
 pub use composite::Forward;
 pub use error::{IvpError, Result};
 pub use fit::{FitConfig, FitReport, Target, fit, relative_error, tune_head};

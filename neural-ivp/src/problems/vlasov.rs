@@ -2,10 +2,18 @@ use serde::{Deserialize, Serialize};
 
 use super::Ivp;
 use crate::jets::{Derivatives, PointJet};
+use crate::sampling::Measure;
 
 /// The Vlasov equation in 6D phase space (x, v) ∈ [−1, 1]⁶ with q/m = 1 and the fixed field
 /// E(x) = ∇ₓ exp(−‖x‖²) = −2x·exp(−‖x‖²): u_t = −(v·∇ₓu + E(x)·∇ᵥu), from the product of
 /// Gaussians N(x; 0, 0.3²I)·N(v; 0, 0.3²I).
+///
+/// # Sampling
+/// The density fills little of the cube: about 1% of uniform points carry 90% of ‖L\\[u₀\\]‖². With
+/// `focus` > 0, [`Ivp::measure`] draws that fraction of the Monte Carlo points from the Gaussian
+/// N(0, σ_q²I) restricted to the cube, σ_q = 1.2·σ·√(1 + t²) (free streaming x = x₀ + v t
+/// widens the x-marginal to σ√(1 + t²)), and weights every point back to the uniform measure.
+/// The paper and its code sample uniformly (`focus` = 0).
 ///
 /// # Reference
 /// Finzi et al. (ICLR 2023), appendix B.2 and figure 3 (right).
@@ -16,6 +24,8 @@ pub struct Vlasov6d {
     pub sigma: f64,
     /// Integration horizon.
     pub horizon: f64,
+    /// Fraction of the Monte Carlo points drawn about the density, in [0, 1) (0: uniform).
+    pub focus: f64,
 }
 
 impl Default for Vlasov6d {
@@ -23,6 +33,7 @@ impl Default for Vlasov6d {
         Self {
             sigma: 0.3,
             horizon: 0.5,
+            focus: 0.5,
         }
     }
 }
@@ -42,6 +53,16 @@ impl Ivp for Vlasov6d {
     }
     fn t_end(&self) -> f64 {
         self.horizon
+    }
+    fn measure(&self, t: f64) -> Measure {
+        if self.focus == 0.0 {
+            return Measure::Uniform;
+        }
+        Measure::Gaussian {
+            center: 0.0,
+            sigma: (1.2 * self.sigma * (1.0 + t * t).sqrt()).clamp(0.01, 10.0),
+            share: self.focus,
+        }
     }
     fn initial(&self, x: &[f64], u: &mut [f64]) {
         let s2 = self.sigma * self.sigma;

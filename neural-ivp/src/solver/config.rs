@@ -82,6 +82,9 @@ pub struct NeuralIvpConfig {
     pub restart: RestartConfig,
     /// Fresh points on which the PDE residual is measured after every accepted step (0: off).
     pub eval_points: usize,
+    /// Half-width h of the interior cube [−h, h]^d on which the residual is also measured after
+    /// every step, on `eval_points` uniform points (0: off).
+    pub eval_interior: f64,
     /// Draw new Monte Carlo points every this many accepted steps (the public code: 1). All
     /// stages and rejected attempts of a step share its points, so the embedded error estimate
     /// is not polluted by sampling noise; the first-same-as-last stage is reused only between
@@ -101,6 +104,7 @@ impl Default for NeuralIvpConfig {
             integrator: StepControl::default(),
             restart: RestartConfig::default(),
             eval_points: 2_000,
+            eval_interior: 0.0,
             resample_every: 1,
         }
     }
@@ -115,6 +119,7 @@ impl NeuralIvpConfig {
         self.network.validate("network")?;
         at_least("points", self.points, 1)?;
         at_least("resample_every", self.resample_every, 1)?;
+        interior("eval_interior", self.eval_interior)?;
         self.fit.validate("fit")?;
         let s = &self.solver;
         at_least("solver.cg_max_iters", s.cg_max_iters, 1)?;
@@ -137,5 +142,14 @@ impl NeuralIvpConfig {
             ));
         }
         self.restart.validate()
+    }
+}
+
+/// Checks an interior half-width: 0 (off) or in (0, 1].
+pub(crate) fn interior(key: &str, h: f64) -> Result<()> {
+    if h == 0.0 || (h > 0.0 && h <= 1.0) {
+        Ok(())
+    } else {
+        Err(config_err(key, h, "0 (off) or in (0, 1]"))
     }
 }

@@ -148,6 +148,7 @@ impl<'a> Dynamics<'a> {
             mu: self.cfg.solver.mu * lambda_max,
             residual: residual.as_ref().map(|r| r.total),
             residuals: residual.map_or_else(Vec::new, |r| r.outputs),
+            residual_interior: None,
             wall,
         }
     }

@@ -7,12 +7,13 @@ mod dynamics;
 mod preconditioning;
 mod record;
 
+pub(crate) use config::interior;
 pub use config::{LinearSolveConfig, NeuralIvpConfig};
 pub use record::{RestartEvent, RunRecord, Solution, StepRecord};
 
 use std::time::Instant;
 
-use crate::collocation::pde_residual;
+use crate::collocation::{pde_residual, pde_residual_interior};
 use crate::composite::Forward;
 use crate::error::{Result, check_state, config_err, positive};
 use crate::fit::{FitReport, fit};
@@ -199,14 +200,31 @@ impl NeuralIvp {
                     eval_seed,
                 )?),
             };
+            let interior = match (self.cfg.eval_interior, rk.derivative()) {
+                (h, Some(theta_dot)) if h > 0.0 && self.cfg.eval_points > 0 => Some(
+                    pde_residual_interior(
+                        &net,
+                        problem,
+                        rk.y(),
+                        theta_dot,
+                        t,
+                        self.cfg.eval_points,
+                        eval_seed,
+                        h,
+                    )?
+                    .total,
+                ),
+                _ => None,
+            };
             let residual_before = residual.as_ref().map(|r| r.total);
-            let rec = dynamics.finish_step(
+            let mut rec = dynamics.finish_step(
                 t,
                 info.h,
                 info.rejected,
                 residual,
                 start.elapsed().as_secs_f64(),
             );
+            rec.residual_interior = interior;
             let mean_iters = rec.cg_iters_fresh.iter().sum::<usize>() as f64
                 / rec.cg_iters_fresh.len().max(1) as f64;
             observer(&rec);

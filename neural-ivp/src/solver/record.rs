@@ -40,6 +40,9 @@ pub struct StepRecord {
     /// The same residual of each equation (output) alone; empty when not measured.
     #[serde(default)]
     pub residuals: Vec<f64>,
+    /// The residual on the interior cube of [`crate::NeuralIvpConfig::eval_interior`].
+    #[serde(default)]
+    pub residual_interior: Option<f64>,
     /// Wall time since the start of the run (seconds).
     pub wall: f64,
 }

@@ -179,3 +179,35 @@ fn non_finite_rhs_is_an_error() {
         other => panic!("{other}"),
     }
 }
+
+/// The residual of θ̇ = 0 is 1, in total, per equation and on the interior cube; for any θ̇
+/// the total is a weighted mean of the equations' residuals, so it lies between them; a bad
+/// interior half-width is an error.
+#[test]
+fn residuals_per_equation_and_interior() {
+    use neural_ivp::problems::Wave3d;
+    use neural_ivp::{Network, pde_residual, pde_residual_interior};
+    let problem = Wave3d {
+        alpha: 20.0,
+        ..Wave3d::default()
+    };
+    let net = Network::new(&small_config().network, 3, 2).unwrap();
+    let theta = net.init(2);
+    let zero = vec![0.0; net.num_params()];
+    let r = pde_residual(&net, &problem, &theta, &zero, 0.2, 500, 3).unwrap();
+    assert_eq!(r.total, 1.0);
+    assert_eq!(r.outputs, vec![1.0, 1.0]);
+    let inner = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, 500, 3, 0.5).unwrap();
+    assert_eq!((inner.total, inner.outputs.len()), (1.0, 2));
+    let v: Vec<f64> = (0..net.num_params())
+        .map(|k| ((k % 7) as f64 - 3.0) * 1e-2)
+        .collect();
+    let r = pde_residual(&net, &problem, &theta, &v, 0.2, 500, 3).unwrap();
+    let (lo, hi) = (
+        r.outputs[0].min(r.outputs[1]),
+        r.outputs[0].max(r.outputs[1]),
+    );
+    assert!(lo < hi && (lo..=hi).contains(&r.total), "{r:?}");
+    let bad = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, 500, 3, 1.5);
+    assert!(matches!(bad, Err(IvpError::Config { .. })), "{bad:?}");
+}

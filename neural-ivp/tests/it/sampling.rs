@@ -64,6 +64,73 @@ fn shell_weights_are_unbiased_and_cut_the_variance() {
     }
 }
 
+/// The Gaussian mixture's weighted means are unbiased in 2, 6 and 8 dimensions (off-centre, so
+/// the truncation at the walls matters) with a standard error well below uniform sampling's;
+/// its weights average to 1 and never exceed 1/(1 − share); bad parameters are rejected.
+#[test]
+fn gaussian_weights_are_unbiased_and_cut_the_variance() {
+    let (c, s) = (0.3, 0.15);
+    for d in [2, 6, 8] {
+        let bump =
+            |x: &[f64]| (-x.iter().map(|v| (v - c) * (v - c)).sum::<f64>() / (2.0 * s * s)).exp();
+        // ∫ over [−1, 1] of exp(−(x − c)²/2s²), per coordinate, by fine quadrature
+        let per: f64 = (0..200_000)
+            .map(|i| {
+                let x = -1.0 + (i as f64 + 0.5) * 1e-5;
+                (-(x - c) * (x - c) / (2.0 * s * s)).exp() * 1e-5
+            })
+            .sum();
+        let exact = (per / 2.0).powi(d as i32);
+        let measure = Measure::Gaussian {
+            center: c,
+            sigma: 0.2,
+            share: 0.6,
+        };
+        let n = 40_000;
+        let (focused, se) = estimate(&measure, d, n, bump);
+        let (_, se_u) = estimate(&Measure::Uniform, d, n, bump);
+        assert!(
+            (focused - exact).abs() < 4.0 * se,
+            "d = {d}: {focused} vs {exact} ± {se}"
+        );
+        assert!(se * 3.0 < se_u, "d = {d}: {se} vs uniform {se_u}");
+        let (w_mean, w_se) = estimate(&measure, d, n, |_| 1.0);
+        assert!(
+            (w_mean - 1.0).abs() < 4.0 * w_se,
+            "d = {d}: {w_mean} ± {w_se}"
+        );
+        let mut w = vec![0.0; 1000];
+        measure.draw(
+            &mut ChaCha8Rng::seed_from_u64(3),
+            &mut vec![0.0; 1000 * d],
+            &mut w,
+        );
+        assert!(w.iter().all(|&v| v > 0.0 && v <= 1.0 / 0.4 + 1e-12));
+    }
+    for bad in [
+        Measure::Gaussian {
+            center: 1.0,
+            sigma: 0.2,
+            share: 0.5,
+        },
+        Measure::Gaussian {
+            center: 0.0,
+            sigma: 0.0,
+            share: 0.5,
+        },
+        Measure::Gaussian {
+            center: 0.0,
+            sigma: 0.2,
+            share: 1.0,
+        },
+    ] {
+        assert!(
+            matches!(bad.validate(), Err(IvpError::Config { .. })),
+            "{bad:?}"
+        );
+    }
+}
+
 /// A shell with an inner radius receives its share of the points plus the uniform part's
 /// (the fraction of the cube it fills).
 #[test]

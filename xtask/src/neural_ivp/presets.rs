@@ -236,6 +236,7 @@ impl Preset {
                 ..RestartConfig::default()
             },
             eval_points: self.eval_points,
+            eval_interior: 0.0,
             resample_every: 1,
         })
     }

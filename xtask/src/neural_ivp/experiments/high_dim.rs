@@ -13,52 +13,103 @@ use super::runs::{run_ednn, run_nivp};
 use crate::neural_ivp::Ctx;
 use crate::neural_ivp::report::Summary;
 
-/// Residual-only problems: Neural IVP and EDNN.
+/// Half-width of the interior cube of the Fokker–Planck residual.
+const FP_INTERIOR: f64 = 0.8;
+
+/// Residual-only problems: Neural IVP and EDNN, on points focused on the density (`focused`)
+/// and uniform in the cube as in the paper (`uniform`), with residuals over time and at T
+/// (and on the interior cube of half-width `interior`, if not 0).
 fn residual_only(
     ctx: &Ctx,
     dir: &Path,
-    problem: &dyn Ivp,
+    (focused, uniform): (&dyn Ivp, &dyn Ivp),
     t_end: f64,
     frequencies: usize,
+    interior: f64,
 ) -> Result<Summary> {
     let pr = &ctx.preset;
     let times = output_times(t_end, 2);
-    let sol = run_nivp(
-        ctx,
-        problem,
-        pr.nivp(frequencies, pr.method(false))?,
-        t_end,
-        &times,
-    )?;
-    let nivp = MethodSeries::from_nivp(&sol);
-    let ed = run_ednn(ctx, problem, t_end, &times)?;
-    let edm = MethodSeries::from_ednn(&ed);
-    standard_figures(dir, &problem.name(), &[&nivp, &edm], Vec::new())?;
-    let metric = "mean relative PDE residual on fresh points";
-    let ratio = edm.mean_residual() / nivp.mean_residual();
+    let mut nivp_cfg = pr.nivp(frequencies, pr.method(false))?;
+    nivp_cfg.eval_interior = interior;
+    let mut methods = Vec::new();
+    for (problem, points) in [(focused, "focused points"), (uniform, "uniform points")] {
+        let sol = run_nivp(ctx, problem, nivp_cfg.clone(), t_end, &times)?;
+        let mut nivp = MethodSeries::from_nivp(&sol);
+        nivp.method = format!("Neural IVP, {points}");
+        let ed = run_ednn(ctx, problem, t_end, &times, interior)?;
+        let mut edm = MethodSeries::from_ednn(&ed);
+        edm.method = format!("EDNN, {points}");
+        methods.push((nivp, edm));
+    }
+    let all: Vec<&MethodSeries> = methods.iter().flat_map(|(a, b)| [a, b]).collect();
+    standard_figures(dir, &focused.name(), &all, Vec::new())?;
+    let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+    let mean = "mean relative PDE residual on fresh points";
+    let at_t = format!("relative PDE residual at T = {t_end}");
+    let inner = format!("relative PDE residual at T on [−{interior}, {interior}]^d");
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for (nivp, edm) in &methods {
+        for m in [nivp, edm] {
+            rows.push(m.row(mean, m.mean_residual()));
+            rows.push(m.row(&at_t, last(&m.residual)));
+            if interior > 0.0 {
+                rows.push(m.row(&inner, last(&m.residual_interior)));
+            }
+        }
+        let points = nivp.method.trim_start_matches("Neural IVP, ");
+        let mut ratio = format!(
+            "{points}: EDNN / Neural IVP residual ratio {:.2} (mean over steps), {:.2} (at T)",
+            edm.mean_residual() / nivp.mean_residual(),
+            last(&edm.residual) / last(&nivp.residual),
+        );
+        if interior > 0.0 {
+            ratio += &format!(
+                ", {:.2} (at T, interior)",
+                last(&edm.residual_interior) / last(&nivp.residual_interior)
+            );
+        }
+        notes.push(ratio + " (paper: about 10)");
+    }
+    notes.push(
+        "focused points: half the Monte Carlo and residual points from a Gaussian about the density, importance-weighted to the uniform measure; the paper samples uniformly"
+            .into(),
+    );
+    let [(nivp, edm), (nivp_u, edm_u)] = &methods[..] else {
+        unreachable!("two point sets")
+    };
     Ok(Summary {
-        experiment: problem.name(),
-        rows: vec![
-            nivp.row(metric, nivp.mean_residual()),
-            edm.row(metric, edm.mean_residual()),
-        ],
-        notes: vec![format!(
-            "EDNN / Neural IVP mean residual ratio: {ratio:.2} (paper: about 10)"
-        )],
-        details: serde_json::json!({ "neural_ivp": nivp, "ednn": edm }),
+        experiment: focused.name(),
+        rows,
+        notes,
+        details: serde_json::json!({
+            "neural_ivp": nivp, "ednn": edm,
+            "neural_ivp_uniform": nivp_u, "ednn_uniform": edm_u,
+        }),
     })
 }
 
 /// The 6D Vlasov equation (residual only).
 pub(super) fn vlasov(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let problem = Vlasov6d::default();
-    residual_only(ctx, dir, &problem, problem.t_end() * ctx.preset.horizon, 3)
+    let uniform = Vlasov6d {
+        focus: 0.0,
+        ..problem
+    };
+    let t_end = problem.t_end() * ctx.preset.horizon;
+    residual_only(ctx, dir, (&problem, &uniform), t_end, 3, 0.0)
 }
 
-/// The Fokker–Planck equation in the default dimension (residual only).
+/// The Fokker–Planck equation in the default dimension (residual only), also on the interior
+/// cube: the Dirichlet factor makes J θ̇ vanish at the walls while L\[u\] does not.
 pub(super) fn fokker_planck(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let problem = FokkerPlanck::default();
-    residual_only(ctx, dir, &problem, problem.t_end() * ctx.preset.horizon, 3)
+    let uniform = FokkerPlanck {
+        focus: 0.0,
+        ..problem
+    };
+    let t_end = problem.t_end() * ctx.preset.horizon;
+    residual_only(ctx, dir, (&problem, &uniform), t_end, 3, FP_INTERIOR)
 }
 
 /// Fokker–Planck dimension sweep: Neural IVP's mean residual and CG iterations per solve

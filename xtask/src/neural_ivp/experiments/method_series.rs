@@ -26,6 +26,9 @@ pub(super) struct MethodSeries {
     /// rows where not measured).
     #[serde(default)]
     pub residual_outputs: Vec<Vec<f64>>,
+    /// The residual on the interior cube at the end of every step (NaN where not measured).
+    #[serde(default)]
+    pub residual_interior: Vec<f64>,
     /// Mean CG iterations per solve of every step (empty for EDNN).
     pub cg_iters: Vec<f64>,
     /// Largest eigenvalue estimate λ̂max of M̂ at the end of every step (empty for EDNN).
@@ -67,6 +70,11 @@ impl MethodSeries {
                 .map(|s| s.residual.unwrap_or(f64::NAN))
                 .collect(),
             residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
+            residual_interior: r
+                .steps
+                .iter()
+                .map(|s| s.residual_interior.unwrap_or(f64::NAN))
+                .collect(),
             cg_iters: r
                 .steps
                 .iter()
@@ -108,6 +116,11 @@ impl MethodSeries {
                 .map(|s| s.residual.unwrap_or(f64::NAN))
                 .collect(),
             residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
+            residual_interior: r
+                .steps
+                .iter()
+                .map(|s| s.residual_interior.unwrap_or(f64::NAN))
+                .collect(),
             solves: r.solves,
             ..Self::default()
         }

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use neural_ivp::ednn::{self, EdnnSolution};
+use neural_ivp::ednn::{self, EdnnConfig, EdnnSolution};
 use neural_ivp::problems::Ivp;
 use neural_ivp::{NeuralIvp, NeuralIvpConfig, Solution};
 
@@ -49,15 +49,21 @@ pub(super) fn run_nivp(
     Ok(sol)
 }
 
-/// Solves `problem` with EDNN (the preset's configuration) up to `t_end`, with snapshots at
-/// `times`; logs the run's totals.
+/// Solves `problem` with EDNN (the preset's configuration, residuals also measured on the
+/// interior cube of half-width `interior` if not 0) up to `t_end`, with snapshots at `times`;
+/// logs the run's totals.
 pub(super) fn run_ednn(
     ctx: &Ctx,
     problem: &dyn Ivp,
     t_end: f64,
     times: &[f64],
+    interior: f64,
 ) -> Result<EdnnSolution> {
-    let sol = ednn::solve(problem, &ctx.preset.ednn(t_end), t_end, times)?;
+    let cfg = EdnnConfig {
+        eval_interior: interior,
+        ..ctx.preset.ednn(t_end)
+    };
+    let sol = ednn::solve(problem, &cfg, t_end, times)?;
     let r = &sol.record;
     ctx.log.say(&format!(
         "  {} EDNN: p = {}, fit error {:.2e}, {} steps, {:.1} s ({:.1} s in dense solves)",

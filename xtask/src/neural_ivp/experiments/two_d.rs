@@ -48,7 +48,7 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
     (nivp.error_t, nivp.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
     nivp.error_reference = format!("FD {n}²");
     let (_, nivp_exact) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
-    let ed = run_ednn(ctx, problem, t_end, &times)?;
+    let ed = run_ednn(ctx, problem, t_end, &times, 0.0)?;
     let mut edm = MethodSeries::from_ednn(&ed);
     (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &fd)?;
     edm.error_reference = format!("FD {n}²");

@@ -80,7 +80,7 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         pr.nivp(5, pr.method(false))?,
         "Neural IVP, uniform points",
     )?;
-    let ed = run_ednn(ctx, &problem, t_end, &times)?;
+    let ed = run_ednn(ctx, &problem, t_end, &times, 0.0)?;
     let mut edm = MethodSeries::from_ednn(&ed);
     (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
     edm.error_reference = "exact".into();
