@@ -247,7 +247,11 @@ pub struct StepControl {
     pub max_growth: f64,
     /// Smallest step shrink factor.
     pub min_shrink: f64,
-    /// Largest step.
+    /// Largest step (unbounded by default; JSON has no ∞, so it is written and read as `null`).
+    #[serde(
+        serialize_with = "infinity_as_null",
+        deserialize_with = "infinity_from_null"
+    )]
     pub h_max: f64,
     /// Smallest step before the integration fails.
     pub h_min: f64,
@@ -631,4 +635,20 @@ impl Integrator {
         }
         Ok(())
     }
+}
+
+/// Writes ∞ as `null` (JSON has no infinity) and every other value as a number.
+fn infinity_as_null<S: serde::Serializer>(v: &f64, s: S) -> core::result::Result<S::Ok, S::Error> {
+    if *v == f64::INFINITY {
+        s.serialize_none()
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+/// Reads `null` as ∞.
+fn infinity_from_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> core::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::INFINITY))
 }

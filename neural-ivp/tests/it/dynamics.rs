@@ -211,3 +211,20 @@ fn residuals_per_equation_and_interior() {
     let bad = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, 500, 3, 1.5);
     assert!(matches!(bad, Err(IvpError::Config { .. })), "{bad:?}");
 }
+
+/// A configuration round-trips through JSON, the unbounded largest step included (a run record
+/// can be read back).
+#[test]
+fn configs_round_trip_through_json() {
+    let cfg = NeuralIvpConfig::default();
+    assert_eq!(cfg.integrator.h_max, f64::INFINITY);
+    let text = serde_json::to_string(&cfg).unwrap();
+    assert!(text.contains("\"h_max\":null"), "{text}");
+    let back: NeuralIvpConfig = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, cfg);
+    let mut bounded = cfg;
+    bounded.integrator.h_max = 0.25;
+    let back: NeuralIvpConfig =
+        serde_json::from_str(&serde_json::to_string(&bounded).unwrap()).unwrap();
+    assert_eq!(back.integrator.h_max, 0.25);
+}
