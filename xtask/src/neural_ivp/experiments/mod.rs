@@ -12,6 +12,7 @@ mod runs;
 mod scaling;
 mod two_d;
 mod wave3d;
+mod wave3d_reference;
 mod wave_maps;
 
 use std::path::Path;
@@ -63,6 +64,10 @@ pub(crate) const ALL: &[Experiment] = &[
     Experiment {
         name: "wave3d",
         run: wave3d::wave3d,
+    },
+    Experiment {
+        name: "wave3d_reference",
+        run: wave3d_reference::wave3d_reference,
     },
     Experiment {
         name: "vlasov6d",
