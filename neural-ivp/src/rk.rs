@@ -226,9 +226,10 @@ impl Method {
     }
 }
 
-/// Step-size control. The error of a step is the RMS over components of
-/// eᵢ / (atol + rtol·max(|yᵢ|, |y_newᵢ|)); a step is accepted when it is ≤ 1, and the next step
-/// is h·clamp(safety·err^(−1/(q+1)), min_shrink, max_growth) with q the embedded order.
+/// Step-size control. The error of a step is, with [`ErrorNorm::Mixed`], the RMS over
+/// components of eᵢ / (atol + rtol·max(|yᵢ|, |y_newᵢ|)), and with [`ErrorNorm::InitialScaled`]
+/// ‖e‖₂ / (rtol·‖y₀‖₂); a step is accepted when it is ≤ 1, and the next step is
+/// h·clamp(safety·err^(−1/(q+1)), min_shrink, max_growth) with q the embedded order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StepControl {
@@ -236,8 +237,10 @@ pub struct StepControl {
     pub method: Method,
     /// Relative tolerance.
     pub rtol: f64,
-    /// Absolute tolerance.
+    /// Absolute tolerance (unused by [`ErrorNorm::InitialScaled`]).
     pub atol: f64,
+    /// How a step's error estimate is measured.
+    pub norm: ErrorNorm,
     /// Initial step (the step of a fixed-step method); `None` for 20·(t_end − t₀)·rtol, the
     /// public code's choice.
     pub h0: Option<f64>,
@@ -265,6 +268,7 @@ impl Default for StepControl {
             method: Method::Bs23,
             rtol: 1e-4,
             atol: 1e-4,
+            norm: ErrorNorm::Mixed,
             h0: None,
             safety: 0.9,
             max_growth: 5.0,
@@ -274,6 +278,18 @@ impl Default for StepControl {
             max_attempts: 100_000,
         }
     }
+}
+
+/// The norm of a step's error estimate e.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorNorm {
+    /// Component-wise mixed absolute/relative scaling, RMS over components.
+    #[default]
+    Mixed,
+    /// ‖e‖₂ against rtol·‖y₀‖₂, y₀ the state the integrator started from (the public Neural IVP
+    /// code: a step is accepted iff ‖e‖ < odetol·‖θ₀‖, not recomputed after restarts).
+    InitialScaled,
 }
 
 impl StepControl {
@@ -376,6 +392,8 @@ pub struct Integrator {
     y_new: Vec<f64>,
     attempts: usize,
     evaluations: usize,
+    /// ‖y₀‖₂, the scale of [`ErrorNorm::InitialScaled`].
+    y0_norm: f64,
 }
 
 impl Integrator {
@@ -387,6 +405,14 @@ impl Integrator {
         control.validate("integrator")?;
         let tab = control.method.tableau();
         let n = y0.len();
+        let y0_norm = y0.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if control.norm == ErrorNorm::InitialScaled && !(y0_norm > 0.0 && control.rtol > 0.0) {
+            return Err(config_err(
+                "integrator.norm",
+                "initial_scaled",
+                "a nonzero initial state and rtol > 0",
+            ));
+        }
         let h = control
             .h0
             .unwrap_or(20.0 * span.abs() * control.rtol.max(1e-12))
@@ -406,6 +432,7 @@ impl Integrator {
             y_new: vec![0.0; n],
             attempts: 0,
             evaluations: 0,
+            y0_norm,
         })
     }
 
@@ -577,11 +604,18 @@ impl Integrator {
             for (j, &ej) in self.tab.e.iter().enumerate() {
                 e += ej * self.k[j][i];
             }
-            let sc = atol + rtol * self.y[i].abs().max(self.y_new[i].abs());
-            let r = h * e / sc;
+            let r = match self.control.norm {
+                ErrorNorm::Mixed => {
+                    h * e / (atol + rtol * self.y[i].abs().max(self.y_new[i].abs()))
+                }
+                ErrorNorm::InitialScaled => h * e,
+            };
             acc += r * r;
         }
-        (acc / n as f64).sqrt()
+        match self.control.norm {
+            ErrorNorm::Mixed => (acc / n as f64).sqrt(),
+            ErrorNorm::InitialScaled => acc.sqrt() / (rtol * self.y0_norm),
+        }
     }
 
     /// Dense output at t in the last accepted step [t₀, t₀ + h] into `out`.

@@ -113,3 +113,50 @@ fn bad_step_control_is_an_error() {
             .contains("integrator.h0")
     );
 }
+
+/// The public code's norm: steps accepted on ‖e‖₂ ≤ rtol·‖y₀‖₂. On y′ = −y from a state whose
+/// components differ by 10⁴ the global error stays near rtol·‖y₀‖ (small components are not
+/// protected), the step count falls as the tolerance loosens, and a zero initial state is an
+/// error.
+#[test]
+fn initial_scaled_norm() {
+    use neural_ivp::ErrorNorm;
+    let run = |rtol: f64| {
+        let ctl = StepControl {
+            method: Method::Bs23,
+            rtol,
+            norm: ErrorNorm::InitialScaled,
+            ..Default::default()
+        };
+        let mut rk = Integrator::new(ctl, 0.0, vec![1.0, 1e-4], 1.0).unwrap();
+        let mut sys = |_t: f64, y: &[f64], dy: &mut [f64]| {
+            dy[0] = -y[0];
+            dy[1] = -y[1];
+        };
+        let mut steps = 0;
+        while rk.t() < 1.0 {
+            rk.step(&mut sys, 1.0).unwrap();
+            steps += 1;
+        }
+        let e = (-1.0f64).exp();
+        (
+            (rk.y()[0] - e).abs().max((rk.y()[1] - 1e-4 * e).abs()),
+            steps,
+        )
+    };
+    let (tight, n_tight) = run(1e-7);
+    let (loose, n_loose) = run(1e-3);
+    assert!(tight < 1e-6 && loose < 1e-2, "{tight} {loose}");
+    assert!(loose > 10.0 * tight, "{tight} {loose}");
+    assert!(n_loose * 4 < n_tight, "{n_loose} vs {n_tight} steps");
+    let zero = Integrator::new(
+        StepControl {
+            norm: ErrorNorm::InitialScaled,
+            ..Default::default()
+        },
+        0.0,
+        vec![0.0; 3],
+        1.0,
+    );
+    assert!(zero.is_err());
+}
