@@ -48,6 +48,10 @@ enum Command {
         /// string). Unknown keys are errors; the overrides are listed in the table's notes.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// neural-ivp, advection2d and heat2d only: skip the EDNN runs (for Neural IVP control
+        /// runs).
+        #[arg(long)]
+        no_ednn: bool,
         /// Output directory.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -132,6 +136,8 @@ pub struct ReproduceOptions {
     pub only: Vec<String>,
     /// Overrides `KEY=VALUE` of the Neural IVP configurations.
     pub set: Vec<String>,
+    /// Skip EDNN (2D problems only).
+    pub no_ednn: bool,
     /// Output directory (each experiment writes to a subdirectory).
     pub out: PathBuf,
     /// Suppress progress bars.
@@ -153,6 +159,7 @@ fn main() -> Result<()> {
             medium,
             only,
             set,
+            no_ednn,
             out,
             quiet,
             k0_from_sweep,
@@ -167,6 +174,9 @@ fn main() -> Result<()> {
             if !set.is_empty() && experiment != Experiment::NeuralIvp {
                 bail!("--set applies to neural-ivp only");
             }
+            if no_ednn && experiment != Experiment::NeuralIvp {
+                bail!("--no-ednn applies to neural-ivp only");
+            }
             let size = if quick {
                 Size::Quick
             } else if medium {
@@ -179,6 +189,7 @@ fn main() -> Result<()> {
                 seeds,
                 only,
                 set,
+                no_ednn,
                 out,
                 quiet,
                 k0_from_sweep,

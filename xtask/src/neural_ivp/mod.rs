@@ -58,8 +58,19 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         preset,
         log,
         resume: opts.size != Size::Quick,
+        ednn: !opts.no_ednn,
     };
     let selected = experiments::select(&opts.only)?;
+    if opts.no_ednn
+        && let Some(e) = selected
+            .iter()
+            .find(|e| !["advection2d", "heat2d"].contains(&e.name))
+    {
+        anyhow::bail!(
+            "--no-ednn applies to advection2d and heat2d; select them with --only (got {})",
+            e.name
+        );
+    }
     let mut summaries = Vec::new();
     for exp in selected {
         let dir = ctx.out.join(exp.name);
@@ -113,6 +124,8 @@ pub(crate) struct Ctx {
     pub log: Logger,
     /// Whether experiments with a `summary.json` are skipped.
     pub resume: bool,
+    /// Whether the 2D problems run EDNN.
+    pub ednn: bool,
 }
 
 /// Progress lines on stderr, and always appended to `log.txt` in the output directory (so a

@@ -48,15 +48,24 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
     (nivp.error_t, nivp.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
     nivp.error_reference = format!("FD {n}²");
     let (_, nivp_exact) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
-    let ed = run_ednn(ctx, problem, t_end, &times, 0.0)?;
-    let (_, ednn_exact) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
-    let mut edm = MethodSeries::from_ednn(&ed);
-    (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &fd)?;
-    edm.error_reference = format!("FD {n}²");
+    let mut methods = vec![&nivp];
+    let ednn = if ctx.ednn {
+        let ed = run_ednn(ctx, problem, t_end, &times, 0.0)?;
+        let mut edm = MethodSeries::from_ednn(&ed);
+        (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &fd)?;
+        edm.error_reference = format!("FD {n}²");
+        let (_, exact_errors) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
+        Some((edm, exact_errors))
+    } else {
+        None
+    };
+    if let Some((edm, _)) = &ednn {
+        methods.push(edm);
+    }
     standard_figures(
         dir,
         &problem.name(),
-        &[&nivp, &edm],
+        &methods,
         vec![
             // from the first output after t = 0, where FD starts from the exact data
             series("FD vs exact", &times[1..], &fd_vs_exact[1..]),
@@ -64,26 +73,20 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
         ],
     )?;
     let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+    let vs_fd = format!("rel. L2 error vs FD {n}² at T = {t_end}");
+    let vs_exact = format!("rel. L2 error vs exact on {n}² at T = {t_end}");
+    let mut rows = vec![
+        nivp.row(&vs_fd, last(&nivp.error)),
+        nivp.row(&vs_exact, last(&nivp_exact)),
+    ];
+    if let Some((edm, exact_errors)) = &ednn {
+        rows.push(edm.row(&vs_fd, last(&edm.error)));
+        rows.push(edm.row(&vs_exact, last(exact_errors)));
+    }
+    let (edm, ednn_exact) = ednn.unzip();
     Ok(Summary {
         experiment: problem.name(),
-        rows: vec![
-            nivp.row(
-                &format!("rel. L2 error vs FD {n}² at T = {t_end}"),
-                last(&nivp.error),
-            ),
-            edm.row(
-                &format!("rel. L2 error vs FD {n}² at T = {t_end}"),
-                last(&edm.error),
-            ),
-            nivp.row(
-                &format!("rel. L2 error vs exact on {n}² at T = {t_end}"),
-                last(&nivp_exact),
-            ),
-            edm.row(
-                &format!("rel. L2 error vs exact on {n}² at T = {t_end}"),
-                last(&ednn_exact),
-            ),
-        ],
+        rows,
         notes: vec![format!(
             "FD (central differences, DP54 rtol 1e-7) vs exact at T: {:.3e}",
             last(&fd_vs_exact)
