@@ -81,8 +81,9 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Rewrite the README's generated PRDP tables from results/, after copying the
-    /// summary.json and table.md of every experiment found in `--collect DIR` into results/.
+    /// Rewrite the README's generated PRDP and Neural IVP tables from results/, after copying
+    /// the summaries of every experiment found in `--collect DIR` into results/ (Neural IVP:
+    /// medium and full presets, under results/neural-ivp/<preset>/).
     Results {
         /// A reproduction's output directory to take the summaries from.
         #[arg(long)]

@@ -19,9 +19,16 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::provenance::Provenance;
 use crate::{ReproduceOptions, Size};
 
 pub(crate) use presets::Preset;
+pub(crate) use report::{Summary, table};
+
+/// The names of every Neural IVP experiment, in order.
+pub(crate) fn experiment_names() -> impl Iterator<Item = &'static str> {
+    experiments::ALL.iter().map(|e| e.name)
+}
 
 /// Runs the Neural IVP reproduction.
 pub fn run(opts: &ReproduceOptions) -> Result<()> {
@@ -90,6 +97,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         let t = Instant::now();
         let mut summary =
             (exp.run)(&ctx, &dir).with_context(|| format!("experiment {}", exp.name))?;
+        summary.provenance = Some(Provenance::now(opts));
         if !ctx.preset.overrides.is_empty() {
             summary.notes.push(format!(
                 "control run: every Neural IVP configuration with {}",

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::Size;
+use crate::provenance::Provenance;
 
 /// The result of one experiment.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -19,6 +20,9 @@ pub(crate) struct Summary {
     pub notes: Vec<String>,
     /// Everything else (time series, counters), as written to `summary.json`.
     pub details: serde_json::Value,
+    /// The code and command that produced it (absent in summaries of older versions).
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
 }
 
 /// One line of the table.
@@ -86,8 +90,15 @@ fn num(v: f64) -> String {
 
 /// Writes `table.md`.
 pub(crate) fn write_table(dir: &Path, summaries: &[Summary], size: Size) -> Result<()> {
+    let mut s = format!("# Neural IVP reproduction ({})\n\n", size.name());
+    s += &table(summaries)?;
+    std::fs::write(dir.join("table.md"), s)?;
+    Ok(())
+}
+
+/// The table of all rows, then the notes, as Markdown.
+pub(crate) fn table(summaries: &[Summary]) -> Result<String> {
     let mut s = String::new();
-    writeln!(s, "# Neural IVP reproduction ({})\n", size.name())?;
     writeln!(
         s,
         "| experiment | method | p | metric | value | mean residual | per equation | CG its/solve | restarts | wall s |"
@@ -129,14 +140,13 @@ pub(crate) fn write_table(dir: &Path, summaries: &[Summary], size: Size) -> Resu
             )?;
         }
     }
-    writeln!(s, "\n## Notes\n")?;
+    writeln!(s, "\nNotes:\n")?;
     for sum in summaries {
         for n in &sum.notes {
             writeln!(s, "- {}: {n}", sum.experiment)?;
         }
     }
-    std::fs::write(dir.join("table.md"), s)?;
-    Ok(())
+    Ok(s)
 }
 
 #[cfg(test)]

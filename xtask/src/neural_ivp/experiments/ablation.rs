@@ -61,5 +61,6 @@ pub(super) fn ablation(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             "2D advection (s = 0.1) to T = {t_end}, same seed; the reference code rebuilds the preconditioner at every stage and starts CG from zero"
         )],
         details: serde_json::json!(details),
+        provenance: None,
     })
 }

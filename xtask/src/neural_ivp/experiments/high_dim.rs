@@ -86,6 +86,7 @@ fn residual_only(
             "neural_ivp": nivp, "ednn": edm,
             "neural_ivp_uniform": nivp_u, "ednn_uniform": edm_u,
         }),
+        provenance: None,
     })
 }
 
@@ -161,5 +162,6 @@ pub(super) fn fp_dimension(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         rows,
         notes: vec!["paper: solutions up to d = 20 (figure 5)".into()],
         details: serde_json::json!({ "d": ds, "residual": res, "cg_iters_per_solve": iters }),
+        provenance: None,
     })
 }

@@ -166,5 +166,6 @@ pub(super) fn initial_fit(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             pr.fit_iters
         )],
         details: serde_json::json!(details),
+        provenance: None,
     })
 }

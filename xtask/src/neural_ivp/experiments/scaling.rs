@@ -150,5 +150,6 @@ pub(super) fn scaling(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             ),
         ],
         details: serde_json::json!({ "nivp_params": ps, "nivp_mvm_seconds": t_mvm, "nivp_step_seconds": t_step, "ednn_params": eps, "ednn_step_seconds": e_step }),
+        provenance: None,
     })
 }

@@ -92,6 +92,7 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
             last(&fd_vs_exact)
         )],
         details: serde_json::json!({ "times": times, "neural_ivp": nivp, "ednn": edm, "fd_vs_exact": fd_vs_exact, "neural_ivp_vs_exact": nivp_exact, "ednn_vs_exact": ednn_exact }),
+        provenance: None,
     })
 }
 

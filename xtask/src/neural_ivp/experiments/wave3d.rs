@@ -136,7 +136,16 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             format!("Neural IVP and EDNN draw {:.0}% of their points in the shell |‖x‖ − t| ≤ {:.3} (importance-weighted); the paper samples uniformly", 100.0 * problem.focus, problem.shell_half_width()),
             "exact = source-free solution f(t − r)/r for r > t, 0 inside (the paper's formula adds a point source at the origin for t > 0)".into(),
             format!("Neural IVP vs FD {n}³ at T: {:.3e}", last(&nivp_fd)),
+            format!(
+                "restarts {} the run: error at T {:.3e} with, {:.3e} without ({} accepted, {} rejected)",
+                if last(&nivp.error) <= last(&plain_m.error) { "did not worsen" } else { "WORSENED" },
+                last(&nivp.error),
+                last(&plain_m.error),
+                nivp.restarts_t.len(),
+                nivp.restarts_rejected_t.len()
+            ),
         ],
         details: serde_json::json!({ "times": times, "neural_ivp": nivp, "neural_ivp_no_restarts": plain_m, "neural_ivp_shared_trunk": shared_m, "neural_ivp_uniform": uniform_m, "ednn": edm, "fd_vs_exact": fd_vs_exact, "neural_ivp_vs_fd": nivp_fd }),
+        provenance: None,
     })
 }

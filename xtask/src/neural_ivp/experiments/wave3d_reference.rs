@@ -111,6 +111,7 @@ pub(super) fn wave3d_reference(ctx: &Ctx, dir: &Path) -> Result<Summary> {
             "grid": GRID,
             "alpha": problem.alpha,
         }),
+        provenance: None,
     })
 }
 

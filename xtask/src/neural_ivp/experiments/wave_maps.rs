@@ -61,5 +61,6 @@ pub(super) fn wave_maps(ctx: &Ctx, dir: &Path) -> Result<Summary> {
                 .into(),
         ],
         details: serde_json::json!({ "times": times, "neural_ivp": nivp, "neural_ivp_shared_trunk": shared }),
+        provenance: None,
     })
 }
