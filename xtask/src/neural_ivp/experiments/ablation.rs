@@ -39,10 +39,16 @@ pub(super) fn ablation(ctx: &Ctx, dir: &Path) -> Result<Summary> {
                 ("Nyström sketch products".into(), sketch as f64),
             ],
         });
-        let mut row =
-            MethodSeries::from_nivp(&sol).row("M̂ products (CG + sketch)", r.matvecs as f64);
-        row.method = label.into();
-        rows.push(row);
+        let series = MethodSeries::from_nivp(&sol);
+        let per_step = r.matvecs as f64 / r.steps.len().max(1) as f64;
+        for (metric, value) in [
+            ("M̂ products (CG + sketch)", r.matvecs as f64),
+            ("M̂ products per accepted step", per_step),
+        ] {
+            let mut row = series.row(metric, value);
+            row.method = label.into();
+            rows.push(row);
+        }
         details.push(serde_json::json!({
             "variant": label, "solves": r.solves, "cg_iters": r.cg_iters, "matvecs": r.matvecs,
             "builds": r.builds, "steps": r.steps.len(), "wall_seconds": r.wall_seconds, "fit_seconds": r.fit_seconds,
