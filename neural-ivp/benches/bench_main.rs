@@ -1,5 +1,7 @@
-//! Criterion benches: cost of the Gauss–Newton product (linear in p, 10⁴–10⁶ parameters), the
-//! Nyström build, input jets, and the EDNN dense stage (cubic in p).
+//! Criterion benches: cost of the Gauss–Newton product (linear in p, 10⁴–10⁶ parameters) beside
+//! a GEMM of the same shape on all cores (the machine's bound: the product costs ≈ 4·n·p
+//! multiply–adds, so its GEMM-bound time is 4·n·p / (n·w²) times the GEMM's), the Nyström
+//! build, input jets, and the EDNN dense stage (cubic in p).
 //!
 //! `cargo bench -p neural-ivp`
 
@@ -45,6 +47,27 @@ fn gauss_newton(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("p", p), &p, |b, _| {
             b.iter(|| op.apply_block(black_box(&v), 1, &mut y).unwrap())
         });
+        // the machine's bound for this product: a GEMM of the same point count through the
+        // widest layer on all cores (the product costs ≈ 4·n·p multiply–adds)
+        let a = faer::Mat::<f64>::from_fn(n, width, |i, j| ((i * 7 + j) % 11) as f64 * 0.1);
+        let w = faer::Mat::<f64>::from_fn(width, width, |i, j| ((i + 3 * j) % 13) as f64 * 0.1);
+        let mut c = faer::Mat::<f64>::zeros(n, width);
+        g.bench_with_input(
+            BenchmarkId::new("gemm_bound_width", width),
+            &width,
+            |b, _| {
+                b.iter(|| {
+                    faer::linalg::matmul::matmul(
+                        c.as_mut(),
+                        faer::Accum::Replace,
+                        black_box(a.as_ref()),
+                        w.as_ref(),
+                        1.0,
+                        faer::Par::rayon(0),
+                    )
+                })
+            },
+        );
     }
     g.finish();
 }
