@@ -15,7 +15,7 @@ use faer::Accum;
 use crate::error::Result;
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
-use crate::tangent::{part, point_lanes};
+use crate::tangent::{part, point_lanes, split_parts};
 use crate::trunk::Trunk;
 use rayon::prelude::*;
 
@@ -286,29 +286,24 @@ impl Trunk {
         );
         // lanes over points, fixed by n alone (each point's jets are computed independently)
         let k = point_lanes(n);
-        let mut outs = Vec::with_capacity(k);
-        let (mut value, mut grad, mut lap, mut hess) = (
-            &mut jets.value[..],
-            &mut jets.grad[..],
-            &mut jets.lap[..],
-            &mut jets.hess[..],
-        );
-        for i in 0..k {
-            let len = part(n, k, i).len();
-            let (v, vt) = value.split_at_mut(len * m);
-            let (g, gt) = grad.split_at_mut(len * gper);
-            let (l, lt) = lap.split_at_mut(len * lper);
-            let (h, ht) = hess.split_at_mut(len * hper);
-            (value, grad, lap, hess) = (vt, gt, lt, ht);
-            outs.push(JetOut {
+        let value = split_parts(&mut jets.value, n, k, m);
+        let grad = split_parts(&mut jets.grad, n, k, gper);
+        let lap = split_parts(&mut jets.lap, n, k, lper);
+        let hess = split_parts(&mut jets.hess, n, k, hper);
+        let outs = value
+            .into_iter()
+            .zip(grad)
+            .zip(lap)
+            .zip(hess)
+            .map(|(((value, grad), lap), hess)| JetOut {
                 stride: m,
                 first,
-                value: v,
-                grad: g,
-                lap: l,
-                hess: h,
-            });
-        }
+                value,
+                grad,
+                lap,
+                hess,
+            })
+            .collect::<Vec<_>>();
         if ws.lanes.len() < k {
             ws.lanes.resize_with(k, JetLane::default);
         }

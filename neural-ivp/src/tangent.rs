@@ -100,6 +100,19 @@ impl TangentWorkspace {
     }
 }
 
+/// `s` (`items` items of `per` entries) cut into the `k` slices of [`part`]`(items, k, i)`.
+pub(crate) fn split_parts(s: &mut [f64], items: usize, k: usize, per: usize) -> Vec<&mut [f64]> {
+    let mut rest = s;
+    (0..k)
+        .map(|i| {
+            let (mine, tail) =
+                core::mem::take(&mut rest).split_at_mut(part(items, k, i).len() * per);
+            rest = tail;
+            mine
+        })
+        .collect()
+}
+
 /// out ← Σ_lanes `lane.packed_g[..p]`, summed in lane order.
 fn reduce_lanes(lanes: &[Lane], p: usize, out: &mut [f64]) {
     out.copy_from_slice(&lanes[0].packed_g[..p]);
@@ -423,13 +436,7 @@ impl Trunk {
         if r == 1 {
             // lanes over points; each writes its own rows of `out`
             let k = point_lanes(n);
-            let mut rest = &mut out[..];
-            let mut parts = Vec::with_capacity(k);
-            for i in 0..k {
-                let (mine, tail) = rest.split_at_mut(part(n, k, i).len() * m);
-                parts.push(mine);
-                rest = tail;
-            }
+            let parts = split_parts(out, n, k, m);
             ws.lanes(k)
                 .par_iter_mut()
                 .zip(parts)
@@ -444,13 +451,7 @@ impl Trunk {
         } else {
             // lanes over tangent columns; each writes its own columns of `out`
             let k = r.min(LANES);
-            let mut rest = &mut out[..];
-            let mut parts = Vec::with_capacity(k);
-            for i in 0..k {
-                let (mine, tail) = rest.split_at_mut(part(r, k, i).len() * n * m);
-                parts.push(mine);
-                rest = tail;
-            }
+            let parts = split_parts(out, r, k, n * m);
             ws.lanes(k)
                 .par_iter_mut()
                 .zip(parts)

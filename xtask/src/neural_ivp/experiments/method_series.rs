@@ -54,6 +54,11 @@ pub(super) struct MethodSeries {
     pub error_reference: String,
 }
 
+/// The values, NaN where not measured.
+fn nan_for_none(values: impl Iterator<Item = Option<f64>>) -> Vec<f64> {
+    values.map(|v| v.unwrap_or(f64::NAN)).collect()
+}
+
 impl MethodSeries {
     /// The series of a Neural IVP run (errors left empty).
     pub(super) fn from_nivp(sol: &Solution) -> Self {
@@ -64,17 +69,9 @@ impl MethodSeries {
             wall_seconds: r.wall_seconds,
             fit_error: r.fit.rel_error,
             step_t: r.steps.iter().map(|s| s.t).collect(),
-            residual: r
-                .steps
-                .iter()
-                .map(|s| s.residual.unwrap_or(f64::NAN))
-                .collect(),
+            residual: nan_for_none(r.steps.iter().map(|s| s.residual)),
             residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
-            residual_interior: r
-                .steps
-                .iter()
-                .map(|s| s.residual_interior.unwrap_or(f64::NAN))
-                .collect(),
+            residual_interior: nan_for_none(r.steps.iter().map(|s| s.residual_interior)),
             cg_iters: r
                 .steps
                 .iter()
@@ -110,17 +107,9 @@ impl MethodSeries {
             wall_seconds: r.wall_seconds,
             fit_error: r.fit.rel_error,
             step_t: r.steps.iter().map(|s| s.t).collect(),
-            residual: r
-                .steps
-                .iter()
-                .map(|s| s.residual.unwrap_or(f64::NAN))
-                .collect(),
+            residual: nan_for_none(r.steps.iter().map(|s| s.residual)),
             residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
-            residual_interior: r
-                .steps
-                .iter()
-                .map(|s| s.residual_interior.unwrap_or(f64::NAN))
-                .collect(),
+            residual_interior: nan_for_none(r.steps.iter().map(|s| s.residual_interior)),
             solves: r.solves,
             ..Self::default()
         }
