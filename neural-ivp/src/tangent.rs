@@ -38,7 +38,7 @@ pub(crate) struct TrunkForward {
     pub out: Vec<f64>,
 }
 
-/// Scratch memory for the parameter derivatives: up to [`LANES`] lanes (run in parallel), each
+/// Scratch memory for the parameter derivatives: up to 8 lanes (run in parallel), each
 /// with its own tangent buffers and gradient accumulator. Grows to the largest problem and is
 /// then reused.
 #[derive(Debug, Clone, Default)]

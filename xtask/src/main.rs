@@ -83,7 +83,7 @@ enum Command {
     },
     /// Rewrite the README's generated PRDP and Neural IVP tables from results/, after copying
     /// the summaries of every experiment found in `--collect DIR` into results/ (Neural IVP:
-    /// under results/neural-ivp/<preset>/).
+    /// under `results/neural-ivp/<preset>/`).
     Results {
         /// A reproduction's output directory to take the summaries from.
         #[arg(long)]
