@@ -158,6 +158,35 @@ pub fn pde_residual_interior(
     at.residual(net, problem, theta, theta_dot, t)
 }
 
+/// The residuals a driver measures after a step: on fresh points of the problem's measure and,
+/// with `interior` > 0, on the interior cube [−interior, interior]^d (same count and seed).
+pub(crate) struct StepResiduals {
+    /// On the problem's measure.
+    pub residual: Residual,
+    /// The total on the interior cube.
+    pub interior: Option<f64>,
+}
+
+/// [`StepResiduals`] of θ̇ at θ and `t` on `n` points drawn with `seed`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn step_residuals(
+    net: &Network,
+    problem: &dyn Ivp,
+    theta: &[f64],
+    theta_dot: &[f64],
+    t: f64,
+    n: usize,
+    seed: u64,
+    interior: f64,
+) -> Result<StepResiduals> {
+    let residual = pde_residual(net, problem, theta, theta_dot, t, n, seed)?;
+    let interior = (interior > 0.0)
+        .then(|| pde_residual_interior(net, problem, theta, theta_dot, t, n, seed, interior))
+        .transpose()?
+        .map(|r| r.total);
+    Ok(StepResiduals { residual, interior })
+}
+
 impl Collocation {
     /// The relative residual of θ̇ at the current points, in total and per equation.
     fn residual(

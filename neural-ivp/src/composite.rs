@@ -77,7 +77,7 @@ impl Forward {
 
 /// Copies the columns `first..first + cols` of the rows of length `m` of `src` into the
 /// rows of length `cols` of `dst` (as many rows as `dst` holds).
-pub(crate) fn gather_columns(src: &[f64], m: usize, first: usize, cols: usize, dst: &mut [f64]) {
+fn gather_columns(src: &[f64], m: usize, first: usize, cols: usize, dst: &mut [f64]) {
     for (d, s) in dst.chunks_exact_mut(cols).zip(src.chunks_exact(m)) {
         d.copy_from_slice(&s[first..first + cols]);
     }
@@ -254,33 +254,23 @@ impl Network {
         check_shape("output cotangent block", r * n * m, w.len())?;
         check_shape("gradient block", r * p, grad.len())?;
         if self.trunks() == 1 {
-            return self.vjp_trunk(0, theta, fwd, w, r, grad, ws);
+            return self.vjp_of_trunk(0, theta, fwd, w, r, grad, ws);
         }
         for k in 0..self.trunks() {
-            let (pr, o) = (self.trunk_params(k), self.trunk_outputs(k));
-            let mut g = grown(&mut ws.gather, r * n * o.len());
+            let pr = self.trunk_params(k);
             let mut sc = grown(&mut ws.scatter, r * pr.len());
-            gather_columns(w, m, o.start, o.len(), &mut g[..r * n * o.len()]);
-            let res = self.vjp_trunk(
-                k,
-                &theta[pr.clone()],
-                fwd,
-                &g[..r * n * o.len()],
-                r,
-                &mut sc[..r * pr.len()],
-                ws,
-            );
+            let res = self.vjp_of_trunk(k, theta, fwd, w, r, &mut sc[..r * pr.len()], ws);
             scatter_params(&sc[..r * pr.len()], p, pr, grad);
-            ws.gather = g;
             ws.scatter = sc;
             res?;
         }
         Ok(())
     }
 
-    /// Jᵀ W of trunk `k` alone: `theta` its parameters, `w` its outputs' cotangents.
+    /// Jᵀ W restricted to trunk `k`: from the cotangents `w` of all outputs (r blocks of
+    /// n × m) to the gradients of the trunk's parameters (r contiguous columns in `grad`).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn vjp_trunk(
+    pub(crate) fn vjp_of_trunk(
         &self,
         k: usize,
         theta: &[f64],
@@ -290,12 +280,24 @@ impl Network {
         grad: &mut [f64],
         ws: &mut TangentWorkspace,
     ) -> Result<()> {
-        if r == 1 {
-            self.trunk(k).vjp(theta, &fwd.parts[k], w, grad, ws)
-        } else {
-            self.trunk(k)
-                .vjp_block(theta, &fwd.parts[k], w, r, grad, ws)
+        let (n, m) = (fwd.len(), self.outputs());
+        let (pr, o) = (self.trunk_params(k), self.trunk_outputs(k));
+        let (theta, trunk, part) = (&theta[pr], self.trunk(k), &fwd.parts[k]);
+        let mut own = |w: &[f64], ws: &mut TangentWorkspace| {
+            if r == 1 {
+                trunk.vjp(theta, part, w, grad, ws)
+            } else {
+                trunk.vjp_block(theta, part, w, r, grad, ws)
+            }
+        };
+        if o.len() == m {
+            return own(w, ws);
         }
+        let mut g = grown(&mut ws.gather, r * n * o.len());
+        gather_columns(w, m, o.start, o.len(), &mut g[..r * n * o.len()]);
+        let res = own(&g[..r * n * o.len()], ws);
+        ws.gather = g;
+        res
     }
 
     /// Jᵀ J V, summed over the cached points (not divided by n), for r tangents (columns of

@@ -8,7 +8,7 @@ use std::time::Instant;
 use faer::{Accum, Mat, Side};
 use serde::{Deserialize, Serialize};
 
-use crate::collocation::{Collocation, pde_residual, pde_residual_interior};
+use crate::collocation::{Collocation, step_residuals};
 use crate::composite::Forward;
 use crate::error::{IvpError, Result, at_least, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
@@ -424,34 +424,26 @@ pub fn solve(
             snapshots.push((outputs[next_out], rk.y().to_vec()));
             next_out += 1;
         }
-        let (residual, residual_interior) = if cfg.eval_points > 0 {
+        let measured = if cfg.eval_points > 0 {
             let theta_dot = rk.ensure_derivative(&mut sys)?.to_vec();
-            let seed = derive(cfg.seed, sampling::EVAL, steps.len() as u64);
-            let n = cfg.eval_points;
-            let r = pde_residual(&net, problem, rk.y(), &theta_dot, t, n, seed)?;
-            let inner = (cfg.eval_interior > 0.0)
-                .then(|| {
-                    pde_residual_interior(
-                        &net,
-                        problem,
-                        rk.y(),
-                        &theta_dot,
-                        t,
-                        n,
-                        seed,
-                        cfg.eval_interior,
-                    )
-                })
-                .transpose()?;
-            (Some(r), inner.map(|r| r.total))
+            Some(step_residuals(
+                &net,
+                problem,
+                rk.y(),
+                &theta_dot,
+                t,
+                cfg.eval_points,
+                derive(cfg.seed, sampling::EVAL, steps.len() as u64),
+                cfg.eval_interior,
+            )?)
         } else {
-            (None, None)
+            None
         };
         steps.push(EdnnStep {
             t,
-            residual: residual.as_ref().map(|r| r.total),
-            residuals: residual.map_or_else(Vec::new, |r| r.outputs),
-            residual_interior,
+            residual: measured.as_ref().map(|m| m.residual.total),
+            residual_interior: measured.as_ref().and_then(|m| m.interior),
+            residuals: measured.map_or_else(Vec::new, |m| m.residual.outputs),
             rank: sys.rank,
             wall: start.elapsed().as_secs_f64(),
         });

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use prdp_core::LinearOperator;
 
-use crate::composite::{Forward, gather_columns};
+use crate::composite::Forward;
 use crate::error::{Result, check_shape};
 use crate::network::Network;
 use crate::tangent::TangentWorkspace;
@@ -144,24 +144,14 @@ impl<'a> GaussNewton<'a> {
         match self.trunk {
             None => self.net.vjp(self.theta, self.fwd, f, out, &mut ws)?,
             Some(k) => {
-                let (n, m) = (self.fwd.len(), self.net.outputs());
-                check_shape("PDE right-hand side", n * m, f.len())?;
+                check_shape(
+                    "PDE right-hand side",
+                    self.fwd.len() * self.net.outputs(),
+                    f.len(),
+                )?;
                 check_shape("F̂ block", self.params().len(), out.len())?;
-                let o = self.net.trunk_outputs(k);
-                let mut g = core::mem::take(&mut ws.gather);
-                g.resize(n * o.len(), 0.0);
-                gather_columns(f, m, o.start, o.len(), &mut g);
-                let res = self.net.vjp_trunk(
-                    k,
-                    &self.theta[self.params()],
-                    self.fwd,
-                    &g,
-                    1,
-                    out,
-                    &mut ws,
-                );
-                ws.gather = g;
-                res?;
+                self.net
+                    .vjp_of_trunk(k, self.theta, self.fwd, f, 1, out, &mut ws)?;
             }
         }
         let inv_n = 1.0 / self.fwd.len() as f64;

@@ -1,7 +1,8 @@
 //! The network u(x, θ): a scaled sinusoidal embedding, an MLP with swish (or tanh) activations
 //! and a linear head per output (or one MLP shared by all outputs), and an output factor
-//! Π_j(1 − x_j²) that imposes homogeneous Dirichlet conditions on [−1, 1]^d. Parameters live in one flat `f64` vector with named [`Tensor`]
-//! views, in the layout of `prdp-nn` (dense weights `[out, in]` row-major, then the bias).
+//! Π_j(1 − x_j²) that imposes homogeneous Dirichlet conditions on [−1, 1]^d. Parameters live in
+//! one flat `f64` vector with named [`Tensor`] views, trunk after trunk, in the layout of
+//! `prdp-nn` (dense weights `[out, in]` row-major, then the bias).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -442,9 +442,8 @@ impl Trunk {
                 .zip(parts)
                 .enumerate()
                 .for_each(|(i, (lane, dst))| {
-                    grow(&mut lane.packed_v, p);
-                    self.pack(v, 0..1, &mut lane.packed_v);
-                    self.jvp_rows(theta, fwd, part(n, k, i), 1, lane, |_, row, at| {
+                    // with one tangent the packed layout is the parameter layout
+                    self.jvp_rows(theta, fwd, part(n, k, i), (1, v), lane, |_, row, at| {
                         dst[at * m..(at + 1) * m].copy_from_slice(row);
                     });
                 });
@@ -459,35 +458,36 @@ impl Trunk {
                 .for_each(|(i, (lane, dst))| {
                     let cols = part(r, k, i);
                     let rc = cols.len();
-                    grow(&mut lane.packed_v, self.packed_len(rc));
-                    self.pack(v, cols, &mut lane.packed_v);
-                    self.jvp_rows(theta, fwd, 0..n, rc, lane, |s, row, at| {
+                    let mut packed = core::mem::take(&mut lane.packed_v);
+                    grow(&mut packed, self.packed_len(rc));
+                    self.pack(v, cols, &mut packed);
+                    self.jvp_rows(theta, fwd, 0..n, (rc, &packed), lane, |s, row, at| {
                         let o = s * n * m + at * m;
                         dst[o..o + m].copy_from_slice(row);
                     });
+                    lane.packed_v = packed;
                 });
         }
         Ok(())
     }
 
-    /// J v over `rows` in chunks for the r tangents packed in `lane.packed_v`; calls
+    /// J v over `rows` in chunks for the r tangents packed in `packed`; calls
     /// `write(s, outputs, i)` with tangent s's outputs at point i (counted from `rows.start`).
     fn jvp_rows(
         &self,
         theta: &[f64],
         fwd: &TrunkForward,
         rows: Range<usize>,
-        r: usize,
+        (r, packed): (usize, &[f64]),
         lane: &mut Lane,
         mut write: impl FnMut(usize, &[f64], usize),
     ) {
         let m = self.outputs();
         let nc = self.chunk_len(r);
-        let packed = core::mem::take(&mut lane.packed_v);
         let mut start = rows.start;
         while start < rows.end {
             let end = (start + nc).min(rows.end);
-            self.jvp_chunk(theta, fwd, start..end, r, &packed, lane);
+            self.jvp_chunk(theta, fwd, start..end, r, packed, lane);
             for (i, row) in lane.du[..(end - start) * r * m]
                 .chunks_exact(r * m)
                 .enumerate()
@@ -498,7 +498,6 @@ impl Trunk {
             }
             start = end;
         }
-        lane.packed_v = packed;
     }
 
     /// Jᵀ w: the gradient of Σᵢ wᵢ·u(xᵢ) with respect to θ for an output cotangent `w`
@@ -622,14 +621,12 @@ impl Trunk {
             let nc = self.chunk_len(1);
             let k = point_lanes(n);
             let lanes = ws.lanes(k);
+            // with one tangent the packed layout is the parameter layout: the lanes read v
             lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
-                grow(&mut lane.packed_v, p);
-                self.pack(v, 0..1, &mut lane.packed_v);
                 grow(&mut lane.packed_g, p);
                 lane.packed_g[..p].fill(0.0);
-                self.gn_rows(theta, fwd, part(n, k, i), 1, nc, lane);
+                self.gn_rows(theta, fwd, part(n, k, i), (1, v), nc, lane);
             });
-            // with one tangent the packed layout is the parameter layout
             reduce_lanes(lanes, p, out);
         } else {
             let k = r.min(LANES);
@@ -637,12 +634,14 @@ impl Trunk {
             lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
                 let cols = part(r, k, i);
                 let rc = cols.len();
-                grow(&mut lane.packed_v, self.packed_len(rc));
-                self.pack(v, cols, &mut lane.packed_v);
+                let mut packed = core::mem::take(&mut lane.packed_v);
+                grow(&mut packed, self.packed_len(rc));
+                self.pack(v, cols, &mut packed);
                 grow(&mut lane.packed_g, self.packed_len(rc));
                 lane.packed_g[..rc * p].fill(0.0);
                 let nc = self.chunk_len(rc);
-                self.gn_rows(theta, fwd, 0..n, rc, nc, lane);
+                self.gn_rows(theta, fwd, 0..n, (rc, &packed), nc, lane);
+                lane.packed_v = packed;
             });
             for (i, lane) in lanes.iter().enumerate() {
                 self.unpack(&lane.packed_g, part(r, k, i), out);
@@ -651,27 +650,25 @@ impl Trunk {
         Ok(())
     }
 
-    /// Jᵀ J over `rows` in chunks of `nc` for the tangents packed in `lane.packed_v`,
-    /// accumulated into `lane.packed_g`.
+    /// Jᵀ J over `rows` in chunks of `nc` for the r tangents packed in `pv`, accumulated into
+    /// `lane.packed_g`.
     fn gn_rows(
         &self,
         theta: &[f64],
         fwd: &TrunkForward,
         rows: Range<usize>,
-        r: usize,
+        (r, pv): (usize, &[f64]),
         nc: usize,
         lane: &mut Lane,
     ) {
-        let pv = core::mem::take(&mut lane.packed_v);
         let mut pg = core::mem::take(&mut lane.packed_g);
         let mut start = rows.start;
         while start < rows.end {
             let end = (start + nc).min(rows.end);
-            self.jvp_chunk(theta, fwd, start..end, r, &pv, lane);
+            self.jvp_chunk(theta, fwd, start..end, r, pv, lane);
             self.vjp_chunk(theta, fwd, start..end, r, &mut pg, lane);
             start = end;
         }
-        lane.packed_v = pv;
         lane.packed_g = pg;
     }
 }

@@ -62,6 +62,7 @@ pub fn collect(from: &Path) -> Result<Vec<String>> {
         copied.push(name.to_owned());
     }
     let nivp = from.join("neural-ivp");
+    let mut sets = std::collections::BTreeSet::new();
     for name in crate::neural_ivp::experiment_names() {
         let src = nivp.join(name).join("summary.json");
         if !src.exists() {
@@ -89,8 +90,11 @@ pub fn collect(from: &Path) -> Result<Vec<String>> {
         std::fs::create_dir_all(&dst).with_context(|| format!("creating {}", dst.display()))?;
         std::fs::copy(&src, dst.join("summary.json"))
             .with_context(|| format!("copying {}", src.display()))?;
-        write_nivp_table(&root().join("results/neural-ivp").join(&set), &set)?;
         copied.push(format!("neural-ivp/{set}/{name}"));
+        sets.insert(set);
+    }
+    for set in sets {
+        write_nivp_table(&root().join("results/neural-ivp").join(&set), &set)?;
     }
     Ok(copied)
 }

@@ -6,7 +6,7 @@ use prdp_solvers::{Budget, SolveOptions, Workspace, cg};
 use super::config::NeuralIvpConfig;
 use super::preconditioning::Preconditioning;
 use super::record::StepRecord;
-use crate::collocation::{Collocation, Residual};
+use crate::collocation::{Collocation, StepResiduals};
 use crate::error::{Result, check_state};
 use crate::gauss_newton::GaussNewton;
 use crate::network::Network;
@@ -131,7 +131,7 @@ impl<'a> Dynamics<'a> {
         t: f64,
         h: f64,
         rejected: usize,
-        residual: Option<Residual>,
+        measured: Option<StepResiduals>,
         wall: f64,
     ) -> StepRecord {
         self.accepted += 1;
@@ -146,9 +146,9 @@ impl<'a> Dynamics<'a> {
             builds: self.step_builds,
             lambda_max,
             mu: self.cfg.solver.mu * lambda_max,
-            residual: residual.as_ref().map(|r| r.total),
-            residuals: residual.map_or_else(Vec::new, |r| r.outputs),
-            residual_interior: None,
+            residual: measured.as_ref().map(|m| m.residual.total),
+            residual_interior: measured.as_ref().and_then(|m| m.interior),
+            residuals: measured.map_or_else(Vec::new, |m| m.residual.outputs),
             wall,
         }
     }

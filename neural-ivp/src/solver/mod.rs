@@ -13,7 +13,7 @@ pub use record::{RestartEvent, RunRecord, Solution, StepRecord};
 
 use std::time::Instant;
 
-use crate::collocation::{pde_residual, pde_residual_interior};
+use crate::collocation::{pde_residual, step_residuals};
 use crate::composite::Forward;
 use crate::error::{Result, check_state, config_err, positive};
 use crate::fit::{FitReport, fit};
@@ -188,9 +188,9 @@ impl NeuralIvp {
                 next_out += 1;
             }
             let eval_seed = derive(self.cfg.seed, sampling::EVAL, steps.len() as u64);
-            let residual = match (self.cfg.eval_points, rk.derivative()) {
+            let measured = match (self.cfg.eval_points, rk.derivative()) {
                 (0, _) | (_, None) => None,
-                (n, Some(theta_dot)) => Some(pde_residual(
+                (n, Some(theta_dot)) => Some(step_residuals(
                     &net,
                     problem,
                     rk.y(),
@@ -198,33 +198,17 @@ impl NeuralIvp {
                     t,
                     n,
                     eval_seed,
+                    self.cfg.eval_interior,
                 )?),
             };
-            let interior = match (self.cfg.eval_interior, rk.derivative()) {
-                (h, Some(theta_dot)) if h > 0.0 && self.cfg.eval_points > 0 => Some(
-                    pde_residual_interior(
-                        &net,
-                        problem,
-                        rk.y(),
-                        theta_dot,
-                        t,
-                        self.cfg.eval_points,
-                        eval_seed,
-                        h,
-                    )?
-                    .total,
-                ),
-                _ => None,
-            };
-            let residual_before = residual.as_ref().map(|r| r.total);
-            let mut rec = dynamics.finish_step(
+            let residual_before = measured.as_ref().map(|r| r.residual.total);
+            let rec = dynamics.finish_step(
                 t,
                 info.h,
                 info.rejected,
-                residual,
+                measured,
                 start.elapsed().as_secs_f64(),
             );
-            rec.residual_interior = interior;
             let mean_iters = rec.cg_iters_fresh.iter().sum::<usize>() as f64
                 / rec.cg_iters_fresh.len().max(1) as f64;
             observer(&rec);

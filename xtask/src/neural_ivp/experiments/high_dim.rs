@@ -31,16 +31,20 @@ fn residual_only(
     let times = output_times(t_end, 2);
     let mut nivp_cfg = pr.nivp(frequencies, pr.method(false))?;
     nivp_cfg.eval_interior = interior;
-    let mut methods = Vec::new();
-    for (problem, points) in [(focused, "focused points"), (uniform, "uniform points")] {
+    // both methods on one point set
+    let pair = |problem: &dyn Ivp, points: &str| -> Result<(MethodSeries, MethodSeries)> {
         let sol = run_nivp(ctx, problem, nivp_cfg.clone(), t_end, &times)?;
         let mut nivp = MethodSeries::from_nivp(&sol);
         nivp.method = format!("Neural IVP, {points}");
         let ed = run_ednn(ctx, problem, t_end, &times, interior)?;
         let mut edm = MethodSeries::from_ednn(&ed);
         edm.method = format!("EDNN, {points}");
-        methods.push((nivp, edm));
-    }
+        Ok((nivp, edm))
+    };
+    let methods = [
+        pair(focused, "focused points")?,
+        pair(uniform, "uniform points")?,
+    ];
     let all: Vec<&MethodSeries> = methods.iter().flat_map(|(a, b)| [a, b]).collect();
     standard_figures(dir, &focused.name(), &all, Vec::new())?;
     let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
@@ -75,9 +79,7 @@ fn residual_only(
         "focused points: half the Monte Carlo and residual points from a Gaussian about the density, importance-weighted to the uniform measure; the paper samples uniformly"
             .into(),
     );
-    let [(nivp, edm), (nivp_u, edm_u)] = &methods[..] else {
-        unreachable!("two point sets")
-    };
+    let [(nivp, edm), (nivp_u, edm_u)] = &methods;
     Ok(Summary {
         experiment: focused.name(),
         rows,
