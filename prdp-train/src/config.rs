@@ -16,7 +16,7 @@ use crate::emulator::{Emulator, EmulatorParts};
 use crate::hybrid::{Hybrid, HybridParts};
 use crate::inverse::InverseProblem;
 use crate::trainable::Trainable;
-use crate::trainer::{RunMeta, train};
+use crate::trainer::{RunMeta, Scenario, train};
 use crate::{Observer, RunOptions, RunRecord, Schedule, TrainError};
 
 /// One training run: a scenario, a refinement schedule and a seed.
@@ -346,31 +346,47 @@ impl Experiment {
                 Precision::F32 => c.train::<f32>(k0, meta, opts, obs),
                 Precision::F64 => c.train::<f64>(k0, meta, opts, obs),
             },
+            ScenarioConfig::Emulator(_) | ScenarioConfig::Hybrid(_) => {
+                let mut sc = self.scenario(k0, data_cache)?;
+                train(sc.as_mut(), meta, opts, obs)
+            }
+        }
+    }
+
+    /// The emulator or hybrid scenario of this experiment with its network initialised, its
+    /// data generated (or loaded from `data_cache`) and its solver at `k0` iterations.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] for the inverse problem (it is not a [`Scenario`]); network,
+    /// data and solver errors.
+    pub(crate) fn scenario(
+        &self,
+        k0: usize,
+        data_cache: Option<&Path>,
+    ) -> Result<Box<dyn Scenario>, TrainError> {
+        match &self.scenario {
+            ScenarioConfig::InverseProblem(_) => Err(TrainError::config(
+                "scenario",
+                "inverse_problem",
+                "an emulator or hybrid scenario",
+            )),
             ScenarioConfig::Emulator(c) => {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
-                let data_key = (&c.physics, &c.data, &c.initial_condition);
-                match &c.physics {
+                let data = c.dataset(data_cache)?;
+                Ok(match &c.physics {
                     EmulatorPhysics::Heat(h) => {
-                        let data = cached(data_cache, "heat", &data_key, || {
-                            heat_dataset(h, &c.data, &c.initial_condition)
-                        })?;
                         let physics =
                             Physics::new(Heat::<f32>::new(h.clone())?, c.solver.diff_solver(k0)?)?;
-                        let mut sc = Emulator::new(emulator_parts(c, net, physics, data))?;
-                        train(&mut sc, meta, opts, obs)
+                        Box::new(Emulator::new(emulator_parts(c, net, physics, data))?)
                     }
                     EmulatorPhysics::Burgers(b) => {
-                        let data = cached(data_cache, "burgers", &data_key, || {
-                            burgers_dataset(b, &c.data, c.initial_condition.modes)
-                        })?;
                         let physics = Physics::new(
                             Burgers1d::<f32>::new(b.clone())?,
                             c.solver.diff_solver(k0)?,
                         )?;
-                        let mut sc = Emulator::new(emulator_parts(c, net, physics, data))?;
-                        train(&mut sc, meta, opts, obs)
+                        Box::new(Emulator::new(emulator_parts(c, net, physics, data))?)
                     }
-                }
+                })
             }
             ScenarioConfig::Hybrid(c) => {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
@@ -387,7 +403,7 @@ impl Experiment {
                         DiffMode::default(),
                     )?,
                 )?;
-                let mut sc = Hybrid::new(HybridParts {
+                Ok(Box::new(Hybrid::new(HybridParts {
                     net,
                     physics,
                     converged,
@@ -396,8 +412,7 @@ impl Experiment {
                     validation_step: c.validation_step,
                     metric_channel: c.metric_channel,
                     batch: c.batch_size,
-                })?;
-                train(&mut sc, meta, opts, obs)
+                })?))
             }
         }
     }

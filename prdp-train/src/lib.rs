@@ -44,6 +44,7 @@ mod ledger;
 mod metrics;
 mod observe;
 pub mod presets;
+mod probe;
 mod record;
 mod refine;
 mod run_lock;
@@ -61,6 +62,7 @@ pub use ledger::{
 };
 pub use metrics::normalized_errors;
 pub use observe::{Observer, Progress, Silent};
+pub use probe::StepProbe;
 pub use record::{IntervalRecord, RunRecord, RunStatus, Validation};
 pub use refine::{
     Decision, InitialCheckpoint, Interval, MetricSource, PrdpConfig, Refiner, Schedule,

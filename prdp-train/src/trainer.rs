@@ -107,7 +107,7 @@ fn permutation(seed: u64, epoch: usize, len: usize) -> Vec<usize> {
 }
 
 /// Runs (or resumes) the training of `sc`, holding the run directory's lock meanwhile.
-pub(crate) fn train<S: Scenario>(
+pub(crate) fn train<S: Scenario + ?Sized>(
     sc: &mut S,
     meta: RunMeta<'_>,
     opts: &RunOptions,
@@ -227,7 +227,7 @@ fn finish(
 }
 
 /// A fresh run: validates the untrained model (interval 0) and checkpoints.
-fn start<S: Scenario>(
+fn start<S: Scenario + ?Sized>(
     sc: &mut S,
     meta: &RunMeta<'_>,
     dir: Option<&Path>,
@@ -287,7 +287,7 @@ fn start<S: Scenario>(
 
 /// Loads the checkpoint in `dir` if there is one for this configuration, with the intervals
 /// it records.
-fn resume<S: Scenario>(
+fn resume<S: Scenario + ?Sized>(
     sc: &mut S,
     meta: &RunMeta<'_>,
     dir: Option<&Path>,
@@ -322,7 +322,7 @@ fn resume<S: Scenario>(
 }
 
 /// Validates, lets the refiner decide, records the interval and checkpoints.
-fn end_interval<S: Scenario>(
+fn end_interval<S: Scenario + ?Sized>(
     sc: &mut S,
     run: &mut Run,
     k: usize,
@@ -363,7 +363,11 @@ fn end_interval<S: Scenario>(
 /// Writes the scenario state under a new name, then the loop state naming it (atomically),
 /// then removes every other parameter file: a crash at any point leaves a consistent
 /// checkpoint.
-fn checkpoint<S: Scenario>(sc: &S, run: &mut Run, dir: Option<&Path>) -> Result<(), TrainError> {
+fn checkpoint<S: Scenario + ?Sized>(
+    sc: &S,
+    run: &mut Run,
+    dir: Option<&Path>,
+) -> Result<(), TrainError> {
     let Some(dir) = dir else { return Ok(()) };
     let st = &mut run.st;
     st.intervals = run.intervals.len();

@@ -48,7 +48,7 @@ enum Command {
         /// string). Unknown keys are errors; the overrides are listed in the table's notes.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// neural-ivp, advection2d and heat2d only: skip the EDNN runs (for Neural IVP control
+        /// neural-ivp, advection2d, heat2d and wave3d only: skip the EDNN runs (for Neural IVP control
         /// runs).
         #[arg(long)]
         no_ednn: bool,
@@ -137,7 +137,7 @@ pub struct ReproduceOptions {
     pub only: Vec<String>,
     /// Overrides `KEY=VALUE` of the Neural IVP configurations.
     pub set: Vec<String>,
-    /// Skip EDNN (2D problems only).
+    /// Skip EDNN (2D problems and the 3D wave only).
     pub no_ednn: bool,
     /// Output directory (each experiment writes to a subdirectory).
     pub out: PathBuf,

@@ -99,6 +99,28 @@ pub fn collect(from: &Path) -> Result<Vec<String>> {
     Ok(copied)
 }
 
+/// Rewrites the `table.md` of every Neural IVP set under `nivp` (the presets and each
+/// `controls/<name>`) from its summaries, so that no table outlives a summary moved or replaced
+/// by hand.
+fn rewrite_nivp_tables(nivp: &Path) -> Result<()> {
+    let mut sets: Vec<String> = NIVP_PRESETS.iter().map(|p| (*p).to_owned()).collect();
+    if let Ok(entries) = std::fs::read_dir(nivp.join("controls")) {
+        for entry in entries {
+            let entry = entry.context("listing results/neural-ivp/controls")?;
+            if entry.path().is_dir() {
+                sets.push(format!("controls/{}", entry.file_name().to_string_lossy()));
+            }
+        }
+    }
+    for set in sets {
+        let dir = nivp.join(&set);
+        if !nivp_summaries(&dir)?.is_empty() {
+            write_nivp_table(&dir, &set)?;
+        }
+    }
+    Ok(())
+}
+
 /// Rewrites `dir/table.md` from the Neural IVP summaries kept in `dir`.
 fn write_nivp_table(dir: &Path, label: &str) -> Result<()> {
     let summaries = nivp_summaries(dir)?;
@@ -228,6 +250,7 @@ pub fn run(collect_from: Option<&Path>) -> Result<()> {
         let names = collect(from)?;
         eprintln!("copied {} into results/", names.join(", "));
     }
+    rewrite_nivp_tables(&root().join("results/neural-ivp"))?;
     let path = root().join("README.md");
     let text = std::fs::read_to_string(&path).context("reading README.md")?;
     let new = readme(&text, &root().join("results"))?;

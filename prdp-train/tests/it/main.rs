@@ -1,6 +1,7 @@
 //! Integration tests of prdp-train.
 
 mod ledger;
+mod probe;
 mod reference_schedule;
 mod refine;
 mod replay;

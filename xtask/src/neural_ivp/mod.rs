@@ -71,10 +71,10 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
     if opts.no_ednn
         && let Some(e) = selected
             .iter()
-            .find(|e| !["advection2d", "heat2d"].contains(&e.name))
+            .find(|e| !["advection2d", "heat2d", "wave3d"].contains(&e.name))
     {
         anyhow::bail!(
-            "--no-ednn applies to advection2d and heat2d; select them with --only (got {})",
+            "--no-ednn applies to advection2d, heat2d and wave3d; select them with --only (got {})",
             e.name
         );
     }
@@ -132,7 +132,7 @@ pub(crate) struct Ctx {
     pub log: Logger,
     /// Whether experiments with a `summary.json` are skipped.
     pub resume: bool,
-    /// Whether the 2D problems run EDNN.
+    /// Whether the 2D problems and the 3D wave run EDNN.
     pub ednn: bool,
 }
 

@@ -18,6 +18,9 @@ pub(super) struct MethodSeries {
     pub wall_seconds: f64,
     /// Relative error of the initial fit.
     pub fit_error: f64,
+    /// Each output's relative error after the initial fit.
+    #[serde(default)]
+    pub fit_error_outputs: Vec<f64>,
     /// End time of every accepted step.
     pub step_t: Vec<f64>,
     /// Relative PDE residual on fresh points at the end of every step (NaN where not measured).
@@ -68,6 +71,7 @@ impl MethodSeries {
             params: r.params,
             wall_seconds: r.wall_seconds,
             fit_error: r.fit.rel_error,
+            fit_error_outputs: r.fit.rel_error_outputs.clone(),
             step_t: r.steps.iter().map(|s| s.t).collect(),
             residual: nan_for_none(r.steps.iter().map(|s| s.residual)),
             residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),
@@ -106,6 +110,7 @@ impl MethodSeries {
             params: r.params,
             wall_seconds: r.wall_seconds,
             fit_error: r.fit.rel_error,
+            fit_error_outputs: r.fit.rel_error_outputs.clone(),
             step_t: r.steps.iter().map(|s| s.t).collect(),
             residual: nan_for_none(r.steps.iter().map(|s| s.residual)),
             residual_outputs: r.steps.iter().map(|s| s.residuals.clone()).collect(),

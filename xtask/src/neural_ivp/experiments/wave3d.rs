@@ -17,8 +17,8 @@ use crate::neural_ivp::report::{Row, Summary};
 
 /// 3D wave equation: Neural IVP (points focused on the wave's shell) with and without
 /// restarts, with one trunk shared by u and u_t (control), Neural IVP on uniform points as in
-/// the paper, and EDNN against the exact solution
-/// and a finite-difference reference; CG iterations and λ̂max with and without restarts.
+/// the paper, and EDNN (unless `--no-ednn`) against the exact solution and a finite-difference
+/// reference; CG iterations and λ̂max with and without restarts.
 pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let pr = &ctx.preset;
     let problem = Wave3d {
@@ -80,14 +80,21 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         pr.nivp(5, pr.method(false))?,
         "Neural IVP, uniform points",
     )?;
-    let ed = run_ednn(ctx, &problem, t_end, &times, 0.0)?;
-    let mut edm = MethodSeries::from_ednn(&ed);
-    (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
-    edm.error_reference = "exact".into();
+    let edm = if ctx.ednn {
+        let ed = run_ednn(ctx, &problem, t_end, &times, 0.0)?;
+        let mut edm = MethodSeries::from_ednn(&ed);
+        (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
+        edm.error_reference = "exact".into();
+        Some(edm)
+    } else {
+        None
+    };
+    let mut methods = vec![&nivp, &plain_m, &shared_m, &uniform_m];
+    methods.extend(edm.as_ref());
     standard_figures(
         dir,
         "wave3d",
-        &[&nivp, &plain_m, &shared_m, &uniform_m, &edm],
+        &methods,
         // from the first output after t = 0, where FD starts from the exact data
         vec![series(
             &format!("FD {n}³ vs exact"),
@@ -121,16 +128,14 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let metric = format!("rel. L2 error of u vs exact on {n}³ at T = {t_end}");
     let mut fd_row = Row::new(&format!("FD {n}³"), 0, &metric, last(&fd_vs_exact));
     fd_row.wall_seconds = f64::NAN;
+    let rows = methods
+        .iter()
+        .map(|m| m.row(&metric, last(&m.error)))
+        .chain([fd_row])
+        .collect();
     Ok(Summary {
         experiment: "wave3d".into(),
-        rows: vec![
-            nivp.row(&metric, last(&nivp.error)),
-            plain_m.row(&metric, last(&plain_m.error)),
-            shared_m.row(&metric, last(&shared_m.error)),
-            uniform_m.row(&metric, last(&uniform_m.error)),
-            edm.row(&metric, last(&edm.error)),
-            fd_row,
-        ],
+        rows,
         notes: vec![
             format!("profile f(s) = 2s²exp(−{} s²) (paper: 200)", problem.alpha),
             format!("Neural IVP and EDNN draw {:.0}% of their points in the shell |‖x‖ − t| ≤ {:.3} (importance-weighted); the paper samples uniformly", 100.0 * problem.focus, problem.shell_half_width()),
