@@ -138,9 +138,10 @@ pub fn fit(
     let start = std::time::Instant::now();
     let (d, m, p) = (net.dim(), net.outputs(), net.num_params());
     let scales = output_scales(net, target, measure, cfg, seed + 3)?;
+    let rescale = scales.iter().any(|&s| s != 1.0);
     let scaled = |pts: &[f64], out: &mut [f64]| {
         target(pts, out);
-        if scales.iter().any(|&s| s != 1.0) {
+        if rescale {
             for row in out.chunks_exact_mut(m) {
                 row.iter_mut().zip(&scales).for_each(|(v, s)| *v /= s);
             }
