@@ -46,7 +46,7 @@ pub use direct::{FactorKind, Factorization};
 pub use error::{Error, Result, check_finite, check_len, invalid};
 pub use materialize::{to_csr, to_faer_dense, to_faer_sparse};
 pub use operator::{FnOperator, LinearOperator, Transposed, square_size};
-pub use real::Real;
+pub use real::{Real, Values, ValuesMut};
 pub use stencil::{Boundary, Stencil};
 
 pub use faer;

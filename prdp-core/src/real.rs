@@ -44,6 +44,31 @@ pub trait Real:
 
     /// Widens (or copies) `self` to `f64`.
     fn as_f64(self) -> f64;
+
+    /// `s` as a slice of its concrete type, for code that moves values without computing with
+    /// them (message passing, serialisation).
+    fn values(s: &[Self]) -> Values<'_>;
+
+    /// `s` as a mutable slice of its concrete type (see [`Real::values`]).
+    fn values_mut(s: &mut [Self]) -> ValuesMut<'_>;
+}
+
+/// A slice of one of the [`Real`] types, by concrete type.
+#[derive(Debug)]
+pub enum Values<'a> {
+    /// Single precision.
+    F32(&'a [f32]),
+    /// Double precision.
+    F64(&'a [f64]),
+}
+
+/// A mutable slice of one of the [`Real`] types, by concrete type.
+#[derive(Debug)]
+pub enum ValuesMut<'a> {
+    /// Single precision.
+    F32(&'a mut [f32]),
+    /// Double precision.
+    F64(&'a mut [f64]),
 }
 
 impl Real for f32 {
@@ -58,6 +83,14 @@ impl Real for f32 {
     fn as_f64(self) -> f64 {
         f64::from(self)
     }
+
+    fn values(s: &[Self]) -> Values<'_> {
+        Values::F32(s)
+    }
+
+    fn values_mut(s: &mut [Self]) -> ValuesMut<'_> {
+        ValuesMut::F32(s)
+    }
 }
 
 impl Real for f64 {
@@ -71,5 +104,13 @@ impl Real for f64 {
     #[inline(always)]
     fn as_f64(self) -> f64 {
         self
+    }
+
+    fn values(s: &[Self]) -> Values<'_> {
+        Values::F64(s)
+    }
+
+    fn values_mut(s: &mut [Self]) -> ValuesMut<'_> {
+        ValuesMut::F64(s)
     }
 }

@@ -12,6 +12,8 @@ use prdp_pde::{
 use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
 use serde::{Deserialize, Serialize};
 
+use crate::comm::Ranks;
+use crate::data_parallel::Parallel;
 use crate::emulator::{Emulator, EmulatorParts};
 use crate::hybrid::{Hybrid, HybridParts};
 use crate::inverse::InverseProblem;
@@ -215,6 +217,12 @@ pub struct EmulatorConfig {
     pub loss: Loss,
     /// Rollout step t of the validation metric.
     pub validation_step: usize,
+    /// Blocks each minibatch (and the validation set) is cut into for data-parallel training:
+    /// gradients are summed block by block in a fixed order, so a run gives the same bits on
+    /// any number of ranks up to this count ([`crate::Ranks`]). 1 (the default) is the plain
+    /// single-process step; a different count changes results by rounding.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub gradient_blocks: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -252,6 +260,20 @@ pub struct HybridConfig {
     pub validation_step: usize,
     /// Channel of the validation metric (0: x-velocity).
     pub metric_channel: usize,
+    /// Blocks each minibatch (and the validation set) is cut into for data-parallel training:
+    /// gradients are summed block by block in a fixed order, so a run gives the same bits on
+    /// any number of ranks up to this count ([`crate::Ranks`]). 1 (the default) is the plain
+    /// single-process step; a different count changes results by rounding.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub gradient_blocks: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl Default for HybridConfig {
@@ -324,6 +346,27 @@ impl Experiment {
         data_cache: Option<&Path>,
         obs: &mut dyn Observer,
     ) -> Result<RunRecord, TrainError> {
+        let ranks = &opts.ranks;
+        let (k0, meta) = ranks.agree(self.prepare())?;
+        match &self.scenario {
+            ScenarioConfig::InverseProblem(c) if ranks.size() == 1 => match c.precision {
+                Precision::F32 => c.train::<f32>(k0, meta, opts, obs),
+                Precision::F64 => c.train::<f64>(k0, meta, opts, obs),
+            },
+            ScenarioConfig::InverseProblem(_) => Err(TrainError::config(
+                "scenario",
+                "inverse_problem",
+                "an emulator or hybrid scenario on more than one rank (the inverse problem has no minibatch to split; run it as one process)",
+            )),
+            ScenarioConfig::Emulator(_) | ScenarioConfig::Hybrid(_) => {
+                let mut sc = ranks.agree(self.scenario(k0, data_cache, ranks))?;
+                train(sc.as_mut(), meta, opts, obs)
+            }
+        }
+    }
+
+    /// Checks the schedule and length; returns K₀ and what identifies the run.
+    fn prepare(&self) -> Result<(usize, RunMeta<'_>), TrainError> {
         self.schedule.validate()?;
         if self.epochs() == 0 {
             return Err(TrainError::config(
@@ -341,15 +384,19 @@ impl Experiment {
             epochs: self.epochs(),
             schedule: &self.schedule,
         };
+        Ok((k0, meta))
+    }
+
+    /// Generates the data set into `cache`, or checks that it is there: for a data-parallel
+    /// run, rank 0 does this before the other ranks read the cache.
+    ///
+    /// # Errors
+    /// Data generation and file errors.
+    pub fn prepare_data(&self, cache: &Path) -> Result<(), TrainError> {
         match &self.scenario {
-            ScenarioConfig::InverseProblem(c) => match c.precision {
-                Precision::F32 => c.train::<f32>(k0, meta, opts, obs),
-                Precision::F64 => c.train::<f64>(k0, meta, opts, obs),
-            },
-            ScenarioConfig::Emulator(_) | ScenarioConfig::Hybrid(_) => {
-                let mut sc = self.scenario(k0, data_cache)?;
-                train(sc.as_mut(), meta, opts, obs)
-            }
+            ScenarioConfig::InverseProblem(_) => Ok(()),
+            ScenarioConfig::Emulator(c) => c.dataset(Some(cache)).map(drop),
+            ScenarioConfig::Hybrid(c) => c.dataset(Some(cache)).map(drop),
         }
     }
 
@@ -363,6 +410,7 @@ impl Experiment {
         &self,
         k0: usize,
         data_cache: Option<&Path>,
+        ranks: &Ranks,
     ) -> Result<Box<dyn Scenario>, TrainError> {
         match &self.scenario {
             ScenarioConfig::InverseProblem(_) => Err(TrainError::config(
@@ -373,24 +421,30 @@ impl Experiment {
             ScenarioConfig::Emulator(c) => {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
                 let data = c.dataset(data_cache)?;
+                let parallel = parallel(ranks, c.gradient_blocks, c.batch_size, &data, &net)?;
                 Ok(match &c.physics {
                     EmulatorPhysics::Heat(h) => {
                         let physics =
                             Physics::new(Heat::<f32>::new(h.clone())?, c.solver.diff_solver(k0)?)?;
-                        Box::new(Emulator::new(emulator_parts(c, net, physics, data))?)
+                        Box::new(Emulator::new(emulator_parts(
+                            c, net, physics, data, parallel,
+                        ))?)
                     }
                     EmulatorPhysics::Burgers(b) => {
                         let physics = Physics::new(
                             Burgers1d::<f32>::new(b.clone())?,
                             c.solver.diff_solver(k0)?,
                         )?;
-                        Box::new(Emulator::new(emulator_parts(c, net, physics, data))?)
+                        Box::new(Emulator::new(emulator_parts(
+                            c, net, physics, data, parallel,
+                        ))?)
                     }
                 })
             }
             ScenarioConfig::Hybrid(c) => {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
                 let data = c.dataset(data_cache)?;
+                let parallel = parallel(ranks, c.gradient_blocks, c.batch_size, &data, &net)?;
                 let physics = Physics::new(
                     NavierStokes::<f32>::new(c.coarse.clone())?,
                     c.solver.diff_solver(k0)?,
@@ -412,6 +466,7 @@ impl Experiment {
                     validation_step: c.validation_step,
                     metric_channel: c.metric_channel,
                     batch: c.batch_size,
+                    parallel,
                 })?))
             }
         }
@@ -540,6 +595,7 @@ fn emulator_parts<A: prdp_pde::Assembly<f32>>(
     net: Trainable<f32>,
     physics: Physics<f32, A>,
     data: Dataset<f32>,
+    parallel: Parallel<f32>,
 ) -> EmulatorParts<f32, A> {
     EmulatorParts {
         net,
@@ -549,7 +605,25 @@ fn emulator_parts<A: prdp_pde::Assembly<f32>>(
         loss: c.loss,
         validation_step: c.validation_step,
         batch: c.batch_size,
+        parallel,
     }
+}
+
+/// The data parallelism of a scenario over `ranks` with `blocks` gradient blocks.
+fn parallel(
+    ranks: &Ranks,
+    blocks: usize,
+    batch: usize,
+    data: &Dataset<f32>,
+    net: &Trainable<f32>,
+) -> Result<Parallel<f32>, TrainError> {
+    Parallel::new(
+        ranks.clone(),
+        blocks,
+        batch,
+        data.validation.samples(),
+        net.params.len(),
+    )
 }
 
 /// Loads a data set from `cache/<name>-<hash of key>` or generates and saves it there.

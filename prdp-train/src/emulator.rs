@@ -16,7 +16,8 @@ use prdp_nn::{Loss, Workspace};
 use prdp_pde::{Assembly, Dataset, Physics};
 use prdp_solvers::Budget;
 
-use crate::metrics::normalized_errors;
+use crate::data_parallel::{BlockGradient, Parallel, minibatch_gradient};
+use crate::metrics::{rollout_validation, squared_ratio};
 use crate::trainable::Trainable;
 use crate::trainer::Scenario;
 use crate::{Ledger, Phase, TrainError, Validation};
@@ -32,6 +33,7 @@ pub(crate) struct Emulator<T: Real, A: Assembly<T>> {
     loss: Loss,
     validation_step: usize,
     batch: usize,
+    par: Parallel<T>,
     buf: Buffers<T>,
 }
 
@@ -56,6 +58,7 @@ pub(crate) struct EmulatorParts<T: Real, A: Assembly<T>> {
     pub loss: Loss,
     pub validation_step: usize,
     pub batch: usize,
+    pub parallel: Parallel<T>,
 }
 
 impl<T: Real, A: Assembly<T>> Emulator<T, A> {
@@ -88,50 +91,76 @@ impl<T: Real, A: Assembly<T>> Emulator<T, A> {
             loss: p.loss,
             validation_step: p.validation_step,
             batch: b,
+            par: p.parallel,
             buf,
         })
     }
 
     /// The loss of the minibatch `batch` at the current parameters with `k` solver iterations,
-    /// leaving its gradient in `self.net.grad`.
+    /// leaving its gradient in `self.net.grad` (on every rank of a data-parallel run).
     fn loss_and_gradient(
         &mut self,
         batch: &[usize],
         k: usize,
         ledger: &mut Ledger,
     ) -> Result<f64, TrainError> {
-        let b = batch.len();
-        let buf = &mut self.buf;
         self.physics.set_budget(Budget::new(k, self.rtol)?)?;
-        self.data.train.gather(0, batch, &mut buf.u0)?;
-        self.data.train.gather(2, batch, &mut buf.target)?;
+        minibatch_gradient(self, batch, ledger)
+    }
+}
+
+impl<T: Real, A: Assembly<T>> BlockGradient<T> for Emulator<T, A> {
+    fn gradient_parts(&mut self) -> (&mut Vec<T>, &mut Parallel<T>) {
+        (&mut self.net.grad, &mut self.par)
+    }
+
+    fn block_loss_and_gradient(
+        &mut self,
+        samples: &[usize],
+        scale: f64,
+        grad: &mut [T],
+        ledger: &mut Ledger,
+    ) -> Result<f64, TrainError> {
+        let b = samples.len();
+        let m = b * self.physics.assembly().state_len();
+        let buf = &mut self.buf;
+        let (u0, u1, u2) = (&mut buf.u0[..m], &mut buf.u1[..m], &mut buf.u2[..m]);
+        let (target, u2_bar, u1_bar) = (
+            &mut buf.target[..m],
+            &mut buf.u2_bar[..m],
+            &mut buf.u1_bar[..m],
+        );
+        self.data.train.gather(0, samples, u0)?;
+        self.data.train.gather(2, samples, target)?;
 
         let t = Instant::now();
         let out = self
             .net
             .model
-            .forward(&self.net.params, &buf.u0, b, &mut self.ws)?;
-        buf.u1.copy_from_slice(out);
+            .forward(&self.net.params, u0, b, &mut self.ws)?;
+        u1.copy_from_slice(out);
         ledger.add_time(Phase::Network, t.elapsed());
 
         let t = Instant::now();
-        ledger.add_solver(&self.physics.forward_batch(&buf.u1, &mut buf.u2, b)?);
+        ledger.add_solver(&self.physics.forward_batch(u1, u2, b)?);
         ledger.add_time(Phase::PhysicsForward, t.elapsed());
 
-        let loss = self
-            .loss
-            .eval(&buf.u2, &buf.target, b, Some(&mut buf.u2_bar))?;
+        let loss = self.loss.eval(u2, target, b, Some(&mut *u2_bar))?;
+        if scale != 1.0 {
+            let s = T::of(scale);
+            u2_bar.iter_mut().for_each(|x| *x *= s);
+        }
 
         let t = Instant::now();
-        ledger.add_solver(&self.physics.vjp_batch(&buf.u2_bar, &mut buf.u1_bar)?);
+        ledger.add_solver(&self.physics.vjp_batch(u2_bar, u1_bar)?);
         ledger.add_time(Phase::PhysicsBackward, t.elapsed());
 
         let t = Instant::now();
         let net = &mut self.net;
         net.model
-            .backward_replace(&net.params, &mut self.ws, &buf.u1_bar, None, &mut net.grad)?;
+            .backward_replace(&net.params, &mut self.ws, u1_bar, None, grad)?;
         ledger.add_time(Phase::Network, t.elapsed());
-        Ok(loss.as_f64())
+        Ok(loss.as_f64() * scale)
     }
 }
 
@@ -156,24 +185,29 @@ impl<T: Real, A: Assembly<T>> Scenario for Emulator<T, A> {
 
     fn validate(&mut self) -> Result<Validation, TrainError> {
         let val = &self.data.validation;
-        let (v, n) = (val.samples(), val.state_len());
-        let indices: Vec<usize> = (0..v).collect();
-        let buf = &mut self.buf;
-        val.gather(0, &indices, &mut buf.val_state)?;
-        let mut out = Validation::default();
-        for t in 1..val.times() {
-            let pred =
-                self.net
-                    .model
-                    .forward(&self.net.params, &buf.val_state, v, &mut self.val_ws)?;
-            buf.val_state.copy_from_slice(pred);
-            val.gather(t, &indices, &mut buf.val_ref)?;
-            let (nmse, nrmse) = normalized_errors(&buf.val_state, &buf.val_ref, v, 0..n);
-            out.nmse_per_step.push(nmse);
-            out.nrmse_per_step.push(nrmse);
-        }
-        out.metric = out.nmse_per_step[self.validation_step - 1];
-        Ok(out)
+        let (v, n, steps) = (val.samples(), val.state_len(), val.times() - 1);
+        let (net, ws, buf) = (&self.net, &mut self.val_ws, &mut self.buf);
+        let ratios = self.par.per_sample(v, steps, |samples, out| {
+            let count = samples.len();
+            let indices: Vec<usize> = samples.collect();
+            let (state, reference) = (
+                &mut buf.val_state[..count * n],
+                &mut buf.val_ref[..count * n],
+            );
+            val.gather(0, &indices, state)?;
+            for t in 1..=steps {
+                let pred = net.model.forward(&net.params, state, count, ws)?;
+                state.copy_from_slice(pred);
+                val.gather(t, &indices, reference)?;
+                for s in 0..count {
+                    let sample = s * n..(s + 1) * n;
+                    out[s * steps + t - 1] =
+                        squared_ratio(&state[sample.clone()], &reference[sample], 0..n);
+                }
+            }
+            Ok(())
+        })?;
+        Ok(rollout_validation(&ratios, steps, self.validation_step))
     }
 
     fn save(&self, path: &Path) -> Result<(), TrainError> {
@@ -249,6 +283,7 @@ mod tests {
             loss: Loss::Nmse,
             validation_step: 2,
             batch: 3,
+            parallel: Parallel::default(),
         })
         .unwrap()
     }

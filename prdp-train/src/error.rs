@@ -64,6 +64,17 @@ pub enum TrainError {
         /// The process holding the lock.
         pid: u32,
     },
+    /// Another rank of a data-parallel run failed; every rank reports the lowest failing
+    /// rank's error.
+    #[error("rank {rank} failed: {message}")]
+    Rank {
+        /// The rank that failed.
+        rank: usize,
+        /// Its error, as it printed it.
+        message: String,
+        /// Whether that error is a symptom of divergence ([`TrainError::is_divergence`]).
+        diverged: bool,
+    },
     /// A record, checkpoint or config could not be (de)serialised.
     #[error("{path}: {detail}")]
     Format {
@@ -111,6 +122,7 @@ impl TrainError {
             Self::Solver(e) => core(e),
             Self::Pde(prdp_pde::PdeError::Core(e)) => core(e),
             Self::NonFiniteMetric { .. } => true,
+            Self::Rank { diverged, .. } => *diverged,
             _ => false,
         }
     }

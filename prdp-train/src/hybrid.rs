@@ -16,7 +16,8 @@ use prdp_nn::{Workspace, mse};
 use prdp_pde::{Assembly, Dataset, Physics};
 use prdp_solvers::Budget;
 
-use crate::metrics::normalized_errors;
+use crate::data_parallel::{BlockGradient, Parallel, minibatch_gradient};
+use crate::metrics::{rollout_validation, squared_ratio};
 use crate::trainable::Trainable;
 use crate::trainer::Scenario;
 use crate::{Ledger, Phase, TrainError, Validation};
@@ -33,6 +34,7 @@ pub(crate) struct Hybrid<T: Real, A: Assembly<T>> {
     validation_step: usize,
     metric_channel: usize,
     batch: usize,
+    par: Parallel<T>,
     buf: Buffers<T>,
 }
 
@@ -63,6 +65,7 @@ pub(crate) struct HybridParts<T: Real, A: Assembly<T>> {
     pub validation_step: usize,
     pub metric_channel: usize,
     pub batch: usize,
+    pub parallel: Parallel<T>,
 }
 
 impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
@@ -109,6 +112,7 @@ impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
             validation_step: p.validation_step,
             metric_channel: p.metric_channel,
             batch: b,
+            par: p.parallel,
             buf,
         })
     }
@@ -148,93 +152,135 @@ impl<T: Real, A: Assembly<T>> Scenario for Hybrid<T, A> {
 
 impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
     /// The loss of the minibatch `batch` at the current parameters with `k` solver iterations,
-    /// leaving its gradient in `self.net.grad`.
+    /// leaving its gradient in `self.net.grad` (on every rank of a data-parallel run).
     fn loss_and_gradient(
         &mut self,
         batch: &[usize],
         k: usize,
         ledger: &mut Ledger,
     ) -> Result<f64, TrainError> {
-        let b = batch.len();
+        self.physics.set_budget(Budget::new(k, self.rtol)?)?;
+        minibatch_gradient(self, batch, ledger)
+    }
+}
+
+impl<T: Real, A: Assembly<T>> BlockGradient<T> for Hybrid<T, A> {
+    fn gradient_parts(&mut self) -> (&mut Vec<T>, &mut Parallel<T>) {
+        (&mut self.net.grad, &mut self.par)
+    }
+
+    fn block_loss_and_gradient(
+        &mut self,
+        samples: &[usize],
+        scale: f64,
+        grad: &mut [T],
+        ledger: &mut Ledger,
+    ) -> Result<f64, TrainError> {
+        let b = samples.len();
+        let m = b * self.physics.assembly().state_len();
         let buf = &mut self.buf;
         let [ws0, ws1] = &mut self.ws;
-        self.physics.set_budget(Budget::new(k, self.rtol)?)?;
-        self.data.train.gather(0, batch, &mut buf.u0)?;
-        self.data.train.gather(1, batch, &mut buf.u1)?;
-        self.data.train.gather(2, batch, &mut buf.u2)?;
+        let (u0, u1, u2) = (&mut buf.u0[..m], &mut buf.u1[..m], &mut buf.u2[..m]);
+        let (s1, c1, s2, c2) = (
+            &mut buf.s1[..m],
+            &mut buf.c1[..m],
+            &mut buf.s2[..m],
+            &mut buf.c2[..m],
+        );
+        let (c1_bar, c2_bar, s2_bar) = (
+            &mut buf.c1_bar[..m],
+            &mut buf.c2_bar[..m],
+            &mut buf.s2_bar[..m],
+        );
+        self.data.train.gather(0, samples, u0)?;
+        self.data.train.gather(1, samples, u1)?;
+        self.data.train.gather(2, samples, u2)?;
 
         // Forward: two corrected steps.
         let t = Instant::now();
-        ledger.add_solver(&self.physics.forward_batch_at(0, &buf.u0, &mut buf.s1, b)?);
+        ledger.add_solver(&self.physics.forward_batch_at(0, u0, s1, b)?);
         ledger.add_time(Phase::PhysicsForward, t.elapsed());
         let t = Instant::now();
         let net = &mut self.net;
-        let n1 = net.model.forward(&net.params, &buf.s1, b, ws0)?;
-        buf.c1.copy_from_slice(&buf.s1);
-        kernels::axpy(T::one(), n1, &mut buf.c1);
+        let n1 = net.model.forward(&net.params, s1, b, ws0)?;
+        c1.copy_from_slice(s1);
+        kernels::axpy(T::one(), n1, c1);
         ledger.add_time(Phase::Network, t.elapsed());
         let t = Instant::now();
-        ledger.add_solver(&self.physics.forward_batch_at(1, &buf.c1, &mut buf.s2, b)?);
+        ledger.add_solver(&self.physics.forward_batch_at(1, c1, s2, b)?);
         ledger.add_time(Phase::PhysicsForward, t.elapsed());
         let t = Instant::now();
-        let n2 = net.model.forward(&net.params, &buf.s2, b, ws1)?;
-        buf.c2.copy_from_slice(&buf.s2);
-        kernels::axpy(T::one(), n2, &mut buf.c2);
+        let n2 = net.model.forward(&net.params, s2, b, ws1)?;
+        c2.copy_from_slice(s2);
+        kernels::axpy(T::one(), n2, c2);
         ledger.add_time(Phase::Network, t.elapsed());
 
-        let loss = mse(&buf.c2, &buf.u2, Some(&mut buf.c2_bar))?
-            + mse(&buf.c1, &buf.u1, Some(&mut buf.c1_bar))?;
+        let loss = mse(c2, u2, Some(&mut *c2_bar))? + mse(c1, u1, Some(&mut *c1_bar))?;
+        if scale != 1.0 {
+            let s = T::of(scale);
+            c1_bar
+                .iter_mut()
+                .chain(c2_bar.iter_mut())
+                .for_each(|x| *x *= s);
+        }
 
         // Backward through time: c² = s² + NN(s²), s² = P_K(c¹), c¹ = s¹ + NN(s¹); u⁰ is data,
         // so the first solver call needs no VJP.
         let t = Instant::now();
-        net.model.backward_replace(
-            &net.params,
-            ws1,
-            &buf.c2_bar,
-            Some(&mut buf.s2_bar),
-            &mut net.grad,
-        )?;
-        kernels::axpy(T::one(), &buf.c2_bar, &mut buf.s2_bar);
+        net.model
+            .backward_replace(&net.params, ws1, c2_bar, Some(&mut *s2_bar), grad)?;
+        kernels::axpy(T::one(), c2_bar, s2_bar);
         ledger.add_time(Phase::Network, t.elapsed());
         let t = Instant::now();
-        let c1_from_physics = &mut buf.c2_bar;
-        ledger.add_solver(&self.physics.vjp_batch_at(1, &buf.s2_bar, c1_from_physics)?);
-        kernels::axpy(T::one(), c1_from_physics, &mut buf.c1_bar);
+        let c1_from_physics = c2_bar;
+        ledger.add_solver(&self.physics.vjp_batch_at(1, s2_bar, c1_from_physics)?);
+        kernels::axpy(T::one(), c1_from_physics, c1_bar);
         ledger.add_time(Phase::PhysicsBackward, t.elapsed());
         let t = Instant::now();
-        net.model
-            .backward(&net.params, ws0, &buf.c1_bar, None, &mut net.grad)?;
+        net.model.backward(&net.params, ws0, c1_bar, None, grad)?;
         ledger.add_time(Phase::Network, t.elapsed());
-        Ok(loss.as_f64())
+        Ok(loss.as_f64() * scale)
     }
+}
 
+impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
     /// Rolls the corrected solver out with converged physics and measures eq. 56.
     fn validate_rollout(&mut self) -> Result<Validation, TrainError> {
         let val = &self.data.validation;
-        let (v, n) = (val.samples(), val.state_len());
+        let (v, n, steps) = (val.samples(), val.state_len(), val.times() - 1);
         let channel_len = n / self.physics.assembly().state_shape()[0];
         let channel = self.metric_channel * channel_len..(self.metric_channel + 1) * channel_len;
-        let indices: Vec<usize> = (0..v).collect();
-        let buf = &mut self.buf;
-        val.gather(0, &indices, &mut buf.val_state)?;
-        let mut out = Validation::default();
-        for t in 1..val.times() {
-            self.converged
-                .forward_batch(&buf.val_state, &mut buf.val_solved, v)?;
-            let correction =
-                self.net
-                    .model
-                    .forward(&self.net.params, &buf.val_solved, v, &mut self.val_ws)?;
-            buf.val_state.copy_from_slice(&buf.val_solved);
-            kernels::axpy(T::one(), correction, &mut buf.val_state);
-            val.gather(t, &indices, &mut buf.val_ref)?;
-            let (nmse, nrmse) = normalized_errors(&buf.val_state, &buf.val_ref, v, channel.clone());
-            out.nmse_per_step.push(nmse);
-            out.nrmse_per_step.push(nrmse);
-        }
-        out.metric = out.nmse_per_step[self.validation_step - 1];
-        Ok(out)
+        let (net, ws, buf, converged) = (
+            &self.net,
+            &mut self.val_ws,
+            &mut self.buf,
+            &mut self.converged,
+        );
+        let ratios = self.par.per_sample(v, steps, |samples, out| {
+            let count = samples.len();
+            let indices: Vec<usize> = samples.collect();
+            let m = count * n;
+            let (state, solved, reference) = (
+                &mut buf.val_state[..m],
+                &mut buf.val_solved[..m],
+                &mut buf.val_ref[..m],
+            );
+            val.gather(0, &indices, state)?;
+            for t in 1..=steps {
+                converged.forward_batch(state, solved, count)?;
+                let correction = net.model.forward(&net.params, solved, count, ws)?;
+                state.copy_from_slice(solved);
+                kernels::axpy(T::one(), correction, state);
+                val.gather(t, &indices, reference)?;
+                for s in 0..count {
+                    let sample = s * n..(s + 1) * n;
+                    out[s * steps + t - 1] =
+                        squared_ratio(&state[sample.clone()], &reference[sample], channel.clone());
+                }
+            }
+            Ok(())
+        })?;
+        Ok(rollout_validation(&ratios, steps, self.validation_step))
     }
 }
 
@@ -305,6 +351,7 @@ mod tests {
             validation_step: 2,
             metric_channel: 0,
             batch: 2,
+            parallel: Parallel::default(),
         })
         .unwrap()
     }

@@ -35,23 +35,29 @@
 
 #![deny(missing_docs)]
 
+mod comm;
 mod config;
+mod data_parallel;
 mod emulator;
 mod error;
 mod hybrid;
 mod inverse;
 mod ledger;
 mod metrics;
+#[cfg(feature = "mpi")]
+mod mpi_ranks;
 mod observe;
 pub mod presets;
 mod probe;
 mod record;
 mod refine;
 mod run_lock;
+mod threaded;
 mod timescale;
 mod trainable;
 mod trainer;
 
+pub use comm::{Communicator, Data, DataMut, Ranks};
 pub use config::{
     EmulatorConfig, EmulatorPhysics, Experiment, HybridConfig, InverseConfig, Precision,
     ScenarioConfig, SolverConfig,
@@ -61,11 +67,14 @@ pub use ledger::{
     BaselineCharge, Charged, Ledger, Phase, Savings, WallTimes, charge_fixed, savings,
 };
 pub use metrics::normalized_errors;
+#[cfg(feature = "mpi")]
+pub use mpi_ranks::MpiRanks;
 pub use observe::{Observer, Progress, Silent};
 pub use probe::StepProbe;
 pub use record::{IntervalRecord, RunRecord, RunStatus, Validation};
 pub use refine::{
     Decision, InitialCheckpoint, Interval, MetricSource, PrdpConfig, Refiner, Schedule,
 };
+pub use threaded::ThreadedRanks;
 pub use timescale::{TimeScale, rescale_time};
 pub use trainer::RunOptions;

@@ -119,6 +119,7 @@ pub fn heat_emulator(dim: usize) -> EmulatorConfig {
         batch_size: 25,
         loss: Loss::Mse,
         validation_step: 2,
+        gradient_blocks: 1,
     }
 }
 
@@ -174,6 +175,7 @@ pub fn burgers_emulator() -> EmulatorConfig {
         batch_size: 25,
         loss: Loss::Nmse,
         validation_step: 5,
+        gradient_blocks: 1,
     }
 }
 
@@ -230,6 +232,7 @@ pub fn navier_stokes_hybrid() -> HybridConfig {
         batch_size: 25,
         validation_step: 5,
         metric_channel: 0,
+        gradient_blocks: 1,
     }
 }
 

@@ -57,7 +57,7 @@ impl Experiment {
     /// errors of building a run (network, data, solver).
     pub fn step_probe(&self, data_cache: Option<&Path>) -> Result<StepProbe, TrainError> {
         let k0 = crate::Refiner::new(self.schedule.clone())?.k();
-        let scenario = self.scenario(k0, data_cache)?;
+        let scenario = self.scenario(k0, data_cache, &crate::Ranks::default())?;
         let b = scenario.batch_size();
         if b == 0 || b > scenario.train_len() {
             return Err(TrainError::config(

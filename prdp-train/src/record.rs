@@ -190,32 +190,7 @@ impl IntervalLog {
             .map_err(io)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io)?;
-        let mut records = Vec::with_capacity(n);
-        let mut end = 0;
-        for (index, line) in bytes.split_inclusive(|&b| b == b'\n').take(n).enumerate() {
-            let Some(json) = line.strip_suffix(b"\n") else {
-                break;
-            };
-            let rec: IntervalRecord = serde_json::from_slice(json)
-                .map_err(|e| TrainError::format(path, format!("line {}: {e}", index + 1)))?;
-            if rec.index != index {
-                return Err(TrainError::format(
-                    path,
-                    format!("line {} records interval {}", index + 1, rec.index),
-                ));
-            }
-            records.push(rec);
-            end += line.len();
-        }
-        if records.len() < n {
-            return Err(TrainError::format(
-                path,
-                format!(
-                    "{} complete interval records, but the checkpoint (state.json) counts {n}",
-                    records.len()
-                ),
-            ));
-        }
+        let (records, end) = parse_records(path, &bytes, n)?;
         file.set_len(end as u64).map_err(io)?;
         Ok((
             Self {
@@ -243,4 +218,49 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> 
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).map_err(|e| TrainError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| TrainError::io(path, e))
+}
+
+/// The first `n` interval records of the log at `path`, read without changing the file (the
+/// other ranks of a data-parallel run, while rank 0 owns the log).
+///
+/// # Errors
+/// As [`IntervalLog::resume`].
+pub(crate) fn read_records(path: &Path, n: usize) -> Result<Vec<IntervalRecord>, TrainError> {
+    let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+    Ok(parse_records(path, &bytes, n)?.0)
+}
+
+/// The first `n` complete records in `bytes` and the length of the lines holding them.
+fn parse_records(
+    path: &Path,
+    bytes: &[u8],
+    n: usize,
+) -> Result<(Vec<IntervalRecord>, usize), TrainError> {
+    let mut records = Vec::with_capacity(n);
+    let mut end = 0;
+    for (index, line) in bytes.split_inclusive(|&b| b == b'\n').take(n).enumerate() {
+        let Some(json) = line.strip_suffix(b"\n") else {
+            break;
+        };
+        let rec: IntervalRecord = serde_json::from_slice(json)
+            .map_err(|e| TrainError::format(path, format!("line {}: {e}", index + 1)))?;
+        if rec.index != index {
+            return Err(TrainError::format(
+                path,
+                format!("line {} records interval {}", index + 1, rec.index),
+            ));
+        }
+        records.push(rec);
+        end += line.len();
+    }
+    if records.len() < n {
+        return Err(TrainError::format(
+            path,
+            format!(
+                "{} complete interval records, but the checkpoint (state.json) counts {n}",
+                records.len()
+            ),
+        ));
+    }
+    Ok((records, end))
 }

@@ -89,7 +89,14 @@ fn lock_holder(path: &Path) -> Result<u32, TrainError> {
 /// stale lock must be deleted by hand).
 #[cfg(target_os = "linux")]
 fn process_alive(pid: u32) -> bool {
-    Path::new("/proc").join(pid.to_string()).exists()
+    // A zombie (ended, not yet reaped: its parent, e.g. an MPI launcher, is gone or busy)
+    // holds nothing.
+    std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")).is_ok_and(
+        |stat| {
+            stat.rsplit_once(')')
+                .is_none_or(|(_, rest)| !rest.trim_start().starts_with('Z'))
+        },
+    )
 }
 
 /// Whether process `pid` exists (on Linux; elsewhere every process counts as alive, so a

@@ -9,11 +9,11 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::record::{IntervalLog, RecordHeader, write_atomic};
+use crate::record::{IntervalLog, RecordHeader, read_records, write_atomic};
 use crate::run_lock::RunLock;
 use crate::{
-    Decision, Interval, IntervalRecord, Ledger, MetricSource, Observer, Phase, Refiner, RunRecord,
-    RunStatus, Schedule, TrainError, Validation,
+    Decision, Interval, IntervalRecord, Ledger, MetricSource, Observer, Phase, Ranks, Refiner,
+    RunRecord, RunStatus, Schedule, Silent, TrainError, Validation,
 };
 
 /// A training problem the loop can drive: one update step on a minibatch with K solver
@@ -47,6 +47,11 @@ pub struct RunOptions {
     /// Stop (resumably) after this many intervals in this call (as if the process were killed
     /// at an interval boundary).
     pub stop_after: Option<usize>,
+    /// The ranks the run is spread over (data-parallel training; one process by default).
+    /// Every rank runs the same loop on its blocks of each minibatch; rank 0 alone locks the
+    /// directory, writes checkpoints and records and reports to the observer; the others
+    /// resume from rank 0's checkpoint.
+    pub ranks: Ranks,
 }
 
 /// What identifies a run.
@@ -78,19 +83,23 @@ struct LoopState {
     header: RecordHeader,
 }
 
-/// A run in progress: its state, its intervals so far and, with a run directory, their log.
+/// A run in progress: its state, its intervals so far and, on rank 0 with a run directory,
+/// their log.
 struct Run {
     st: LoopState,
     intervals: Vec<IntervalRecord>,
     log: Option<IntervalLog>,
+    ranks: Ranks,
 }
 
 impl Run {
     /// Adds an interval to the record and appends it to the log.
     fn push(&mut self, rec: IntervalRecord) -> Result<(), TrainError> {
-        if let Some(log) = &mut self.log {
-            log.append(&rec)?;
-        }
+        let appended = match &mut self.log {
+            Some(log) => log.append(&rec),
+            None => Ok(()),
+        };
+        self.ranks.agree(appended)?;
         self.intervals.push(rec);
         Ok(())
     }
@@ -115,13 +124,15 @@ pub(crate) fn train<S: Scenario + ?Sized>(
 ) -> Result<RunRecord, TrainError> {
     let batch = sc.batch_size();
     let n_train = sc.train_len();
-    if batch == 0 || batch > n_train {
-        return Err(TrainError::config(
+    opts.ranks.agree(if batch == 0 || batch > n_train {
+        Err(TrainError::config(
             "batch_size",
             batch,
             &format!("between 1 and the {n_train} training samples"),
-        ));
-    }
+        ))
+    } else {
+        Ok(())
+    })?;
     let steps_per_epoch = n_train / batch;
     let (interval, source) = match meta.schedule {
         Schedule::Prdp(c) => (c.interval, c.metric),
@@ -132,16 +143,19 @@ pub(crate) fn train<S: Scenario + ?Sized>(
         Interval::Steps(n) => meta.epochs * steps_per_epoch / n,
     };
     let dir = opts.dir.as_deref();
-    let _lock = match dir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
-            Some(RunLock::acquire(dir)?)
-        }
-        None => None,
-    };
-    let mut run = match resume(sc, &meta, dir)? {
+    let ranks = &opts.ranks;
+    let mut silent = Silent;
+    let obs: &mut dyn Observer = if ranks.is_root() { obs } else { &mut silent };
+    let _lock = ranks.agree(match dir {
+        Some(dir) if ranks.is_root() => std::fs::create_dir_all(dir)
+            .map_err(|e| TrainError::io(dir, e))
+            .and_then(|()| RunLock::acquire(dir))
+            .map(Some),
+        _ => Ok(None),
+    })?;
+    let mut run = match ranks.agree(resume(sc, &meta, dir, ranks))? {
         Some(run) => run,
-        None => start(sc, &meta, dir)?,
+        None => start(sc, &meta, dir, ranks)?,
     };
     obs.start(meta.name, total_intervals, run.intervals.len() - 1);
     let mut done_here = 0;
@@ -219,9 +233,10 @@ fn finish(
     obs: &mut dyn Observer,
 ) -> Result<RunRecord, TrainError> {
     let record = run.st.header.record(run.intervals, run.st.ledger, status);
-    if let Some(dir) = dir {
-        record.save(&dir.join(RECORD_FILE))?;
-    }
+    run.ranks.agree(match dir {
+        Some(dir) if run.ranks.is_root() => record.save(&dir.join(RECORD_FILE)),
+        _ => Ok(()),
+    })?;
     obs.finish();
     Ok(record)
 }
@@ -231,6 +246,7 @@ fn start<S: Scenario + ?Sized>(
     sc: &mut S,
     meta: &RunMeta<'_>,
     dir: Option<&Path>,
+    ranks: &Ranks,
 ) -> Result<Run, TrainError> {
     let mut refiner = Refiner::new(meta.schedule.clone())?;
     let mut ledger = Ledger::default();
@@ -276,9 +292,12 @@ fn start<S: Scenario + ?Sized>(
             header,
         },
         intervals: Vec::new(),
-        log: dir
-            .map(|d| IntervalLog::create(&d.join(INTERVALS_FILE)))
-            .transpose()?,
+        log: ranks.agree(
+            dir.filter(|_| ranks.is_root())
+                .map(|d| IntervalLog::create(&d.join(INTERVALS_FILE)))
+                .transpose(),
+        )?,
+        ranks: ranks.clone(),
     };
     run.push(first)?;
     checkpoint(sc, &mut run, dir)?;
@@ -286,38 +305,65 @@ fn start<S: Scenario + ?Sized>(
 }
 
 /// Loads the checkpoint in `dir` if there is one for this configuration, with the intervals
-/// it records.
+/// it records (rank 0 reopens the log; the other ranks only read it).
 fn resume<S: Scenario + ?Sized>(
     sc: &mut S,
     meta: &RunMeta<'_>,
     dir: Option<&Path>,
+    ranks: &Ranks,
 ) -> Result<Option<Run>, TrainError> {
     let Some(dir) = dir else { return Ok(None) };
     let path = dir.join(STATE_FILE);
-    if !path.exists() {
+    let exists = path.exists();
+    let mut on_root = vec![u8::from(exists)];
+    ranks.broadcast_bytes(&mut on_root);
+    ranks.agree(if on_root[0] == u8::from(exists) {
+        Ok(())
+    } else {
+        Err(TrainError::format(
+            &path,
+            "rank 0 and this rank disagree on whether it exists; the run directory must be on a file system every rank shares",
+        ))
+    })?;
+    if !exists {
         return Ok(None);
     }
-    let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
-    let st: LoopState = serde_json::from_slice(&bytes).map_err(|e| TrainError::format(&path, e))?;
-    if st.header.config != meta.config || st.header.seed != meta.seed {
-        return Err(TrainError::format(
-            &path,
-            "the checkpoint belongs to another configuration or seed; use another directory or delete it",
-        ));
+    let loaded = (|| {
+        let bytes = std::fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
+        let st: LoopState =
+            serde_json::from_slice(&bytes).map_err(|e| TrainError::format(&path, e))?;
+        if st.header.config != meta.config || st.header.seed != meta.seed {
+            return Err(TrainError::format(
+                &path,
+                "the checkpoint belongs to another configuration or seed; use another directory or delete it",
+            ));
+        }
+        if st.intervals == 0 {
+            return Err(TrainError::format(
+                &path,
+                "the checkpoint records no interval",
+            ));
+        }
+        let log_path = dir.join(INTERVALS_FILE);
+        let (log, intervals) = if ranks.is_root() {
+            let (log, intervals) = IntervalLog::resume(&log_path, st.intervals)?;
+            (Some(log), intervals)
+        } else {
+            (None, read_records(&log_path, st.intervals)?)
+        };
+        sc.load(&dir.join(&st.params_file))?;
+        Ok((st, log, intervals))
+    })();
+    // Every rank has read the checkpoint before rank 0 removes anything.
+    let (st, log, intervals) = ranks.agree(loaded)?;
+    if ranks.is_root() {
+        remove_stale_params(dir, &st.params_file)?;
     }
-    if st.intervals == 0 {
-        return Err(TrainError::format(
-            &path,
-            "the checkpoint records no interval",
-        ));
-    }
-    let (log, intervals) = IntervalLog::resume(&dir.join(INTERVALS_FILE), st.intervals)?;
-    sc.load(&dir.join(&st.params_file))?;
-    remove_stale_params(dir, &st.params_file)?;
     Ok(Some(Run {
         st,
         intervals,
-        log: Some(log),
+        log,
+        ranks: ranks.clone(),
     }))
 }
 
@@ -372,11 +418,16 @@ fn checkpoint<S: Scenario + ?Sized>(
     let st = &mut run.st;
     st.intervals = run.intervals.len();
     st.params_file = format!("params-{}.bin", st.intervals - 1);
-    sc.save(&dir.join(&st.params_file))?;
-    let path = dir.join(STATE_FILE);
-    let json = serde_json::to_vec(&*st).map_err(|e| TrainError::format(&path, e))?;
-    write_atomic(&path, &json)?;
-    remove_stale_params(dir, &st.params_file)
+    if !run.ranks.is_root() {
+        return run.ranks.agree(Ok(()));
+    }
+    let saved = sc.save(&dir.join(&st.params_file)).and_then(|()| {
+        let path = dir.join(STATE_FILE);
+        let json = serde_json::to_vec(&*st).map_err(|e| TrainError::format(&path, e))?;
+        write_atomic(&path, &json)?;
+        remove_stale_params(dir, &st.params_file)
+    });
+    run.ranks.agree(saved)
 }
 
 /// Removes every parameter file in `dir` but `keep`, the one the state on disk names: those of

@@ -1,6 +1,7 @@
 //! `cargo xtask`: reruns the experiments of the PRDP and Neural IVP papers and writes their
 //! tables (Markdown), summaries (JSON), run records and figures (PNG).
 
+mod cluster;
 mod neural_ivp;
 mod plot;
 mod prdp;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use prdp_train::Ranks;
 
 #[derive(Parser)]
 #[command(
@@ -129,6 +131,8 @@ impl Size {
 /// Options shared by every reproduction.
 #[derive(Clone, Debug)]
 pub struct ReproduceOptions {
+    /// The ranks the runs are spread over (one process unless started under MPI).
+    pub ranks: Ranks,
     /// The size of the reproduction.
     pub size: Size,
     /// Seeds requested on the command line.
@@ -149,9 +153,21 @@ pub struct ReproduceOptions {
     pub sweep: Option<Vec<usize>>,
 }
 
-fn main() -> Result<()> {
+fn main() {
     provenance::capture();
-    let cli = Cli::parse();
+    let cluster = cluster::Cluster::init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if cluster.ranks.is_root() => e.exit(),
+        Err(e) => std::process::exit(e.exit_code()),
+    };
+    if let Err(e) = run(cli, &cluster.ranks) {
+        cluster.fail(&e);
+    }
+}
+
+/// Runs the command on this process's ranks.
+fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
     match cli.command {
         Command::Reproduce {
             experiment,
@@ -185,7 +201,13 @@ fn main() -> Result<()> {
             } else {
                 Size::Full
             };
+            if ranks.size() > 1 && experiment == Experiment::NeuralIvp {
+                bail!(
+                    "reproduce neural-ivp is not distributed over MPI ranks; run it as one process"
+                );
+            }
             let opts = ReproduceOptions {
+                ranks: ranks.clone(),
                 size,
                 seeds,
                 only,
@@ -207,7 +229,7 @@ fn main() -> Result<()> {
                 Experiment::NavierStokes => prdp::run("navier-stokes", &opts),
             }
         }
-        Command::Train { config, out, quiet } => train::run(&config, &out, quiet),
+        Command::Train { config, out, quiet } => train::run(&config, &out, quiet, ranks),
         Command::Results { collect } => results::run(collect.as_deref()),
     }
 }

@@ -20,6 +20,13 @@ pub struct Provenance {
     pub preset: String,
     /// Threads of the machine.
     pub threads: usize,
+    /// MPI ranks the runs were spread over (1: one process).
+    #[serde(default = "one")]
+    pub ranks: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// The commit and its dirty flag when the process started: a reproduction that runs for hours
@@ -60,6 +67,7 @@ impl Provenance {
             ),
             preset: opts.size.name().to_owned(),
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            ranks: opts.ranks.size(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of prdp-train.
 
+mod data_parallel;
 mod ledger;
 mod probe;
 mod reference_schedule;

@@ -40,6 +40,7 @@ fn run_in(
     let opts = RunOptions {
         dir: Some(dir.to_path_buf()),
         stop_after,
+        ..RunOptions::default()
     };
     exp.run(&opts, None, &mut Silent)
 }
@@ -119,6 +120,7 @@ fn a_resumed_run_ends_with_the_same_parameters_and_record() {
             &RunOptions {
                 dir: Some(full_dir.clone()),
                 stop_after: None,
+                ..RunOptions::default()
             },
             None,
             &mut Silent,
@@ -131,6 +133,7 @@ fn a_resumed_run_ends_with_the_same_parameters_and_record() {
                 &RunOptions {
                     dir: Some(resumed_dir.clone()),
                     stop_after: Some(1),
+                    ..RunOptions::default()
                 },
                 None,
                 &mut Silent,
@@ -143,6 +146,7 @@ fn a_resumed_run_ends_with_the_same_parameters_and_record() {
             &RunOptions {
                 dir: Some(resumed_dir.clone()),
                 stop_after: None,
+                ..RunOptions::default()
             },
             None,
             &mut Silent,
@@ -175,6 +179,7 @@ fn a_resumed_run_ends_with_the_same_parameters_and_record() {
             &RunOptions {
                 dir: Some(resumed_dir.clone()),
                 stop_after: None,
+                ..RunOptions::default()
             },
             None,
             &mut Silent,
@@ -314,6 +319,7 @@ fn the_lock_of_a_dead_process_is_taken_over() {
     let opts = RunOptions {
         dir: Some(dir.clone()),
         stop_after: None,
+        ..RunOptions::default()
     };
     let rec = exp.run(&opts, None, &mut SeesLock(dir.clone())).unwrap();
     assert_eq!(rec.status, RunStatus::Completed);
@@ -333,6 +339,7 @@ fn a_diverging_run_names_the_step_and_k_and_keeps_its_checkpoint() {
             &RunOptions {
                 dir: Some(dir.clone()),
                 stop_after: None,
+                ..RunOptions::default()
             },
             None,
             &mut Silent,

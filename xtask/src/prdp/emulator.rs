@@ -147,19 +147,27 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
         schedule: Schedule::Fixed { k: 1 },
         scenario: plan.scenario.clone(),
     };
-    eprintln!("{}: generating data and computing K_eps", plan.name);
-    let ke = base.k_epsilon(Some(&data), plan.max_k, presets::EPSILON)?;
-    let k_eps = ke.k.with_context(|| {
-        format!(
-            "{}: the solver does not reach 1e-5 within {} iterations",
-            plan.name, plan.max_k
-        )
-    })?;
-    std::fs::write(
-        dir.join("k_epsilon.json"),
-        serde_json::to_vec_pretty(&ke.mean_rel_residual)?,
-    )?;
-    eprintln!("{}: K_eps = {k_eps}", plan.name);
+    let ranks = &opts.ranks;
+    let root = ranks.is_root();
+    if root {
+        eprintln!("{}: generating data and computing K_eps", plan.name);
+    }
+    // Rank 0 makes the data (the other ranks then read it from the cache) and K_eps.
+    let computed = if root {
+        k_epsilon(plan, &base, &data, &dir).map_err(|e| TrainError::Rank {
+            rank: 0,
+            message: format!("{e:#}"),
+            diverged: false,
+        })
+    } else {
+        Ok(0)
+    };
+    let mut k_bytes = ranks.agree(computed)?.to_le_bytes().to_vec();
+    ranks.broadcast_bytes(&mut k_bytes);
+    let k_eps = usize::from_le_bytes(k_bytes.try_into().expect("a usize"));
+    if root {
+        eprintln!("{}: K_eps = {k_eps}", plan.name);
+    }
 
     let run = |label: String, seed: u64, schedule: Schedule| Run {
         label,
@@ -179,20 +187,23 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     }
     let mut plan = plan.clone();
     if opts.k0_from_sweep {
-        plan.prdp.k0 = smallest_stable_k(&plan, k_eps, &runs, &run_each(&runs, &dir, &data)?)?;
-        eprintln!(
-            "{}: K0 = {} (the smallest K of the sweep that does not diverge)",
-            plan.name, plan.prdp.k0
-        );
+        plan.prdp.k0 =
+            smallest_stable_k(&plan, k_eps, &runs, &run_each(&runs, &dir, &data, ranks)?)?;
+        if root {
+            eprintln!(
+                "{}: K0 = {} (the smallest K of the sweep that does not diverge)",
+                plan.name, plan.prdp.k0
+            );
+        }
     }
     let plan = &plan;
     for &seed in &plan.seeds {
         runs.push(run("PRDP".into(), seed, Schedule::Prdp(plan.prdp.clone())));
     }
-    if opts.size != Size::Quick {
+    if opts.size != Size::Quick && ranks.size() == 1 {
         estimate(&runs, &dir, &data)?;
     }
-    let records = run_all(&runs, &dir, &data)?;
+    let records = run_all(&runs, &dir, &data, ranks)?;
     let group = |label: &str| -> Vec<&RunRecord> {
         runs.iter()
             .zip(&records)
@@ -202,20 +213,39 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     };
     let (baseline, prdp) = (group("baseline"), group("PRDP"));
     let summary = summarise(plan, k_eps, &baseline, &prdp, &runs, &records, opts);
-    std::fs::write(
-        dir.join("summary.json"),
-        serde_json::to_vec_pretty(&summary)?,
-    )?;
-    std::fs::write(dir.join("table.md"), table(&[&summary]))?;
-    figures::emulator(
-        &dir,
-        plan.name,
-        k_eps,
-        &baseline,
-        &prdp,
-        &sweep_groups(plan, k_eps, &runs, &records),
-    )?;
+    if root {
+        std::fs::write(
+            dir.join("summary.json"),
+            serde_json::to_vec_pretty(&summary)?,
+        )?;
+        std::fs::write(dir.join("table.md"), table(&[&summary]))?;
+        figures::emulator(
+            &dir,
+            plan.name,
+            k_eps,
+            &baseline,
+            &prdp,
+            &sweep_groups(plan, k_eps, &runs, &records),
+        )?;
+    }
     Ok(summary)
+}
+
+/// Generates the data (into the cache `data`) and computes K_eps, writing the residuals to
+/// `dir/k_epsilon.json`.
+fn k_epsilon(plan: &Plan, base: &Experiment, data: &Path, dir: &Path) -> Result<usize> {
+    let ke = base.k_epsilon(Some(data), plan.max_k, presets::EPSILON)?;
+    let k_eps = ke.k.with_context(|| {
+        format!(
+            "{}: the solver does not reach 1e-5 within {} iterations",
+            plan.name, plan.max_k
+        )
+    })?;
+    std::fs::write(
+        dir.join("k_epsilon.json"),
+        serde_json::to_vec_pretty(&ke.mean_rel_residual)?,
+    )?;
+    Ok(k_eps)
 }
 
 /// Whether a run trained without diverging: it finished, and its final validation error is

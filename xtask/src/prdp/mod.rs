@@ -27,8 +27,12 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
     let mut summaries = Vec::new();
     for n in names {
         let t = std::time::Instant::now();
+        let root = opts.ranks.is_root();
         if n == "poisson" {
             let s = poisson::run(opts)?;
+            if !root {
+                continue;
+            }
             eprintln!(
                 "poisson: PR savings {:.0}% (1P Jacobi; paper 33%), final error {:.1e} (converged {:.1e}) in {}",
                 100.0 * s.savings_pr,
@@ -43,6 +47,9 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
             plan.sweep.clone_from(sweep);
         }
         let s = emulator::run(&plan, opts)?;
+        if !root {
+            continue;
+        }
         eprintln!(
             "{n}: K_eps {} K_max {:.1}, savings {:.0}% (PR {:.0}%, IC {:.0}%; accuracy {:?}), wall savings {:.0}%, val {:.2e} vs {:.2e}, in {}",
             s.k_eps,
@@ -58,7 +65,7 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
         );
         summaries.push(s);
     }
-    if summaries.len() > 1 {
+    if summaries.len() > 1 && opts.ranks.is_root() {
         emulator::write_combined(&opts.out, &summaries)?;
     }
     Ok(())

@@ -167,7 +167,8 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
             );
         }
     }
-    let records = run_all(&runs, &dir, &data)?;
+    let records = run_all(&runs, &dir, &data, &opts.ranks)?;
+    let root = opts.ranks.is_root();
     let find = |label: &str| -> &RunRecord {
         &records[runs
             .iter()
@@ -215,26 +216,30 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
                 _ => 0.43,
             },
         });
-        figures::inverse(
-            &dir.join(format!(
-                "error-{p}p-{}-{diff}.png",
-                solver.replace(' ', "-")
-            )),
-            &format!("Poisson {p}P, {solver}, {diff}"),
-            &[("converged", b), ("PRDP", q)],
-        )?;
+        if root {
+            figures::inverse(
+                &dir.join(format!(
+                    "error-{p}p-{}-{diff}.png",
+                    solver.replace(' ', "-")
+                )),
+                &format!("Poisson {p}P, {solver}, {diff}"),
+                &[("converged", b), ("PRDP", q)],
+            )?;
+        }
     }
     let lin = find("1P Jacobi unrolled linear");
     let base = find("1P Jacobi unrolled baseline");
-    figures::inverse(
-        &dir.join("error-1p-schedules.png"),
-        "Poisson 1P, Jacobi: converged, linear schedule, PRDP (figure 3)",
-        &[
-            ("converged", base),
-            ("K = 25 + 6 s", lin),
-            ("PRDP", find("1P Jacobi unrolled PRDP")),
-        ],
-    )?;
+    if root {
+        figures::inverse(
+            &dir.join("error-1p-schedules.png"),
+            "Poisson 1P, Jacobi: converged, linear schedule, PRDP (figure 3)",
+            &[
+                ("converged", base),
+                ("K = 25 + 6 s", lin),
+                ("PRDP", find("1P Jacobi unrolled PRDP")),
+            ],
+        )?;
+    }
     let lin_steps = charge_fixed(
         &metrics(lin),
         1,
@@ -258,11 +263,13 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
         settings: runs.iter().map(|r| r.experiment.clone()).collect(),
         provenance: Provenance::now(opts),
     };
-    std::fs::write(
-        dir.join("summary.json"),
-        serde_json::to_vec_pretty(&summary)?,
-    )?;
-    std::fs::write(dir.join("table.md"), table(&summary))?;
+    if root {
+        std::fs::write(
+            dir.join("summary.json"),
+            serde_json::to_vec_pretty(&summary)?,
+        )?;
+        std::fs::write(dir.join("table.md"), table(&summary))?;
+    }
     Ok(summary)
 }
 

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use prdp_train::{Experiment, RunOptions, RunRecord, Silent, TrainError};
+use prdp_train::{Experiment, Ranks, RunOptions, RunRecord, Schedule, Silent, TrainError};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// One run of an experiment.
 #[derive(Debug, Clone)]
@@ -40,6 +41,7 @@ pub fn estimate(runs: &[Run], dir: &Path, data: &Path) -> Result<()> {
             &RunOptions {
                 dir: Some(first.dir(dir)),
                 stop_after: Some(1),
+                ..RunOptions::default()
             },
             Some(data),
             &mut Silent,
@@ -75,13 +77,13 @@ pub fn human(s: f64) -> String {
     }
 }
 
-/// Runs (or resumes) every run, two at a time at most so that each keeps a core, and returns
-/// their records in order.
+/// Runs (or resumes) every run, two at a time at most per process so that each keeps a core,
+/// spread over `ranks` ([`assign`]), and returns every record in order on every rank.
 ///
 /// # Errors
 /// The first run that fails, diverged or not.
-pub fn run_all(runs: &[Run], dir: &Path, data: &Path) -> Result<Vec<RunRecord>> {
-    run_each(runs, dir, data)?
+pub fn run_all(runs: &[Run], dir: &Path, data: &Path, ranks: &Ranks) -> Result<Vec<RunRecord>> {
+    run_each(runs, dir, data, ranks)?
         .into_iter()
         .zip(runs)
         .map(|(outcome, r)| {
@@ -90,56 +92,168 @@ pub fn run_all(runs: &[Run], dir: &Path, data: &Path) -> Result<Vec<RunRecord>> 
         .collect()
 }
 
+/// A run's outcome as it travels between ranks.
+#[derive(Serialize, Deserialize)]
+enum Outcome {
+    Record(Box<RunRecord>),
+    Diverged(String),
+}
+
 /// Runs (or resumes) every run like [`run_all`], keeping a diverged run's error in its place.
+/// Each rank runs the runs [`assign`] gives it; the outcomes are then exchanged so that every
+/// rank returns all of them (a diverged run of another rank as [`TrainError::Rank`]).
 ///
 /// # Errors
-/// The first run that fails for another reason than divergence.
+/// The first run that fails for another reason than divergence, on any rank.
 pub fn run_each(
     runs: &[Run],
     dir: &Path,
     data: &Path,
+    ranks: &Ranks,
 ) -> Result<Vec<Result<RunRecord, TrainError>>> {
+    let owner = assign(&expected_costs(runs), ranks.size());
+    let mine: Vec<usize> = (0..runs.len())
+        .filter(|&i| owner[i] == ranks.rank())
+        .collect();
+    let threads = rayon::current_num_threads().min(2);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
+        .num_threads(threads)
         .build()
         .context("building the run pool")?;
-    pool.install(|| {
-        runs.par_iter()
+    let tag = if ranks.size() > 1 {
+        format!("[rank {}] ", ranks.rank())
+    } else {
+        String::new()
+    };
+    let local: Result<Vec<_>> = pool.install(|| {
+        mine.par_iter()
             .with_max_len(1)
-            .map(|r| {
-                let t = Instant::now();
-                let outcome = r.experiment.run(
-                    &RunOptions {
-                        dir: Some(r.dir(dir)),
-                        stop_after: None,
-                    },
-                    Some(data),
-                    &mut Silent,
-                );
-                let what = match &outcome {
-                    Ok(rec) => format!(
-                        "K_final {:>4}  metric {:.3e}",
-                        rec.final_k(),
-                        rec.final_metric()
-                    ),
-                    Err(e) if e.is_divergence() || matches!(e, TrainError::Diverged { .. }) => {
-                        format!("diverged: {e}")
-                    }
-                    Err(e) => {
-                        return Err(anyhow::anyhow!("{e}")).with_context(|| {
-                            format!("{} {} seed {}", r.experiment.name, r.label, r.seed)
-                        });
-                    }
-                };
-                eprintln!(
-                    "  {:<14} {:<9} seed {:<6} {what}  ({})",
-                    r.experiment.name,
-                    r.label,
-                    r.seed,
-                    human(t.elapsed().as_secs_f64())
-                );
-                Ok(outcome)
-            })
+            .map(|&i| run_one(&runs[i], dir, data, &tag))
             .collect()
-    })
+    });
+    let local = ranks.agree(local.map_err(|e| TrainError::Rank {
+        rank: ranks.rank(),
+        message: format!("{e:#}"),
+        diverged: false,
+    }))?;
+    if ranks.size() == 1 {
+        return Ok(local);
+    }
+    let sent: Vec<(usize, Outcome)> = mine
+        .iter()
+        .zip(local)
+        .map(|(&i, o)| {
+            let o = match o {
+                Ok(rec) => Outcome::Record(Box::new(rec)),
+                Err(e) => Outcome::Diverged(e.to_string()),
+            };
+            (i, o)
+        })
+        .collect();
+    let mut all: Vec<Option<Result<RunRecord, TrainError>>> = runs.iter().map(|_| None).collect();
+    for bytes in ranks.all_gather_bytes(&serde_json::to_vec(&sent)?) {
+        for (i, o) in serde_json::from_slice::<Vec<(usize, Outcome)>>(&bytes)? {
+            all[i] = Some(match o {
+                Outcome::Record(rec) => Ok(*rec),
+                Outcome::Diverged(message) => Err(TrainError::Rank {
+                    rank: owner[i],
+                    message,
+                    diverged: true,
+                }),
+            });
+        }
+    }
+    Ok(all
+        .into_iter()
+        .map(|o| o.expect("every run has an owner"))
+        .collect())
+}
+
+/// Runs (or resumes) one run and prints its outcome; a diverged run is an outcome, any other
+/// failure an error.
+fn run_one(r: &Run, dir: &Path, data: &Path, tag: &str) -> Result<Result<RunRecord, TrainError>> {
+    let t = Instant::now();
+    let outcome = r.experiment.run(
+        &RunOptions {
+            dir: Some(r.dir(dir)),
+            stop_after: None,
+            ..RunOptions::default()
+        },
+        Some(data),
+        &mut Silent,
+    );
+    let what = match &outcome {
+        Ok(rec) => format!(
+            "K_final {:>4}  metric {:.3e}",
+            rec.final_k(),
+            rec.final_metric()
+        ),
+        Err(e) if e.is_divergence() || matches!(e, TrainError::Diverged { .. }) => {
+            format!("diverged: {e}")
+        }
+        Err(e) => {
+            return Err(anyhow::anyhow!("{e}"))
+                .with_context(|| format!("{} {} seed {}", r.experiment.name, r.label, r.seed));
+        }
+    };
+    eprintln!(
+        "  {tag}{:<14} {:<9} seed {:<6} {what}  ({})",
+        r.experiment.name,
+        r.label,
+        r.seed,
+        human(t.elapsed().as_secs_f64())
+    );
+    Ok(outcome)
+}
+
+/// The expected cost of each run, in units of update steps: a step costs the network (taken
+/// as much as the physics at the largest fixed K of the batch) plus the physics at the run's K
+/// (PRDP: half that largest K, as its K climbs towards K_ε over the run).
+fn expected_costs(runs: &[Run]) -> Vec<f64> {
+    let fixed_k = |r: &Run| match r.experiment.schedule {
+        Schedule::Fixed { k } => Some(k as f64),
+        _ => None,
+    };
+    let top = runs.iter().filter_map(fixed_k).fold(1.0, f64::max);
+    runs.iter()
+        .map(|r| {
+            let k = fixed_k(r).unwrap_or(top / 2.0);
+            r.experiment.scenario.update_steps() as f64 * (1.0 + k / top)
+        })
+        .collect()
+}
+
+/// The rank of each run: longest expected run first (ties in run order), each to the rank
+/// with the least expected work so far (ties to the lowest rank). Deterministic, so every rank
+/// computes the same assignment.
+pub fn assign(costs: &[f64], ranks: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..costs.len()).collect();
+    order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
+    let mut load = vec![0.0f64; ranks];
+    let mut owner = vec![0; costs.len()];
+    for i in order {
+        let r = (0..ranks)
+            .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+            .expect("at least one rank");
+        owner[i] = r;
+        load[r] += costs[i];
+    }
+    owner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assign;
+
+    /// Longest first to the least-loaded rank: balanced, deterministic, every rank used.
+    #[test]
+    fn assignment_balances_expected_cost() {
+        let costs = [10.0, 1.0, 7.0, 3.0, 3.0, 6.0];
+        let owner = assign(&costs, 2);
+        assert_eq!(owner, vec![0, 1, 1, 0, 0, 1]);
+        let load = |r| -> f64 { (0..6).filter(|&i| owner[i] == r).map(|i| costs[i]).sum() };
+        assert_eq!((load(0), load(1)), (16.0, 14.0));
+        assert_eq!(assign(&costs, 1), vec![0; 6]);
+        assert!(assign(&costs, 3).contains(&2));
+    }
 }
