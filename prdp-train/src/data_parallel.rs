@@ -82,6 +82,12 @@ impl<T: Real> Parallel<T> {
         })
     }
 
+    /// The largest block of `len` samples (at least 1): the capacity a network workspace
+    /// needs, and with it the batch the workspace splits over its threads.
+    pub fn block_capacity(&self, len: usize) -> usize {
+        len.div_ceil(self.blocks).max(1)
+    }
+
     /// Leaves in `grad`, on every rank, the gradient of the minibatch `batch` and returns its
     /// loss. `block(samples, scale, grad, ledger)` must write to its `grad` the gradient of
     /// `scale` × the mean loss over `samples` (scale = their share of the minibatch) and return

@@ -82,8 +82,8 @@ impl<T: Real, A: Assembly<T>> Emulator<T, A> {
             val_ref: vec![T::zero(); v * n],
         };
         Ok(Self {
-            ws: p.net.model.workspace(b.max(1))?,
-            val_ws: p.net.model.workspace(v.max(1))?,
+            ws: p.net.model.workspace(p.parallel.block_capacity(b))?,
+            val_ws: p.net.model.workspace(p.parallel.block_capacity(v))?,
             net: p.net,
             physics: p.physics,
             rtol: p.rtol,

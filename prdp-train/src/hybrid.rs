@@ -100,10 +100,10 @@ impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
         };
         Ok(Self {
             ws: [
-                p.net.model.workspace(b.max(1))?,
-                p.net.model.workspace(b.max(1))?,
+                p.net.model.workspace(p.parallel.block_capacity(b))?,
+                p.net.model.workspace(p.parallel.block_capacity(b))?,
             ],
-            val_ws: p.net.model.workspace(v.max(1))?,
+            val_ws: p.net.model.workspace(p.parallel.block_capacity(v))?,
             net: p.net,
             physics: p.physics,
             converged: p.converged,
