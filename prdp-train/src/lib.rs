@@ -17,6 +17,10 @@
 //! - Every run writes a JSON [`RunRecord`] and checkpoints at each interval; a killed run
 //!   resumes from its directory and ends with the same parameters ([`RunOptions`]).
 //! - Observers ([`Progress`], [`Silent`]) watch runs.
+//! - Data-parallel training over [`Ranks`] (MPI processes with the `mpi` feature, or threads in
+//!   [`ThreadedRanks`]): each minibatch is cut into `gradient_blocks` fixed blocks whose
+//!   gradients are summed in block order, so a run ends with the same bits on any number of
+//!   ranks up to that count.
 //!
 //! # Example
 //! ```
