@@ -5,6 +5,26 @@
 use anyhow::Error;
 use prdp_train::{Ranks, TrainError};
 
+/// An error every rank meets in the same way (a command-line check before any rank has
+/// started work): printed once, by rank 0.
+#[derive(Debug)]
+pub struct Everywhere(String);
+
+impl Everywhere {
+    /// The error `message`, met on every rank.
+    pub fn error(message: &str) -> Error {
+        Self(message.to_owned()).into()
+    }
+}
+
+impl std::fmt::Display for Everywhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Everywhere {}
+
 /// The ranks of this process, with MPI kept alive for as long as the value lives.
 pub struct Cluster {
     /// The ranks.
@@ -54,16 +74,18 @@ impl Cluster {
     }
 
     /// Reports the command's failure and ends the job. An error every rank knows (it passed
-    /// through [`Ranks::agree`]: a configuration or data error, or another rank's failure) is
-    /// printed once, by rank 0; an error of this rank alone is printed with its rank, and the
-    /// job is aborted so that no rank waits for it.
+    /// through [`Ranks::agree`]: a configuration or data error, or another rank's failure; or
+    /// an [`Everywhere`] error) is printed once, by rank 0; an error of this rank alone is
+    /// printed with its rank, and the job is aborted so that no rank waits for it.
     pub fn fail(&self, e: &Error) -> ! {
-        let agreed = e.chain().any(|c| {
-            matches!(
-                c.downcast_ref::<TrainError>(),
-                Some(TrainError::Rank { .. })
-            )
-        });
+        let everywhere = e.chain().any(|c| c.is::<Everywhere>());
+        let agreed = everywhere
+            || e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<TrainError>(),
+                    Some(TrainError::Rank { .. })
+                )
+            });
         let p = self.ranks.size();
         if p == 1 {
             eprintln!("Error: {e:?}");
@@ -73,7 +95,7 @@ impl Cluster {
             eprintln!("Error on rank {} of {p}: {e:?}", self.ranks.rank());
         }
         #[cfg(feature = "mpi")]
-        if p > 1 && (self.ranks.is_root() || !agreed) {
+        if p > 1 && !everywhere && (self.ranks.is_root() || !agreed) {
             use mpi::traits::Communicator as _;
             mpi::topology::SimpleCommunicator::world().abort(1);
         }

@@ -11,8 +11,9 @@ mod train;
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use cluster::Everywhere;
 use prdp_train::Ranks;
 
 #[derive(Parser)]
@@ -183,16 +184,16 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             sweep,
         } => {
             if medium && experiment != Experiment::NeuralIvp {
-                bail!("--medium applies to neural-ivp only");
+                return Err(Everywhere::error("--medium applies to neural-ivp only"));
             }
             if !only.is_empty() && experiment != Experiment::NeuralIvp {
-                bail!("--only applies to neural-ivp only");
+                return Err(Everywhere::error("--only applies to neural-ivp only"));
             }
             if !set.is_empty() && experiment != Experiment::NeuralIvp {
-                bail!("--set applies to neural-ivp only");
+                return Err(Everywhere::error("--set applies to neural-ivp only"));
             }
             if no_ednn && experiment != Experiment::NeuralIvp {
-                bail!("--no-ednn applies to neural-ivp only");
+                return Err(Everywhere::error("--no-ednn applies to neural-ivp only"));
             }
             let size = if quick {
                 Size::Quick
@@ -202,9 +203,9 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
                 Size::Full
             };
             if ranks.size() > 1 && experiment == Experiment::NeuralIvp {
-                bail!(
-                    "reproduce neural-ivp is not distributed over MPI ranks; run it as one process"
-                );
+                return Err(Everywhere::error(
+                    "reproduce neural-ivp is not distributed over MPI ranks; run it as one process",
+                ));
             }
             let opts = ReproduceOptions {
                 ranks: ranks.clone(),
