@@ -15,6 +15,10 @@ use prdp_solvers::Counters;
 use crate::comm::Ranks;
 use crate::{Ledger, TrainError};
 
+/// The gradient travels along the ranks in pieces of this many bytes (pipelined: see
+/// [`Ranks::chain_chunks`]).
+const PIECE_BYTES: usize = 1 << 20;
+
 /// Samples of block `j` when `len` samples are cut into `blocks` blocks.
 pub(crate) fn block(len: usize, blocks: usize, j: usize) -> Range<usize> {
     j * len / blocks..(j + 1) * len / blocks
@@ -124,13 +128,14 @@ impl<T: Real> Parallel<T> {
         self.ranks.agree(outcome)?;
         sum_counters(&self.ranks, before, &mut ledger.solver);
         let (partials, losses) = (&self.partials, &self.losses);
-        self.ranks.chain(grad, |acc| {
-            for part in partials {
-                for (a, &p) in acc.iter_mut().zip(part) {
-                    *a += p;
+        self.ranks
+            .chain_chunks(grad, PIECE_BYTES / size_of::<T>(), |at, acc| {
+                for part in partials {
+                    for (a, &p) in acc.iter_mut().zip(&part[at..]) {
+                        *a += p;
+                    }
                 }
-            }
-        });
+            });
         let mut loss = [if rank == 0 { losses[0] } else { 0.0 }];
         self.ranks.chain(&mut loss, |l| {
             for &x in &losses[first..] {
