@@ -71,6 +71,11 @@ enum Command {
         /// the preset's run.
         #[arg(long)]
         k0_from_sweep: bool,
+        /// PRDP experiments: run the fixed-K sweep on the first N seeds only (it locates K_max
+        /// and draws the incomplete-convergence curve; the baseline and PRDP keep every seed).
+        /// For the long experiments; the table says so.
+        #[arg(long, value_name = "N")]
+        sweep_seeds: Option<usize>,
     },
     /// Train one experiment from a TOML config (see prdp_train::Experiment); resumes from
     /// `--out` if interrupted.
@@ -152,6 +157,8 @@ pub struct ReproduceOptions {
     pub k0_from_sweep: bool,
     /// The sweep's K values, replacing the preset's.
     pub sweep: Option<Vec<usize>>,
+    /// Run the sweep on this many of the first seeds only.
+    pub sweep_seeds: Option<usize>,
 }
 
 fn main() {
@@ -182,6 +189,7 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             quiet,
             k0_from_sweep,
             sweep,
+            sweep_seeds,
         } => {
             if medium && experiment != Experiment::NeuralIvp {
                 return Err(Everywhere::error("--medium applies to neural-ivp only"));
@@ -218,6 +226,7 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
                 quiet,
                 k0_from_sweep,
                 sweep,
+                sweep_seeds,
             };
             match experiment {
                 Experiment::NeuralIvp => neural_ivp::run(&opts),
