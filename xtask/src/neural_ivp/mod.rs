@@ -8,6 +8,7 @@
 
 mod experiments;
 mod overrides;
+mod parts;
 mod presets;
 mod report;
 
@@ -134,6 +135,25 @@ pub(crate) struct Ctx {
     pub resume: bool,
     /// Whether the 2D problems and the 3D wave run EDNN.
     pub ednn: bool,
+}
+
+#[cfg(test)]
+impl Ctx {
+    /// A resuming context writing its log into `dir`, for tests.
+    pub fn for_tests(dir: &Path, preset: Preset) -> Self {
+        std::fs::create_dir_all(dir).expect("test directory");
+        Self {
+            out: dir.to_path_buf(),
+            preset,
+            log: Logger {
+                quiet: true,
+                start: Instant::now(),
+                file: Mutex::new(std::fs::File::create(dir.join("log.txt")).expect("log file")),
+            },
+            resume: true,
+            ednn: true,
+        }
+    }
 }
 
 /// Progress lines on stderr, and always appended to `log.txt` in the output directory (so a

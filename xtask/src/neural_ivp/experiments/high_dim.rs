@@ -33,12 +33,22 @@ fn residual_only(
     nivp_cfg.eval_interior = interior;
     // both methods on one point set
     let pair = |problem: &dyn Ivp, points: &str| -> Result<(MethodSeries, MethodSeries)> {
-        let sol = run_nivp(ctx, problem, nivp_cfg.clone(), t_end, &times)?;
-        let mut nivp = MethodSeries::from_nivp(&sol);
-        nivp.method = format!("Neural IVP, {points}");
-        let ed = run_ednn(ctx, problem, t_end, &times, interior)?;
-        let mut edm = MethodSeries::from_ednn(&ed);
-        edm.method = format!("EDNN, {points}");
+        let method = format!("Neural IVP, {points}");
+        let inputs = format!("{} {t_end} {nivp_cfg:?}", problem.name());
+        let nivp = ctx.part(dir, &method, &inputs, || {
+            let sol = run_nivp(ctx, problem, nivp_cfg.clone(), t_end, &times)?;
+            let mut nivp = MethodSeries::from_nivp(&sol);
+            nivp.method.clone_from(&method);
+            Ok(nivp)
+        })?;
+        let method = format!("EDNN, {points}");
+        let inputs = format!("{} {t_end} {interior}", problem.name());
+        let edm = ctx.part(dir, &method, &inputs, || {
+            let ed = run_ednn(ctx, problem, t_end, &times, interior)?;
+            let mut edm = MethodSeries::from_ednn(&ed);
+            edm.method.clone_from(&method);
+            Ok(edm)
+        })?;
         Ok((nivp, edm))
     };
     let methods = [

@@ -37,25 +37,27 @@ fn two_d(ctx: &Ctx, dir: &Path, problem: &dyn Ivp, kind: Fd2dKind, t_end: f64) -
         "  FD reference {n}² in {fd_seconds:.1} s, vs exact at T: {:.2e}",
         fd_vs_exact[fd_vs_exact.len() - 1]
     ));
-    let sol = run_nivp(
-        ctx,
-        problem,
-        pr.nivp(pr.frequencies, pr.method(false))?,
-        t_end,
-        &times,
-    )?;
-    let mut nivp = MethodSeries::from_nivp(&sol);
-    (nivp.error_t, nivp.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
-    nivp.error_reference = format!("FD {n}²");
-    let (_, nivp_exact) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
+    let cfg = pr.nivp(pr.frequencies, pr.method(false))?;
+    let inputs = format!("{} {t_end} {cfg:?}", problem.name());
+    let (nivp, nivp_exact) = ctx.part(dir, "Neural IVP", &inputs, || {
+        let sol = run_nivp(ctx, problem, cfg.clone(), t_end, &times)?;
+        let mut nivp = MethodSeries::from_nivp(&sol);
+        (nivp.error_t, nivp.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
+        nivp.error_reference = format!("FD {n}²");
+        let (_, nivp_exact) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
+        Ok((nivp, nivp_exact))
+    })?;
     let mut methods = vec![&nivp];
     let ednn = if ctx.ednn {
-        let ed = run_ednn(ctx, problem, t_end, &times, 0.0)?;
-        let mut edm = MethodSeries::from_ednn(&ed);
-        (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &fd)?;
-        edm.error_reference = format!("FD {n}²");
-        let (_, exact_errors) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
-        Some((edm, exact_errors))
+        let inputs = format!("{} {t_end} {:?}", problem.name(), pr.ednn(t_end));
+        Some(ctx.part(dir, "EDNN", &inputs, || {
+            let ed = run_ednn(ctx, problem, t_end, &times, 0.0)?;
+            let mut edm = MethodSeries::from_ednn(&ed);
+            (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &fd)?;
+            edm.error_reference = format!("FD {n}²");
+            let (_, exact_errors) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
+            Ok((edm, exact_errors))
+        })?)
     } else {
         None
     };

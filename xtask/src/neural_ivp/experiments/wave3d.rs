@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 use neural_ivp::problems::{Ivp, Wave3d};
 use neural_ivp::reference::{Wave3dFd, integrate, interior_grid, relative_l2};
-use neural_ivp::{NeuralIvpConfig, RestartConfig, Solution, Trunks};
+use neural_ivp::{NeuralIvpConfig, RestartConfig, Trunks};
 
 use super::fields::{exact_u, fd3d_initial, output_times, snapshot_errors};
 use super::figures::{chart, series, standard_figures};
@@ -48,44 +48,50 @@ pub(super) fn wave3d(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         "  FD {n}³ (7-point, DP54 rtol 1e-4) in {:.1} s",
         t.elapsed().as_secs_f64()
     ));
-    // a Neural IVP run on `problem` with `cfg`, measured against the exact solution
+    // a Neural IVP run on `problem` with `cfg`, measured against the exact solution (and its
+    // errors against FD), kept on disk once finished
     let variant = |problem: &Wave3d,
                    cfg: NeuralIvpConfig,
                    method: &str|
-     -> Result<(Solution, MethodSeries)> {
-        let sol = run_nivp(ctx, problem, cfg, t_end, &times)?;
-        let mut m = MethodSeries::from_nivp(&sol);
-        m.method = method.into();
-        (m.error_t, m.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
-        m.error_reference = "exact".into();
-        Ok((sol, m))
+     -> Result<(MethodSeries, Vec<f64>)> {
+        ctx.part(dir, method, &format!("{problem:?} {cfg:?}"), || {
+            let sol = run_nivp(ctx, problem, cfg.clone(), t_end, &times)?;
+            let mut m = MethodSeries::from_nivp(&sol);
+            m.method = method.into();
+            (m.error_t, m.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &exact)?;
+            m.error_reference = "exact".into();
+            let (_, vs_fd) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
+            Ok((m, vs_fd))
+        })
     };
-    let (sol, nivp) = variant(&problem, pr.nivp(5, pr.method(false))?, "Neural IVP")?;
-    let (_, nivp_fd) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
+    let (nivp, nivp_fd) = variant(&problem, pr.nivp(5, pr.method(false))?, "Neural IVP")?;
     let mut no_restart_cfg = pr.nivp(5, pr.method(false))?;
     no_restart_cfg.restart = RestartConfig {
         enabled: false,
         ..RestartConfig::default()
     };
-    let (_, plain_m) = variant(&problem, no_restart_cfg, "Neural IVP, no restarts")?;
+    let (plain_m, _) = variant(&problem, no_restart_cfg, "Neural IVP, no restarts")?;
     let mut shared_cfg = pr.nivp(5, pr.method(false))?;
     shared_cfg.network.trunks = Trunks::Shared;
-    let (_, shared_m) = variant(&problem, shared_cfg, "Neural IVP, shared trunk")?;
+    let (shared_m, _) = variant(&problem, shared_cfg, "Neural IVP, shared trunk")?;
     let uniform_problem = Wave3d {
         focus: 0.0,
         ..problem
     };
-    let (_, uniform_m) = variant(
+    let (uniform_m, _) = variant(
         &uniform_problem,
         pr.nivp(5, pr.method(false))?,
         "Neural IVP, uniform points",
     )?;
     let edm = if ctx.ednn {
-        let ed = run_ednn(ctx, &problem, t_end, &times, 0.0)?;
-        let mut edm = MethodSeries::from_ednn(&ed);
-        (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
-        edm.error_reference = "exact".into();
-        Some(edm)
+        let inputs = format!("{problem:?} {:?}", pr.ednn(t_end));
+        Some(ctx.part(dir, "EDNN", &inputs, || {
+            let ed = run_ednn(ctx, &problem, t_end, &times, 0.0)?;
+            let mut edm = MethodSeries::from_ednn(&ed);
+            (edm.error_t, edm.error) = snapshot_errors(&ed.network, &ed.snapshots, &grid, &exact)?;
+            edm.error_reference = "exact".into();
+            Ok(edm)
+        })?)
     } else {
         None
     };

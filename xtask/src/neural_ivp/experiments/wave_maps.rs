@@ -38,12 +38,14 @@ pub(super) fn wave_maps(ctx: &Ctx, dir: &Path) -> Result<Summary> {
     let variant = |trunks: Trunks, method: &str| -> Result<MethodSeries> {
         let mut cfg = pr.nivp(pr.frequencies, pr.method(true))?;
         cfg.network.trunks = trunks;
-        let sol = run_nivp(ctx, &problem, cfg, t_end, &times)?;
-        let mut m = MethodSeries::from_nivp(&sol);
-        m.method = method.into();
-        (m.error_t, m.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
-        m.error_reference = format!("FD {n}³");
-        Ok(m)
+        ctx.part(dir, method, &format!("{problem:?} {cfg:?}"), || {
+            let sol = run_nivp(ctx, &problem, cfg.clone(), t_end, &times)?;
+            let mut m = MethodSeries::from_nivp(&sol);
+            m.method = method.into();
+            (m.error_t, m.error) = snapshot_errors(&sol.network, &sol.snapshots, &grid, &fd)?;
+            m.error_reference = format!("FD {n}³");
+            Ok(m)
+        })
     };
     let nivp = variant(Trunks::PerOutput, "Neural IVP")?;
     let shared = variant(Trunks::Shared, "Neural IVP, shared trunk")?;
