@@ -1,6 +1,7 @@
 //! Finished runs of an experiment kept on disk: a killed reproduction resumes after its last
 //! finished run instead of at the start of the experiment (a medium experiment holds several
-//! runs of up to half an hour each).
+//! runs of up to half an hour each). Parts are TOML, which keeps NaN (a series' "not measured")
+//! and every f64 exactly; JSON would turn NaN into null.
 
 use std::path::Path;
 
@@ -19,7 +20,7 @@ struct Part<V> {
 
 impl Ctx {
     /// The result of the part `name` of the experiment in `dir`: read back from
-    /// `dir/parts/<name>.json` if an earlier run finished it with the same inputs (the preset,
+    /// `dir/parts/<name>.toml` if an earlier run finished it with the same inputs (the preset,
     /// with its overrides, and `inputs`, e.g. the run's configuration), else computed and
     /// saved. Runs that do not resume (quick) always compute.
     ///
@@ -40,9 +41,9 @@ impl Ctx {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
-        let path = dir.join("parts").join(format!("{file}.json"));
+        let path = dir.join("parts").join(format!("{file}.toml"));
         if let Ok(text) = std::fs::read_to_string(&path) {
-            match serde_json::from_str::<Part<V>>(&text) {
+            match toml::from_str::<Part<V>>(&text) {
                 Ok(part) if part.key == key => {
                     self.log
                         .say(&format!("  {name}: finished earlier, read back"));
@@ -58,17 +59,25 @@ impl Ctx {
             }
         }
         let value = compute()?;
-        let parent = path.parent().expect("parts/ is a directory");
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
-        let tmp = path.with_extension("tmp");
         let part = Part { key, value };
-        let text = serde_json::to_string(&part)?;
+        if let Err(e) = save(&path, &part) {
+            self.log.say(&format!(
+                "  {name}: could not keep the finished run ({e:#}); a rerun will repeat it"
+            ));
+        }
         let value = part.value;
-        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
         Ok(value)
     }
+}
+
+/// Writes `part` to `path` through a temporary file.
+fn save<V: Serialize>(path: &Path, part: &Part<V>) -> Result<()> {
+    let parent = path.parent().expect("parts/ is a directory");
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, toml::to_string(part)?)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

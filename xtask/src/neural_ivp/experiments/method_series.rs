@@ -173,3 +173,55 @@ impl MethodSeries {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MethodSeries;
+
+    /// A series survives the TOML of a kept run (`parts/`) bit for bit, NaN included, alone and
+    /// in a tuple with further errors.
+    #[test]
+    fn a_series_round_trips_through_toml() {
+        let m = MethodSeries {
+            method: "Neural IVP".into(),
+            params: 8200,
+            wall_seconds: 12.5,
+            fit_error: 1.0 / 3.0,
+            step_t: vec![0.01, 0.02],
+            residual: vec![f64::NAN, 0.25],
+            residual_outputs: vec![vec![0.1, 0.2], vec![]],
+            residual_interior: vec![f64::NAN, f64::NAN],
+            restarts_t: Vec::new(),
+            error: vec![1e-310, 0.5],
+            ..MethodSeries::default()
+        };
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Wrapped {
+            value: (MethodSeries, Vec<f64>),
+        }
+        let text = toml::to_string(&Wrapped {
+            value: (m.clone(), vec![f64::NAN, 2.0]),
+        })
+        .unwrap();
+        let back: Wrapped = toml::from_str(&text).unwrap();
+        let bits = |m: &MethodSeries| {
+            format!(
+                "{:?}",
+                (
+                    m.residual
+                        .iter()
+                        .chain(&m.residual_interior)
+                        .chain(&m.error)
+                        .map(|x| x.to_bits())
+                        .collect::<Vec<_>>(),
+                    &m.residual_outputs,
+                    &m.method,
+                    m.params,
+                    m.fit_error.to_bits()
+                )
+            )
+        };
+        assert_eq!(bits(&back.value.0), bits(&m));
+        assert!(back.value.1[0].is_nan() && back.value.1[1] == 2.0);
+    }
+}
