@@ -1,5 +1,8 @@
 //! Nothing allocates inside a training step once its workspaces exist, on any thread (network,
 //! physics over the pool, loss, optimiser). A test binary of its own: the counter is global.
+//!
+//! One allocation is not ours and is not counted: rayon queues a job that a thread outside its
+//! pool hands it (the main thread here) in an injector that takes a new block every 63 jobs.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -15,9 +18,22 @@ static ARMED: AtomicBool = AtomicBool::new(false);
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 fn count() {
-    if ARMED.load(Ordering::Relaxed) {
-        COUNT.fetch_add(1, Ordering::Relaxed);
+    // Disarmed while the backtrace (which allocates) is taken and read.
+    if ARMED.swap(false, Ordering::Relaxed) {
+        if !in_rayon_queue() {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        ARMED.store(true, Ordering::Relaxed);
     }
+}
+
+/// Whether the allocation being counted is made by rayon's own job queue: the innermost frame
+/// with a source file is in rayon-core, called from its registry.
+fn in_rayon_queue() -> bool {
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    let first = |needle: &str| trace.find(needle).unwrap_or(usize::MAX);
+    let rayon = first("rayon-core-");
+    rayon < first("prdp-") && rayon < first("/std/src/") && trace[rayon..].contains("registry.rs")
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator.
@@ -56,12 +72,21 @@ fn small_heat2d() -> EmulatorConfig {
     c
 }
 
-/// Heat 1D (implicit Jacobi), heat 2D (unrolled Jacobi) and Burgers (implicit GMRES) steps,
-/// after two warm-up steps.
+/// Heat 1D with its minibatch cut into two gradient blocks (data-parallel layout, one rank).
+fn heat1d_two_blocks() -> EmulatorConfig {
+    EmulatorConfig {
+        gradient_blocks: 2,
+        ..presets::heat_emulator(1)
+    }
+}
+
+/// Heat 1D (implicit Jacobi; also in two gradient blocks), heat 2D (unrolled Jacobi) and
+/// Burgers (implicit GMRES) steps, after two warm-up steps.
 #[test]
 fn training_steps_do_not_allocate() {
     for (name, mut c) in [
         ("heat1d", presets::heat_emulator(1)),
+        ("heat1d, 2 blocks", heat1d_two_blocks()),
         ("heat2d", small_heat2d()),
         ("burgers", presets::burgers_emulator()),
     ] {
