@@ -100,8 +100,9 @@ enum Outcome {
 }
 
 /// Runs (or resumes) every run like [`run_all`], keeping a diverged run's error in its place.
-/// Each rank runs the runs [`assign`] gives it; the outcomes are then exchanged so that every
-/// rank returns all of them (a diverged run of another rank as [`TrainError::Rank`]).
+/// Each rank runs the runs [`assign`] gives it, longest expected first; the outcomes are then
+/// exchanged so that every rank returns all of them (a diverged run of another rank as
+/// [`TrainError::Rank`]).
 ///
 /// # Errors
 /// The first run that fails for another reason than divergence, on any rank.
@@ -111,10 +112,14 @@ pub fn run_each(
     data: &Path,
     ranks: &Ranks,
 ) -> Result<Vec<Result<RunRecord, TrainError>>> {
-    let owner = assign(&expected_costs(runs), ranks.size());
-    let mine: Vec<usize> = (0..runs.len())
+    let costs = expected_costs(runs);
+    let owner = assign(&costs, ranks.size());
+    // This rank's runs, longest expected first: the baselines and PRDP before the sweep, so
+    // that an interrupted job has finished the runs its summary needs most.
+    let mut mine: Vec<usize> = (0..runs.len())
         .filter(|&i| owner[i] == ranks.rank())
         .collect();
+    mine.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
     let threads = rayon::current_num_threads().min(2);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -136,31 +141,34 @@ pub fn run_each(
         message: format!("{e:#}"),
         diverged: false,
     }))?;
-    if ranks.size() == 1 {
-        return Ok(local);
-    }
-    let sent: Vec<(usize, Outcome)> = mine
-        .iter()
-        .zip(local)
-        .map(|(&i, o)| {
-            let o = match o {
-                Ok(rec) => Outcome::Record(Box::new(rec)),
-                Err(e) => Outcome::Diverged(e.to_string()),
-            };
-            (i, o)
-        })
-        .collect();
     let mut all: Vec<Option<Result<RunRecord, TrainError>>> = runs.iter().map(|_| None).collect();
-    for bytes in ranks.all_gather_bytes(&serde_json::to_vec(&sent)?) {
-        for (i, o) in serde_json::from_slice::<Vec<(usize, Outcome)>>(&bytes)? {
-            all[i] = Some(match o {
-                Outcome::Record(rec) => Ok(*rec),
-                Outcome::Diverged(message) => Err(TrainError::Rank {
-                    rank: owner[i],
-                    message,
-                    diverged: true,
-                }),
-            });
+    if ranks.size() == 1 {
+        for (&i, o) in mine.iter().zip(local) {
+            all[i] = Some(o);
+        }
+    } else {
+        let sent: Vec<(usize, Outcome)> = mine
+            .iter()
+            .zip(local)
+            .map(|(&i, o)| {
+                let o = match o {
+                    Ok(rec) => Outcome::Record(Box::new(rec)),
+                    Err(e) => Outcome::Diverged(e.to_string()),
+                };
+                (i, o)
+            })
+            .collect();
+        for bytes in ranks.all_gather_bytes(&serde_json::to_vec(&sent)?) {
+            for (i, o) in serde_json::from_slice::<Vec<(usize, Outcome)>>(&bytes)? {
+                all[i] = Some(match o {
+                    Outcome::Record(rec) => Ok(*rec),
+                    Outcome::Diverged(message) => Err(TrainError::Rank {
+                        rank: owner[i],
+                        message,
+                        diverged: true,
+                    }),
+                });
+            }
         }
     }
     Ok(all
