@@ -134,14 +134,9 @@ impl Ranks {
     /// The ordered pass: rank r receives `data` from rank r − 1 (rank 0 starts from its own
     /// `data`), applies `own` to it and passes it to rank r + 1; the last rank's result is then
     /// broadcast, so every rank ends with it.
-    pub(crate) fn chain<T: Real>(&self, data: &mut [T], own: impl FnOnce(&mut [T])) {
-        let mut own = Some(own);
+    pub(crate) fn chain<T: Real>(&self, data: &mut [T], mut own: impl FnMut(&mut [T])) {
         let len = data.len();
-        self.chain_chunks(data, len, |_, d| {
-            if let Some(f) = own.take() {
-                f(d);
-            }
-        });
+        self.chain_chunks(data, len, |_, d| own(d));
     }
 
     /// [`Ranks::chain`] in pieces of at most `chunk` values (`own` gets each piece with its
@@ -258,12 +253,6 @@ impl Ranks {
         self.comm().broadcast(root, DataMut::F64(&mut len));
         bytes.resize(len[0] as usize, 0);
         self.comm().broadcast(root, DataMut::Bytes(bytes));
-    }
-
-    /// Blocks until every rank has called it.
-    pub fn barrier(&self) {
-        let mut token = [0.0f64];
-        self.chain(&mut token, |_| {});
     }
 }
 

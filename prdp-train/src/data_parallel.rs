@@ -20,7 +20,7 @@ use crate::{Ledger, TrainError};
 const PIECE_BYTES: usize = 1 << 20;
 
 /// Samples of block `j` when `len` samples are cut into `blocks` blocks.
-pub(crate) fn block(len: usize, blocks: usize, j: usize) -> Range<usize> {
+fn block(len: usize, blocks: usize, j: usize) -> Range<usize> {
     j * len / blocks..(j + 1) * len / blocks
 }
 
@@ -93,7 +93,7 @@ impl<T: Real> Parallel<T> {
     }
 
     /// Leaves in `grad`, on every rank, the gradient of the minibatch `batch` and returns its
-    /// loss. `block(samples, scale, grad, ledger)` must write to its `grad` the gradient of
+    /// loss. `block_fn(samples, scale, grad, ledger)` must write to its `grad` the gradient of
     /// `scale` × the mean loss over `samples` (scale = their share of the minibatch) and return
     /// that scaled loss. Solver counters are summed over the ranks into `ledger`; wall times
     /// stay each rank's own.
