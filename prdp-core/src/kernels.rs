@@ -59,6 +59,75 @@ fn dot_blocks<T: Real>(x: &[[T; WIDE]], y: &[[T; WIDE]]) -> [T; WIDE] {
     acc
 }
 
+/// The squared norms ‖xₛ‖² of `lanes` vectors stored lane-interleaved (entry i of vector s at
+/// `x[i·lanes + s]`), into `out[s]`: each summed in exactly the order of [`dot`]`(xₛ, xₛ)`, so
+/// that a batch-major solve stops where the per-sample solves stop, bit for bit. `acc` is
+/// scratch of at least [`lane_norms2_scratch`]`(lanes)` values.
+///
+/// # Panics
+/// If `x.len()` is not a multiple of `lanes`, `out` is not `lanes` long or `acc` is too short.
+#[track_caller]
+pub fn lane_norms2<T: Real>(x: &[T], lanes: usize, acc: &mut [T], out: &mut [T]) {
+    same_len("lane_norms2 (out, lanes)", out.len(), lanes);
+    if lanes == 0 {
+        return;
+    }
+    assert!(
+        x.len().is_multiple_of(lanes),
+        "lane_norms2: {} entries are not a multiple of {lanes} lanes",
+        x.len()
+    );
+    let acc = &mut acc[..lane_norms2_scratch(lanes)];
+    let n = x.len() / lanes;
+    // The partial sum each entry goes to in `dot`: whole WIDE blocks lane-wise, then NARROW
+    // blocks into the first accumulators, then the rest into a scalar (slot WIDE here).
+    let wide = n / WIDE * WIDE;
+    let narrow = wide + (n - wide) / NARROW * NARROW;
+    // Accumulators `dot` never touches stay +0, and adding +0 to a sum of squares changes no
+    // bit: they are neither cleared nor reduced.
+    let used = if wide > 0 {
+        WIDE
+    } else if narrow > 0 {
+        NARROW
+    } else {
+        1
+    };
+    acc[..used * lanes].fill(T::zero());
+    acc[WIDE * lanes..].fill(T::zero());
+    for (i, xi) in x.chunks_exact(lanes).enumerate() {
+        let slot = if i < wide {
+            i % WIDE
+        } else if i < narrow {
+            (i - wide) % NARROW
+        } else {
+            WIDE
+        };
+        let a = &mut acc[slot * lanes..(slot + 1) * lanes];
+        for (a, &v) in a.iter_mut().zip(xi) {
+            *a = v.mul_add(v, *a);
+        }
+    }
+    let mut half = WIDE;
+    while half > 1 {
+        half /= 2;
+        for l in 0..half.min(used.saturating_sub(half)) {
+            let (lo, hi) = acc.split_at_mut((l + half) * lanes);
+            for (a, &b) in lo[l * lanes..(l + 1) * lanes].iter_mut().zip(&hi[..lanes]) {
+                *a += b;
+            }
+        }
+    }
+    let (sums, rest) = acc.split_at(WIDE * lanes);
+    for ((o, &s), &r) in out.iter_mut().zip(&sums[..lanes]).zip(&rest[..lanes]) {
+        *o = s + r;
+    }
+}
+
+/// The scratch length [`lane_norms2`] needs for `lanes` vectors.
+pub fn lane_norms2_scratch(lanes: usize) -> usize {
+    (WIDE + 1) * lanes
+}
+
 /// Pairwise sum of the partial sums.
 #[inline(always)]
 fn reduce<T: Real>(acc: &[T; WIDE]) -> T {

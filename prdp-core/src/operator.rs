@@ -1,7 +1,7 @@
 //! The linear-operator trait every solver works with, and two adapters: closures
 //! ([`FnOperator`]) and the transpose view ([`Transposed`]).
 
-use crate::{Error, Real, Result, kernels};
+use crate::{Error, Lanes, Real, Result, kernels};
 
 /// A linear map A: ℝⁿ → ℝᵐ that can be applied, and applied transposed, in place.
 ///
@@ -117,6 +117,12 @@ pub trait LinearOperator<T: Real>: Send + Sync {
     fn describe(&self) -> String {
         format!("operator {}x{}", self.nrows(), self.ncols())
     }
+
+    /// The batch-major form of the operator (one residual sweep over many interleaved
+    /// systems), if it has one: stencils do; `None` (the default) otherwise.
+    fn lanes(&self) -> Option<Lanes<'_, T>> {
+        None
+    }
 }
 
 impl<T: Real, A: LinearOperator<T> + ?Sized> LinearOperator<T> for &A {
@@ -152,6 +158,9 @@ impl<T: Real, A: LinearOperator<T> + ?Sized> LinearOperator<T> for &A {
     }
     fn describe(&self) -> String {
         (**self).describe()
+    }
+    fn lanes(&self) -> Option<Lanes<'_, T>> {
+        (**self).lanes()
     }
 }
 
@@ -209,6 +218,9 @@ impl<T: Real, A: LinearOperator<T>> LinearOperator<T> for Transposed<A> {
     }
     fn describe(&self) -> String {
         format!("transpose of {}", self.0.describe())
+    }
+    fn lanes(&self) -> Option<Lanes<'_, T>> {
+        self.0.lanes().map(Lanes::transpose)
     }
 }
 

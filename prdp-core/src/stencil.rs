@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::operator::assert_shape;
-use crate::{LinearOperator, Real, Result, invalid};
+use crate::{LaneOperator, Lanes, LinearOperator, Real, Result, invalid};
 
 /// How a stencil treats neighbours outside the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -239,36 +239,78 @@ impl<T: Real> Stencil<T> {
     /// the true neighbour everywhere except at a thin layer of points near the boundary (a tap
     /// leaving a row lands in the adjacent row; under Dirichlet a tap leaving the grid must read
     /// zero); the precomputed `fixes` then swap each wrong read for the right one.
+    ///
+    /// With `lanes` > 1 the arrays hold that many grids interleaved (point p of grid s at
+    /// `p·lanes + s`): every flat offset scales by `lanes`, so each grid's point reads exactly
+    /// the value (and gets exactly the fix) it reads alone, and the result is bit-identical to
+    /// `lanes` separate sweeps.
     #[inline(always)]
-    fn sweep(&self, taps: &[Tap<T>], fixes: &[Fix], x: &[T], y: &mut [T], b: Option<&[T]>) {
+    fn sweep(
+        &self,
+        taps: &[Tap<T>],
+        fixes: &[Fix],
+        x: &[T],
+        y: &mut [T],
+        b: Option<&[T]>,
+        lanes: usize,
+    ) {
         match taps.len() {
-            0 => self.flat::<0>(taps, x, y, b),
-            1 => self.flat::<1>(taps, x, y, b),
-            2 => self.flat::<2>(taps, x, y, b),
-            3 => self.flat::<3>(taps, x, y, b),
-            4 => self.flat::<4>(taps, x, y, b),
-            5 => self.flat::<5>(taps, x, y, b),
-            6 => self.flat::<6>(taps, x, y, b),
-            _ => self.flat_any(taps, x, y, b),
+            0 => self.flat::<0>(taps, x, y, b, lanes),
+            1 => self.flat::<1>(taps, x, y, b, lanes),
+            2 => self.flat::<2>(taps, x, y, b, lanes),
+            3 => self.flat::<3>(taps, x, y, b, lanes),
+            4 => self.flat::<4>(taps, x, y, b, lanes),
+            5 => self.flat::<5>(taps, x, y, b, lanes),
+            6 => self.flat::<6>(taps, x, y, b, lanes),
+            _ => self.flat_any(taps, x, y, b, lanes),
         }
         let sign = if b.is_some() { -T::one() } else { T::one() };
+        if lanes == 1 {
+            for fix in fixes {
+                let right = match fix.right {
+                    OFF_GRID => T::zero(),
+                    r => x[r as usize],
+                };
+                let w = sign * taps[fix.tap as usize].weight;
+                let yp = &mut y[fix.p as usize];
+                *yp = w.mul_add(right - x[fix.wrong as usize], *yp);
+            }
+            return;
+        }
+        let at = |q: u32| q as usize * lanes..(q as usize + 1) * lanes;
         for fix in fixes {
-            let right = match fix.right {
-                OFF_GRID => T::zero(),
-                r => x[r as usize],
-            };
             let w = sign * taps[fix.tap as usize].weight;
-            let yp = &mut y[fix.p as usize];
-            *yp = w.mul_add(right - x[fix.wrong as usize], *yp);
+            let yp = &mut y[at(fix.p)];
+            let wrong = &x[at(fix.wrong)];
+            match fix.right {
+                OFF_GRID => {
+                    for (yp, &xw) in yp.iter_mut().zip(wrong) {
+                        *yp = w.mul_add(T::zero() - xw, *yp);
+                    }
+                }
+                r => {
+                    for ((yp, &xw), &xr) in yp.iter_mut().zip(wrong).zip(&x[at(r)]) {
+                        *yp = w.mul_add(xr - xw, *yp);
+                    }
+                }
+            }
         }
     }
 
     /// The flat pass for exactly `N` taps, split where a tap's read wraps past the end of the
     /// array, so that each piece is one fused loop over contiguous slices.
     #[inline(always)]
-    fn flat<const N: usize>(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>) {
+    fn flat<const N: usize>(
+        &self,
+        taps: &[Tap<T>],
+        x: &[T],
+        y: &mut [T],
+        b: Option<&[T]>,
+        lanes: usize,
+    ) {
         let len = x.len();
-        let f: [usize; N] = core::array::from_fn(|t| self.flat_read(taps[t].offset, len));
+        let f: [usize; N] =
+            core::array::from_fn(|t| self.flat_read(taps[t].offset, self.len()) * lanes);
         let w: [T; N] = core::array::from_fn(|t| taps[t].weight);
         let mut cuts = [len; MAX_FAST_TAPS + 1];
         for t in 0..N {
@@ -315,13 +357,13 @@ impl<T: Real> Stencil<T> {
     }
 
     /// The flat pass for any number of taps, one tap at a time.
-    fn flat_any(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>) {
+    fn flat_any(&self, taps: &[Tap<T>], x: &[T], y: &mut [T], b: Option<&[T]>, lanes: usize) {
         let len = x.len();
         for (yj, &xj) in y.iter_mut().zip(x) {
             *yj = self.center * xj;
         }
         for t in taps {
-            let f = self.flat_read(t.offset, len);
+            let f = self.flat_read(t.offset, self.len()) * lanes;
             let (head, tail) = y.split_at_mut(len - f);
             for (yj, &xj) in head.iter_mut().zip(&x[f..]).chain(tail.iter_mut().zip(x)) {
                 *yj = t.weight.mul_add(xj, *yj);
@@ -346,9 +388,9 @@ impl<T: Real> Stencil<T> {
             self.len()
         );
         if transposed {
-            self.sweep(&self.taps_t, &self.fixes_t, x, r, Some(b))
+            self.sweep(&self.taps_t, &self.fixes_t, x, r, Some(b), 1)
         } else {
-            self.sweep(&self.taps, &self.fixes, x, r, Some(b))
+            self.sweep(&self.taps, &self.fixes, x, r, Some(b), 1)
         }
     }
 
@@ -468,7 +510,7 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
     #[track_caller]
     fn apply(&self, x: &[T], y: &mut [T]) {
         assert_shape("Stencil::apply", self.len(), self.len(), x.len(), y.len());
-        self.sweep(&self.taps, &self.fixes, x, y, None);
+        self.sweep(&self.taps, &self.fixes, x, y, None, 1);
     }
     #[track_caller]
     fn apply_transpose(&self, x: &[T], y: &mut [T]) {
@@ -479,7 +521,7 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
             x.len(),
             y.len(),
         );
-        self.sweep(&self.taps_t, &self.fixes_t, x, y, None);
+        self.sweep(&self.taps_t, &self.fixes_t, x, y, None, 1);
     }
     fn diagonal(&self, out: &mut [T]) -> Result<()> {
         crate::check_len("diagonal output", self.len(), out.len())?;
@@ -502,5 +544,31 @@ impl<T: Real> LinearOperator<T> for Stencil<T> {
     }
     fn describe(&self) -> String {
         format!("{:?} stencil on a {:?} grid", self.boundary, self.dims)
+    }
+    fn lanes(&self) -> Option<Lanes<'_, T>> {
+        Some(Lanes::new(self))
+    }
+}
+
+impl<T: Real> LaneOperator<T> for Stencil<T> {
+    fn lane_len(&self) -> usize {
+        self.len()
+    }
+    #[track_caller]
+    fn lane_residual(&self, transposed: bool, x: &[T], b: &[T], r: &mut [T], lanes: usize) {
+        let len = self.len() * lanes;
+        assert!(
+            lanes > 0 && x.len() == len && b.len() == len && r.len() == len,
+            "Stencil::lane_residual: x, b, r have {}, {}, {} entries (expected {lanes} lanes of {})",
+            x.len(),
+            b.len(),
+            r.len(),
+            self.len()
+        );
+        if transposed {
+            self.sweep(&self.taps_t, &self.fixes_t, x, r, Some(b), lanes)
+        } else {
+            self.sweep(&self.taps, &self.fixes, x, r, Some(b), lanes)
+        }
     }
 }

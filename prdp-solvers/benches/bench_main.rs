@@ -10,8 +10,8 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use prdp_core::{Boundary, Stencil};
 use prdp_solvers::{
-    BatchWorkspace, Budget, DiffMode, DiffSolver, DiscardCotangent, Method, SolveOptions, Tape,
-    Workspace, solve_batch,
+    BatchWorkspace, Budget, DiffMode, DiffSolver, DiscardCotangent, LaneWorkspace, Method,
+    SolveOptions, SolveReport, Tape, Workspace, jacobi_batch_major, solve_batch, solve_batch_with,
 };
 use rayon::prelude::*;
 
@@ -119,6 +119,69 @@ fn forward(c: &mut Criterion) {
         }
         g.finish();
     }
+}
+
+/// A batch of Jacobi solves (K = 10) sample by sample over the pool against batch-major (one
+/// group per thread where `batch_major_groups` cuts the batch), in 1D and 2D: the measurement
+/// behind `batch_major_groups`.
+fn batch_major(c: &mut Criterion) {
+    let mut g = c.benchmark_group("batch_major/Jacobi");
+    let line = |n: usize| {
+        Stencil::laplacian(&[n], &[1.0 / (n + 1) as f64], Boundary::Dirichlet)
+            .expect("valid grid")
+            .affine(1.0, -0.001)
+    };
+    for (label, a, batch) in [
+        ("30", line(30), BATCH),
+        ("120", line(120), BATCH),
+        ("256", line(256), BATCH),
+        ("120-batch-200", line(120), 200),
+        ("30x30", heat(30), BATCH),
+        ("64x64", heat(64), BATCH),
+    ] {
+        let len = a.len() * batch;
+        let b = rhs(len);
+        let mut x = vec![0.0f32; len];
+        let (budget, opts) = (Budget::fixed(K), SolveOptions::default());
+        let mut bws = BatchWorkspace::new();
+        let mut lws = LaneWorkspace::new();
+        let mut reports = vec![SolveReport::default(); batch];
+        g.throughput(Throughput::Elements((len * K) as u64));
+        g.bench_function(BenchmarkId::new("per-sample", label), |bench| {
+            bench.iter(|| {
+                let per = |_| &a;
+                solve_batch_with(
+                    &Method::Jacobi,
+                    per,
+                    &b,
+                    &mut x,
+                    batch,
+                    &budget,
+                    &opts,
+                    &mut bws,
+                )
+                .expect("solve");
+                black_box(&x);
+            })
+        });
+        g.bench_function(BenchmarkId::new("batch-major", label), |bench| {
+            bench.iter(|| {
+                jacobi_batch_major(
+                    &a,
+                    &b,
+                    &mut x,
+                    batch,
+                    &budget,
+                    &opts,
+                    &mut lws,
+                    &mut reports,
+                )
+                .expect("solve");
+                black_box(&x);
+            })
+        });
+    }
+    g.finish();
 }
 
 /// Forward plus backward of a differentiable solve over a batch, one tape per sample.
@@ -244,5 +307,12 @@ fn gmres_nonsymmetric(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, triad, forward, backward, gmres_nonsymmetric);
+criterion_group!(
+    benches,
+    triad,
+    forward,
+    batch_major,
+    backward,
+    gmres_nonsymmetric
+);
 criterion_main!(benches);

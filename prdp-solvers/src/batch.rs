@@ -3,20 +3,23 @@
 use prdp_core::{LinearOperator, Real, Result, check_len, invalid};
 use rayon::prelude::*;
 
-use crate::{Budget, Method, SolveOptions, SolveReport, Workspace};
+use crate::{
+    Budget, LaneWorkspace, Method, SolveOptions, SolveReport, Workspace, batch_major_groups,
+    jacobi_batch_major,
+};
 
-/// One [`Workspace`] per sample, reused across batched solves.
+/// One [`Workspace`] per sample, and the buffers of batch-major solves, reused across batched
+/// solves.
 #[derive(Debug, Clone, Default)]
 pub struct BatchWorkspace<T> {
     per_sample: Vec<Workspace<T>>,
+    lanes: LaneWorkspace<T>,
 }
 
 impl<T: Real> BatchWorkspace<T> {
     /// An empty batch workspace.
     pub fn new() -> Self {
-        Self {
-            per_sample: Vec::new(),
-        }
+        Self::default()
     }
 
     /// At least `count` per-sample workspaces.
@@ -31,6 +34,10 @@ impl<T: Real> BatchWorkspace<T> {
 /// Solves A xₛ = bₛ for `count` right-hand sides stored sample-major (sample s is
 /// `b[s·n..(s+1)·n]`), in parallel over samples, each with its own workspace. Results do not
 /// depend on the number of threads.
+///
+/// Jacobi on small systems with a batch-major form (stencils) runs batch-major instead, where
+/// [`batch_major_groups`] says it is faster ([`jacobi_batch_major`]); the results are the same
+/// bits either way.
 ///
 /// For small systems, call it from a thread of the rayon pool (e.g. inside `rayon::scope`)
 /// when you can: the caller then works on the batch itself instead of sleeping until the pool
@@ -62,6 +69,16 @@ pub fn solve_batch<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
     bws: &mut BatchWorkspace<T>,
 ) -> Result<Vec<SolveReport>> {
+    let n = a.ncols();
+    if *method == Method::Jacobi
+        && batch_major_groups(n, count) > 0
+        && a.lanes().is_some()
+        && a.constant_diagonal().is_some()
+    {
+        let mut reports = vec![SolveReport::default(); count];
+        jacobi_batch_major(a, b, x, count, budget, opts, &mut bws.lanes, &mut reports)?;
+        return Ok(reports);
+    }
     solve_batch_with(method, |_| a, b, x, count, budget, opts, bws)
 }
 

@@ -43,6 +43,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod batch_major;
 mod bicgstab;
 mod budget;
 mod cg;
@@ -57,6 +58,7 @@ mod steepest;
 mod workspace;
 
 pub use batch::{BatchWorkspace, solve_batch, solve_batch_with};
+pub use batch_major::{LaneWorkspace, batch_major_groups, jacobi_batch_major};
 pub use bicgstab::bicgstab;
 pub use budget::{Budget, SolveOptions};
 pub use cg::cg;

@@ -9,6 +9,27 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
+    fn lane_norms_equal_per_vector_dot_bit_for_bit(n in 0usize..140, lanes in 1usize..12, seed in 0u32..1000) {
+        // Lengths cross the 32-wide and 8-wide blocks of `dot`; values span magnitudes so that
+        // a different summation order would change the last bits.
+        let x: Vec<f32> = (0..n * lanes)
+            .map(|i| ((i as f32 + seed as f32) * 0.731).sin() * 10f32.powi((i % 7) as i32 - 3))
+            .collect();
+        let mut il = vec![0.0; x.len()];
+        prdp_core::interleave(&x, &mut il, lanes);
+        let mut acc = vec![0.0; kernels::lane_norms2_scratch(lanes)];
+        let mut out = vec![0.0; lanes];
+        kernels::lane_norms2(&il, lanes, &mut acc, &mut out);
+        for s in 0..lanes {
+            let xs = &x[s * n..(s + 1) * n];
+            prop_assert_eq!(out[s].to_bits(), kernels::dot(xs, xs).to_bits(), "lane {} of {}, n = {}", s, lanes, n);
+        }
+        let mut back = vec![0.0; x.len()];
+        prdp_core::deinterleave(&il, &mut back, lanes);
+        prop_assert_eq!(back, x);
+    }
+
+    #[test]
     fn dot_matches_naive_sum(v in prop::collection::vec((-1.0f64..1.0, -1.0f64..1.0), 0..200)) {
         let (a, b): (Vec<f64>, Vec<f64>) = v.into_iter().unzip();
         let d = kernels::dot(&a, &b);

@@ -128,3 +128,110 @@ fn rollout_matches_forward_passes() {
     let iw = pw.rollout(&g0, steps, 1, &mut traj).unwrap().primal_iters;
     assert!(iw < ic, "warm {iw} vs cold {ic}");
 }
+
+/// Small constant-operator batches run batch-major and give the per-sample path's bits:
+/// solutions, gradients, counters and residuals, with samples that stop at different
+/// iterations, warm starts and a separate adjoint budget; f32 as in training.
+#[test]
+fn batch_major_batches_equal_single_samples() {
+    use prdp_pde::{Heat, HeatConfig, Poisson};
+    let heat2 = HeatConfig {
+        dims: vec![6, 5],
+        ..HeatConfig::paper(2)
+    };
+    let cases: Vec<(Box<dyn Check>, &str)> = vec![
+        (
+            Box::new(Heat::<f32>::new(HeatConfig::paper(1)).unwrap()),
+            "heat 1D",
+        ),
+        (Box::new(Heat::<f32>::new(heat2).unwrap()), "heat 2D"),
+        (
+            Box::new(Poisson::<f32>::new(prdp_pde::PoissonConfig { n: 30, modes: 3 }).unwrap()),
+            "Poisson 1D",
+        ),
+    ];
+    for (assembly, name) in &cases {
+        for (k, rtol, warm, adjoint) in [
+            (25, 1e-5, false, None),
+            (200, 1e-4, false, Some(Budget::new(7, 0.0).unwrap())),
+            (12, 0.0, true, None),
+        ] {
+            assembly.check(name, k, rtol, warm, adjoint);
+        }
+    }
+}
+
+/// One assembly under the batch-major check (object-safe wrapper over the generic test).
+trait Check {
+    fn check(&self, name: &str, k: usize, rtol: f64, warm: bool, adjoint: Option<Budget>);
+}
+
+impl<A: Assembly<f32> + Clone> Check for A {
+    fn check(&self, name: &str, k: usize, rtol: f64, warm: bool, adjoint: Option<Budget>) {
+        let count = 6;
+        let (ni, n) = (self.input_len(), self.state_len());
+        let solver = DiffSolver::new(
+            Method::Jacobi,
+            Budget::new(k, rtol).unwrap(),
+            DiffMode::Implicit {
+                adjoint_budget: adjoint,
+            },
+        )
+        .unwrap()
+        .with_warm_start(warm);
+        // Samples of different shapes and sizes stop at different iterations under a tolerance (heat;
+        // Poisson needs thousands of Jacobi iterations, so all its samples use the budget).
+        let g: Vec<f32> = vector(4, count * ni)
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (*v * 10f64.powi((i / ni) as i32 % 3)) as f32)
+            .collect();
+        let w: Vec<f32> = vector(5, count * n).iter().map(|v| *v as f32).collect();
+        let u0: Vec<f32> = vector(6, count * n).iter().map(|v| *v as f32).collect();
+        let mut p = Physics::new(self.clone(), solver).unwrap();
+        let mut u = u0.clone();
+        let c = p.forward_batch(&g, &mut u, count).unwrap();
+        assert_eq!(p.ran_batch_major(0), Some(true), "{name}");
+        let mut g_bar = vec![0.0f32; g.len()];
+        let cb = p.vjp_batch(&w, &mut g_bar).unwrap();
+        let mut iters = Vec::new();
+        let (mut sum, mut sum_b, mut res) = (
+            prdp_solvers::Counters::default(),
+            prdp_solvers::Counters::default(),
+            0.0,
+        );
+        for s in 0..count {
+            let mut q = Physics::new(self.clone(), solver).unwrap();
+            let mut us = u0[s * n..(s + 1) * n].to_vec();
+            let cs = q
+                .forward_batch(&g[s * ni..(s + 1) * ni], &mut us, 1)
+                .unwrap();
+            assert_eq!(q.ran_batch_major(0), Some(false));
+            sum.merge(&cs);
+            iters.push(cs.primal_iters);
+            res += q.mean_rel_residual(0).unwrap();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&us),
+                bits(&u[s * n..(s + 1) * n]),
+                "{name}: u of sample {s}"
+            );
+            let mut gs = vec![0.0f32; ni];
+            sum_b.merge(&q.vjp_batch(&w[s * n..(s + 1) * n], &mut gs).unwrap());
+            assert_eq!(
+                bits(&gs),
+                bits(&g_bar[s * ni..(s + 1) * ni]),
+                "{name}: g_bar of sample {s}"
+            );
+        }
+        assert_eq!((c, cb), (sum, sum_b), "{name}: counters");
+        assert_eq!(p.mean_rel_residual(0), Some(res / count as f64), "{name}");
+        if rtol > 0.0 && k > 100 && name.starts_with("heat") {
+            iters.dedup();
+            assert!(
+                iters.len() > 1,
+                "{name}: samples should stop at different iterations: {iters:?}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod batch;
+mod batch_major;
 mod common;
 mod convergence;
 mod gradients;

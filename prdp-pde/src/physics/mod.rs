@@ -1,5 +1,7 @@
 //! The differentiable physics step P_K: an assembly plus a differentiable solver, batched.
 
+mod batch_major;
+
 use prdp_core::Real;
 use prdp_solvers::{
     Budget, Counters, DiffMode, DiffSolver, SolveOptions, SolveReport, Tape, Workspace,
@@ -47,6 +49,9 @@ struct Stage<T> {
     slots: Vec<Slot<T>>,
     count: usize,
     ready: bool,
+    /// Whether the last forward pass took the batch-major path (its VJP takes it too).
+    batch_major: bool,
+    major: batch_major::BatchMajor<T>,
 }
 
 /// The differentiable physics operator P_K: g ↦ u = Λ(g)⁻¹β(g) computed by an iterative solver
@@ -153,13 +158,17 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
         }
     }
 
-    /// Replaces the whole solver configuration.
+    /// Replaces the whole solver configuration. A VJP then needs a new forward pass.
     ///
     /// # Errors
     /// An invalid configuration.
     pub fn set_solver(&mut self, solver: DiffSolver) -> Result<()> {
         solver.validate()?;
         self.solver = solver;
+        // A tape recorded for another method or mode cannot be differentiated by this one.
+        for st in &mut self.stages {
+            st.ready = false;
+        }
         Ok(())
     }
 
@@ -181,6 +190,17 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
         let st = self.stages.get(stage).filter(|s| s.ready)?;
         let slots = &st.slots[..st.count];
         Some(slots.iter().map(|s| s.report.rel_residual).sum::<f64>() / slots.len() as f64)
+    }
+
+    /// Whether the last successful forward pass of `stage` solved its batch batch-major (one
+    /// lane-interleaved Jacobi sweep over all samples, chosen for small systems with a constant
+    /// operator in implicit mode) rather than sample by sample; `None` before one. Both give the
+    /// same bits; this says which ran.
+    pub fn ran_batch_major(&self, stage: usize) -> Option<bool> {
+        self.stages
+            .get(stage)
+            .filter(|s| s.ready)
+            .map(|s| s.batch_major)
     }
 
     /// Forward pass of stage 0: u = P_K(g) for `count` samples. If the solver warm-starts, the
@@ -225,7 +245,32 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
         if st.slots.len() < count {
             st.slots.resize_with(count, Slot::default);
         }
-        st.slots[..count]
+        st.slots[0].reserve(asm);
+        st.batch_major = batch_major::chosen(asm, solver, count, &mut st.slots[0]);
+        if st.batch_major {
+            for slot in &mut st.slots[1..count] {
+                slot.reserve(asm);
+            }
+            batch_major::forward(asm, solver, &mut st.major, &mut st.slots[..count], g, u);
+        } else {
+            Self::forward_per_sample(asm, solver, &mut st.slots[..count], g, u);
+        }
+        let counters = collect(&mut st.slots[..count])?;
+        st.count = count;
+        st.ready = true;
+        Ok(counters)
+    }
+
+    /// The forward pass sample by sample over the thread pool.
+    fn forward_per_sample(
+        asm: &A,
+        solver: &DiffSolver,
+        slots: &mut [Slot<T>],
+        g: &[T],
+        u: &mut [T],
+    ) {
+        let (ni, n) = (asm.input_len(), asm.state_len());
+        slots
             .par_iter_mut()
             .zip(g.par_chunks(ni))
             .zip(u.par_chunks_mut(n))
@@ -235,10 +280,6 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
                 let r = forward_one(asm, solver, s, slot, gs, us);
                 finish(slot, r, true);
             });
-        let counters = collect(&mut st.slots[..count])?;
-        st.count = count;
-        st.ready = true;
-        Ok(counters)
     }
 
     /// As [`Physics::vjp_batch`] for stage `stage`.
@@ -257,16 +298,21 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
         self.check_batch("cotangent g_bar", ni, g_bar.len(), count)?;
         let (asm, solver) = (&self.assembly, &self.solver);
         let st = &mut self.stages[stage];
-        st.slots[..count]
-            .par_iter_mut()
-            .zip(u_bar.par_chunks(n))
-            .zip(g_bar.par_chunks_mut(ni))
-            .enumerate()
-            .for_each(|(s, ((slot, ub), gb))| {
-                let r = vjp_one(asm, solver, s, slot, ub, gb);
-                finish(slot, r, false);
-            });
-        collect(&mut st.slots[..count])
+        let slots = &mut st.slots[..count];
+        if st.batch_major {
+            batch_major::vjp(asm, solver, &mut st.major, slots, u_bar, g_bar);
+        } else {
+            slots
+                .par_iter_mut()
+                .zip(u_bar.par_chunks(n))
+                .zip(g_bar.par_chunks_mut(ni))
+                .enumerate()
+                .for_each(|(s, ((slot, ub), gb))| {
+                    let r = vjp_one(asm, solver, s, slot, ub, gb);
+                    finish(slot, r, false);
+                });
+        }
+        collect(slots)
     }
 
     /// Rolls out `steps` steps of P_K (not differentiable) from `count` initial states `g0` of a
