@@ -2,7 +2,7 @@
 //! ledger, checkpoints and resumption.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -52,6 +52,13 @@ pub struct RunOptions {
     /// directory, writes checkpoints and records and reports to the observer; the others
     /// resume from rank 0's checkpoint.
     pub ranks: Ranks,
+    /// The least wall time between two checkpoints (zero, the default: at every interval).
+    /// Intervals of short runs take milliseconds, and a checkpoint per interval then costs
+    /// more than the training (new files are slow to create); with a few seconds here, a
+    /// killed run loses at most that much work and still resumes bit-identically (the
+    /// interval log is cut back to the checkpoint). The first interval, the last one and a
+    /// stop are always checkpointed.
+    pub checkpoint_every: Duration,
 }
 
 /// What identifies a run.
@@ -90,6 +97,8 @@ struct Run {
     intervals: Vec<IntervalRecord>,
     log: Option<IntervalLog>,
     ranks: Ranks,
+    /// When rank 0 last wrote a checkpoint.
+    saved_at: Instant,
 }
 
 impl Run {
@@ -197,8 +206,10 @@ pub(crate) fn train<S: Scenario + ?Sized>(
                     st.epoch += 1;
                     st.batch = 0;
                 }
-                end_interval(sc, &mut run, k, source, dir, obs)?;
+                end_interval(sc, &mut run, k, source, obs)?;
                 done_here += 1;
+                let last = run.st.epoch >= meta.epochs;
+                checkpoint_if_due(sc, &mut run, dir, opts, last || stop(done_here))?;
                 if stop(done_here) {
                     return finish(run, RunStatus::Stopped, dir, obs);
                 }
@@ -214,8 +225,10 @@ pub(crate) fn train<S: Scenario + ?Sized>(
                 && run.st.epoch.is_multiple_of(n)
             {
                 let k = run.st.refiner.k();
-                end_interval(sc, &mut run, k, source, dir, obs)?;
+                end_interval(sc, &mut run, k, source, obs)?;
                 done_here += 1;
+                let last = run.st.epoch >= meta.epochs;
+                checkpoint_if_due(sc, &mut run, dir, opts, last || stop(done_here))?;
                 if stop(done_here) && run.st.epoch < meta.epochs {
                     return finish(run, RunStatus::Stopped, dir, obs);
                 }
@@ -298,6 +311,7 @@ fn start<S: Scenario + ?Sized>(
                 .transpose(),
         )?,
         ranks: ranks.clone(),
+        saved_at: Instant::now(),
     };
     run.push(first)?;
     checkpoint(sc, &mut run, dir)?;
@@ -364,16 +378,16 @@ fn resume<S: Scenario + ?Sized>(
         intervals,
         log,
         ranks: ranks.clone(),
+        saved_at: Instant::now(),
     }))
 }
 
-/// Validates, lets the refiner decide, records the interval and checkpoints.
+/// Validates, lets the refiner decide and records the interval.
 fn end_interval<S: Scenario + ?Sized>(
     sc: &mut S,
     run: &mut Run,
     k: usize,
     source: MetricSource,
-    dir: Option<&Path>,
     obs: &mut dyn Observer,
 ) -> Result<(), TrainError> {
     let st = &mut run.st;
@@ -402,8 +416,33 @@ fn end_interval<S: Scenario + ?Sized>(
     st.loss_sum = 0.0;
     st.loss_count = 0;
     obs.interval(&rec);
-    run.push(rec)?;
-    checkpoint(sc, run, dir)
+    run.push(rec)
+}
+
+/// Checkpoints if `force`d or if `opts.checkpoint_every` has passed since the last
+/// checkpoint; rank 0's clock decides for every rank.
+fn checkpoint_if_due<S: Scenario + ?Sized>(
+    sc: &S,
+    run: &mut Run,
+    dir: Option<&Path>,
+    opts: &RunOptions,
+    force: bool,
+) -> Result<(), TrainError> {
+    if dir.is_none() {
+        return Ok(());
+    }
+    let mut due = vec![u8::from(
+        force || run.saved_at.elapsed() >= opts.checkpoint_every,
+    )];
+    if run.ranks.size() > 1 {
+        run.ranks.broadcast_bytes(&mut due);
+    }
+    if due[0] == 0 {
+        return Ok(());
+    }
+    checkpoint(sc, run, dir)?;
+    run.saved_at = Instant::now();
+    Ok(())
 }
 
 /// Writes the scenario state under a new name, then the loop state naming it (atomically),

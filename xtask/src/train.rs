@@ -24,6 +24,7 @@ pub fn run(config: &Path, out: &Path, quiet: bool, ranks: &Ranks) -> Result<()> 
                 dir: Some(out.to_path_buf()),
                 stop_after: None,
                 ranks: ranks.clone(),
+                checkpoint_every: crate::prdp::CHECKPOINT_EVERY,
             },
             Some(&data),
             &mut Progress::new(quiet),

@@ -45,6 +45,7 @@ fn run(
         dir: Some(dir.to_path_buf()),
         stop_after,
         ranks,
+        ..RunOptions::default()
     };
     exp.run(&opts, None, &mut Silent)
 }

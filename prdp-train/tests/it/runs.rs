@@ -228,6 +228,61 @@ fn a_run_killed_between_appending_and_checkpointing_resumes_to_the_same_record()
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Kills the run (a panic) when interval `at` ends, after noting how many intervals the
+/// checkpoint on disk holds then.
+struct KillAt {
+    dir: PathBuf,
+    at: usize,
+    on_disk: Option<u64>,
+}
+
+impl Observer for KillAt {
+    fn interval(&mut self, record: &IntervalRecord) {
+        if record.index == self.at {
+            let state: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(self.dir.join("state.json")).unwrap())
+                    .unwrap();
+            self.on_disk = state["intervals"].as_u64();
+            panic!("killed at interval {}", self.at);
+        }
+    }
+}
+
+#[test]
+fn throttled_checkpoints_lose_only_recomputable_work() {
+    let exp = small_heat(5, prdp());
+    let full_dir = tmp("full-throttle");
+    let dir = tmp("throttled");
+    let full = without_wall_times(run_in(&exp, &full_dir, None).unwrap());
+    let opts = RunOptions {
+        dir: Some(dir.clone()),
+        checkpoint_every: std::time::Duration::from_secs(3600),
+        ..RunOptions::default()
+    };
+    let mut kill = KillAt {
+        dir: dir.clone(),
+        at: 3,
+        on_disk: None,
+    };
+    let killed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        exp.run(&opts, None, &mut kill)
+    }));
+    assert!(killed.is_err());
+    // Only the first interval was checkpointed; with the default, interval 2 would be.
+    assert_eq!(kill.on_disk, Some(1));
+    let resumed = exp.run(&opts, None, &mut Silent).unwrap();
+    assert_eq!(without_wall_times(resumed.clone()), full);
+    // The last interval is always checkpointed: a finished run stays finished.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("state.json")).unwrap()).unwrap();
+    assert_eq!(
+        state["intervals"].as_u64(),
+        Some(full.intervals.len() as u64)
+    );
+    std::fs::remove_dir_all(full_dir).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn a_log_shorter_than_its_checkpoint_is_an_error_naming_it() {
     let exp = small_heat(3, prdp());

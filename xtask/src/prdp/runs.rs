@@ -8,6 +8,11 @@ use prdp_train::{Experiment, Ranks, RunOptions, RunRecord, Schedule, Silent, Tra
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The least wall time between two checkpoints of a run: a run of short intervals (heat 1D:
+/// milliseconds) would otherwise spend most of its time creating checkpoint files, and a
+/// killed run loses at most this much work.
+pub(crate) const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// One run of an experiment.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -185,6 +190,7 @@ fn run_one(r: &Run, dir: &Path, data: &Path, tag: &str) -> Result<Result<RunReco
         &RunOptions {
             dir: Some(r.dir(dir)),
             stop_after: None,
+            checkpoint_every: CHECKPOINT_EVERY,
             ..RunOptions::default()
         },
         Some(data),
