@@ -88,6 +88,10 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Least seconds between two checkpoints (0: at every interval); a killed run loses at
+        /// most this much work.
+        #[arg(long, default_value_t = 10.0)]
+        checkpoint_every: f64,
     },
     /// Rewrite the README's generated PRDP and Neural IVP tables from results/, after copying
     /// the summaries of every experiment found in `--collect DIR` into results/ (Neural IVP:
@@ -239,7 +243,12 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
                 Experiment::NavierStokes => prdp::run("navier-stokes", &opts),
             }
         }
-        Command::Train { config, out, quiet } => train::run(&config, &out, quiet, ranks),
+        Command::Train {
+            config,
+            out,
+            quiet,
+            checkpoint_every,
+        } => train::run(&config, &out, quiet, checkpoint_every, ranks),
         Command::Results { collect } => results::run(collect.as_deref()),
     }
 }

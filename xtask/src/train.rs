@@ -2,13 +2,27 @@
 //! over MPI ranks when started under `mpirun`.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use prdp_train::{Experiment, Progress, Ranks, RunOptions};
 
-/// Reads the experiment, runs (or resumes) it in `out` on `ranks`, and prints its outcome
-/// (rank 0).
-pub fn run(config: &Path, out: &Path, quiet: bool, ranks: &Ranks) -> Result<()> {
+use crate::cluster::Everywhere;
+
+/// Reads the experiment, runs (or resumes) it in `out` on `ranks` with a checkpoint at least
+/// every `checkpoint_every` seconds, and prints its outcome (rank 0).
+pub fn run(
+    config: &Path,
+    out: &Path,
+    quiet: bool,
+    checkpoint_every: f64,
+    ranks: &Ranks,
+) -> Result<()> {
+    let checkpoint_every = Duration::try_from_secs_f64(checkpoint_every).map_err(|_| {
+        Everywhere::error(&format!(
+            "--checkpoint-every must be a non-negative number of seconds, not {checkpoint_every}"
+        ))
+    })?;
     let exp = ranks.agree(Experiment::from_toml_file(config))?;
     let data = out.join("data");
     if ranks.size() > 1 {
@@ -24,7 +38,7 @@ pub fn run(config: &Path, out: &Path, quiet: bool, ranks: &Ranks) -> Result<()> 
                 dir: Some(out.to_path_buf()),
                 stop_after: None,
                 ranks: ranks.clone(),
-                checkpoint_every: crate::prdp::CHECKPOINT_EVERY,
+                checkpoint_every,
             },
             Some(&data),
             &mut Progress::new(quiet),

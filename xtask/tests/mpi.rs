@@ -118,14 +118,20 @@ fn training_on_ranks_gives_the_single_process_bits() {
 #[test]
 fn a_job_with_a_killed_rank_resumes_on_another_number_of_ranks() {
     let dir = tmp("kill");
-    let cfg = config(&dir, presets::heat_emulator(1), "heat1d-long", 60);
+    let cfg = config(&dir, presets::heat_emulator(1), "heat1d-long", 400);
     let single = dir.join("single");
     train(0, &cfg, &single);
     let out = dir.join("killed");
-    let mut job = xtask(2, &["train", cfg.to_str().unwrap(), "--quiet", "--out"])
-        .arg(&out)
-        .spawn()
-        .unwrap();
+    // A checkpoint at every interval, so that the kill lands after some.
+    let args = [
+        "train",
+        cfg.to_str().unwrap(),
+        "--quiet",
+        "--checkpoint-every",
+        "0",
+        "--out",
+    ];
+    let mut job = xtask(2, &args).arg(&out).spawn().unwrap();
     let t = Instant::now();
     while !out.join("intervals.jsonl").exists()
         || std::fs::read_to_string(out.join("intervals.jsonl"))

@@ -6,7 +6,6 @@ mod figures;
 mod plan;
 mod poisson;
 mod runs;
-pub(crate) use runs::CHECKPOINT_EVERY;
 mod stats;
 
 use anyhow::{Context, Result};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The least wall time between two checkpoints of a run: a run of short intervals (heat 1D:
 /// milliseconds) would otherwise spend most of its time creating checkpoint files, and a
 /// killed run loses at most this much work.
-pub(crate) const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// One run of an experiment.
 #[derive(Debug, Clone)]
