@@ -9,6 +9,8 @@ use crate::Real;
 
 const WIDE: usize = 32;
 const NARROW: usize = 8;
+/// Lanes whose partial sums [`lane_norms2`] keeps in registers at once.
+const LANE_BLOCK: usize = 8;
 
 #[inline(always)]
 #[track_caller]
@@ -61,13 +63,12 @@ fn dot_blocks<T: Real>(x: &[[T; WIDE]], y: &[[T; WIDE]]) -> [T; WIDE] {
 
 /// The squared norms ‖xₛ‖² of `lanes` vectors stored lane-interleaved (entry i of vector s at
 /// `x[i·lanes + s]`), into `out[s]`: each summed in exactly the order of [`dot`]`(xₛ, xₛ)`, so
-/// that a batch-major solve stops where the per-sample solves stop, bit for bit. `acc` is
-/// scratch of at least [`lane_norms2_scratch`]`(lanes)` values.
+/// that a batch-major solve stops where the per-sample solves stop, bit for bit.
 ///
 /// # Panics
-/// If `x.len()` is not a multiple of `lanes`, `out` is not `lanes` long or `acc` is too short.
+/// If `x.len()` is not a multiple of `lanes` or `out` is not `lanes` long.
 #[track_caller]
-pub fn lane_norms2<T: Real>(x: &[T], lanes: usize, acc: &mut [T], out: &mut [T]) {
+pub fn lane_norms2<T: Real>(x: &[T], lanes: usize, out: &mut [T]) {
     same_len("lane_norms2 (out, lanes)", out.len(), lanes);
     if lanes == 0 {
         return;
@@ -77,55 +78,59 @@ pub fn lane_norms2<T: Real>(x: &[T], lanes: usize, acc: &mut [T], out: &mut [T])
         "lane_norms2: {} entries are not a multiple of {lanes} lanes",
         x.len()
     );
-    let acc = &mut acc[..lane_norms2_scratch(lanes)];
     let n = x.len() / lanes;
-    // The partial sum each entry goes to in `dot`: whole WIDE blocks lane-wise, then NARROW
-    // blocks into the first accumulators, then the rest into a scalar (slot WIDE here).
+    let blocks = lanes / LANE_BLOCK * LANE_BLOCK;
+    for s0 in (0..blocks).step_by(LANE_BLOCK) {
+        let sums = lane_block_norms2::<T, LANE_BLOCK>(x, lanes, s0, n);
+        out[s0..s0 + LANE_BLOCK].copy_from_slice(&sums);
+    }
+    for (s, o) in out.iter_mut().enumerate().skip(blocks) {
+        *o = lane_block_norms2::<T, 1>(x, lanes, s, n)[0];
+    }
+}
+
+/// The squared norms of the `B` lanes from `s0`, with `dot`'s partial sums (whole WIDE blocks
+/// lane-wise, then NARROW blocks into the first partial sums, then a scalar rest) and its
+/// pairwise reduction. Partial sums `dot` never touches stay +0, and adding +0 to a sum of
+/// squares changes no bit, so they are not reduced.
+#[inline(always)]
+fn lane_block_norms2<T: Real, const B: usize>(
+    x: &[T],
+    lanes: usize,
+    s0: usize,
+    n: usize,
+) -> [T; B] {
     let wide = n / WIDE * WIDE;
     let narrow = wide + (n - wide) / NARROW * NARROW;
-    // Accumulators `dot` never touches stay +0, and adding +0 to a sum of squares changes no
-    // bit: they are neither cleared nor reduced.
-    let used = if wide > 0 {
-        WIDE
-    } else if narrow > 0 {
-        NARROW
-    } else {
-        1
-    };
-    acc[..used * lanes].fill(T::zero());
-    acc[WIDE * lanes..].fill(T::zero());
-    for (i, xi) in x.chunks_exact(lanes).enumerate() {
-        let slot = if i < wide {
-            i % WIDE
-        } else if i < narrow {
-            (i - wide) % NARROW
-        } else {
-            WIDE
-        };
-        let a = &mut acc[slot * lanes..(slot + 1) * lanes];
-        for (a, &v) in a.iter_mut().zip(xi) {
-            *a = v.mul_add(v, *a);
+    let row = |i: usize| -> &[T] { &x[i * lanes + s0..i * lanes + s0 + B] };
+    let mut acc = [[T::zero(); B]; WIDE];
+    let mut rest = [T::zero(); B];
+    let fma = |a: &mut [T; B], v: &[T]| {
+        for l in 0..B {
+            a[l] = v[l].mul_add(v[l], a[l]);
         }
+    };
+    for i in 0..wide {
+        fma(&mut acc[i % WIDE], row(i));
     }
+    for i in wide..narrow {
+        fma(&mut acc[(i - wide) % NARROW], row(i));
+    }
+    for i in narrow..n {
+        fma(&mut rest, row(i));
+    }
+    let used = if wide > 0 { WIDE } else { NARROW };
     let mut half = WIDE;
     while half > 1 {
         half /= 2;
         for l in 0..half.min(used.saturating_sub(half)) {
-            let (lo, hi) = acc.split_at_mut((l + half) * lanes);
-            for (a, &b) in lo[l * lanes..(l + 1) * lanes].iter_mut().zip(&hi[..lanes]) {
+            let upper = acc[l + half];
+            for (a, b) in acc[l].iter_mut().zip(upper) {
                 *a += b;
             }
         }
     }
-    let (sums, rest) = acc.split_at(WIDE * lanes);
-    for ((o, &s), &r) in out.iter_mut().zip(&sums[..lanes]).zip(&rest[..lanes]) {
-        *o = s + r;
-    }
-}
-
-/// The scratch length [`lane_norms2`] needs for `lanes` vectors.
-pub fn lane_norms2_scratch(lanes: usize) -> usize {
-    (WIDE + 1) * lanes
+    core::array::from_fn(|j| acc[0][j] + rest[j])
 }
 
 /// Pairwise sum of the partial sums.

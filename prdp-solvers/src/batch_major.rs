@@ -51,13 +51,17 @@ struct Group<T> {
     r: Vec<T>,
     b: Vec<T>,
     norms: Vec<T>,
-    acc: Vec<T>,
+    /// ‖bₛ‖ in f64, and the relative residuals ‖rₛ‖/‖bₛ‖ of the current iterate.
+    bnorm: Vec<f64>,
+    rel: Vec<f64>,
     lanes: Vec<Lane<T>>,
     live: Vec<bool>,
+    /// Operator applications before the first iteration (1 with a warm start).
+    start_matvecs: usize,
     error: Option<Error>,
 }
 
-/// The progress of one sample.
+/// The progress of one sample; its counts are written when it stops.
 #[derive(Debug, Clone, Default)]
 struct Lane<T> {
     bnorm: T,
@@ -89,7 +93,8 @@ impl<T: Real> Group<T> {
         fit(&mut self.r, count * n);
         fit(&mut self.b, count * n);
         fit(&mut self.norms, count);
-        fit(&mut self.acc, kernels::lane_norms2_scratch(count));
+        self.bnorm.resize(count, 1.0);
+        self.rel.resize(count, 0.0);
         self.lanes.resize_with(count, Lane::default);
         self.live.resize(count, false);
     }
@@ -233,21 +238,20 @@ fn start<T: Real, A: LinearOperator<T> + ?Sized>(
     if opts.warm_start {
         prdp_core::interleave(x, &mut ws.u, count);
         lanes.residual(&ws.u, &ws.b, &mut ws.r, count);
-        kernels::lane_norms2(&ws.r, count, &mut ws.acc, &mut ws.norms);
+        kernels::lane_norms2(&ws.r, count, &mut ws.norms);
     } else {
         ws.u.fill(T::zero());
         ws.r.copy_from_slice(&ws.b);
-        kernels::lane_norms2(&ws.b, count, &mut ws.acc, &mut ws.norms);
+        kernels::lane_norms2(&ws.b, count, &mut ws.norms);
     }
-    let matvecs = usize::from(opts.warm_start);
-    for (lane, &r2) in ws.lanes.iter_mut().zip(&ws.norms) {
-        lane.res2 = Some(r2);
-        lane.matvecs = matvecs;
+    ws.start_matvecs = usize::from(opts.warm_start);
+    for (lane, b) in ws.lanes.iter().zip(ws.bnorm.iter_mut()) {
+        *b = lane.bnorm.as_f64();
     }
 }
 
-/// The iteration: the stopping test of every live lane (as in the per-sample driver), then one
-/// sweep over the batch in which the frozen lanes keep their iterate.
+/// The iteration: the stopping test of the per-sample driver for every live lane, then one
+/// sweep over the batch in which the stopped lanes keep their iterate.
 fn iterate<T: Real>(
     lanes: Lanes<'_, T>,
     inv_d: T,
@@ -262,17 +266,62 @@ fn iterate<T: Real>(
         r,
         b,
         norms,
-        acc,
+        bnorm,
+        rel,
         lanes: state,
         live,
+        start_matvecs,
         ..
     } = ws;
+    let stop = |lane: &mut Lane<T>, k: usize, r2: T| {
+        lane.live = false;
+        lane.iterations = k;
+        lane.matvecs = *start_matvecs + k;
+        lane.res2 = Some(r2);
+    };
+    let mut fresh = true;
     let mut k = 0;
     loop {
-        for (lane, l) in state.iter_mut().zip(live.iter_mut()) {
-            if lane.live {
-                test(lane, k, budget);
+        if fresh {
+            // One vectorised pass for every lane; the per-lane tests run only when one stops
+            // or the history is recorded.
+            for ((rel, &r2), &b) in rel.iter_mut().zip(norms.iter()).zip(bnorm.iter()) {
+                *rel = r2.sqrt().as_f64() / b;
             }
+            let ends = |(lane, (&rel, &r2)): (&Lane<T>, (&f64, &T))| {
+                lane.live && !(rel.is_finite() && rel >= budget.rtol && r2 != T::zero())
+            };
+            let any_ends = state.iter().zip(rel.iter().zip(norms.iter())).any(ends);
+            if any_ends || opts.record_history {
+                for ((lane, &rel), &r2) in state.iter_mut().zip(rel.iter()).zip(norms.iter()) {
+                    if !lane.live {
+                        continue;
+                    }
+                    if let Some(h) = lane.history.as_mut() {
+                        h.push(rel);
+                    }
+                    if !rel.is_finite() {
+                        lane.error = Some(Error::Breakdown {
+                            solver: "Jacobi",
+                            iteration: k,
+                            reason: format!("the residual norm became {rel}"),
+                        });
+                        stop(lane, k, r2);
+                    } else if rel < budget.rtol || r2 == T::zero() {
+                        lane.converged = true;
+                        stop(lane, k, r2);
+                    }
+                }
+            }
+        }
+        if k == budget.max_iters {
+            for (lane, &r2) in state.iter_mut().zip(norms.iter()) {
+                if lane.live {
+                    stop(lane, k, r2);
+                }
+            }
+        }
+        for (l, lane) in live.iter_mut().zip(state.iter()) {
             *l = lane.live;
         }
         if !live.contains(&true) {
@@ -291,46 +340,11 @@ fn iterate<T: Real>(
             }
         }
         lanes.residual(u, b, r, count);
-        let norm = every_norm || k + 1 == budget.max_iters;
-        if norm {
-            kernels::lane_norms2(r, count, acc, norms);
-        }
-        for ((lane, &l), &r2) in state.iter_mut().zip(live.iter()).zip(norms.iter()) {
-            if l {
-                lane.res2 = norm.then_some(r2);
-                lane.matvecs += 1;
-                lane.iterations += 1;
-            }
+        fresh = every_norm || k + 1 == budget.max_iters;
+        if fresh {
+            kernels::lane_norms2(r, count, norms);
         }
         k += 1;
-    }
-}
-
-/// The stopping test of `run` for one live lane before iteration `k`: records the history,
-/// stops on a non-finite residual (breakdown), on convergence or at the budget.
-fn test<T: Real>(lane: &mut Lane<T>, k: usize, budget: &Budget) {
-    if let Some(r2) = lane.res2 {
-        let rel = r2.sqrt().as_f64() / lane.bnorm.as_f64();
-        if let Some(h) = lane.history.as_mut() {
-            h.push(rel);
-        }
-        if !rel.is_finite() {
-            lane.error = Some(Error::Breakdown {
-                solver: "Jacobi",
-                iteration: k,
-                reason: format!("the residual norm became {rel}"),
-            });
-            lane.live = false;
-            return;
-        }
-        if rel < budget.rtol || r2 == T::zero() {
-            lane.converged = true;
-            lane.live = false;
-            return;
-        }
-    }
-    if k == budget.max_iters {
-        lane.live = false;
     }
 }
 
