@@ -67,21 +67,10 @@ pub(super) fn forward<T: Real, A: Assembly<T>>(
 ) {
     let (ni, n, count) = (asm.input_len(), asm.state_len(), slots.len());
     major.reserve(count * n, count);
-    let mut ok = true;
-    for (s, slot) in slots.iter_mut().enumerate() {
-        let gs = &g[s * ni..(s + 1) * ni];
-        match check_finite(|| format!("input g of sample {s}"), gs) {
-            Ok(()) => {
-                slot.g.copy_from_slice(gs);
-                asm.rhs(&slot.g, &mut major.b[s * n..(s + 1) * n]);
-                slot.error = None;
-            }
-            Err(e) => {
-                slot.error = Some(e);
-                ok = false;
-            }
-        }
-    }
+    let ok = each_finite(slots, g, ni, "input g", |s, slot, gs| {
+        slot.g.copy_from_slice(gs);
+        asm.rhs(&slot.g, &mut major.b[s * n..(s + 1) * n]);
+    });
     if !ok {
         return;
     }
@@ -117,22 +106,11 @@ pub(super) fn vjp<T: Real, A: Assembly<T>>(
     g_bar: &mut [T],
 ) {
     let (ni, n, count) = (asm.input_len(), asm.state_len(), slots.len());
-    let mut ok = true;
-    for (s, slot) in slots.iter_mut().enumerate() {
-        let ub = &u_bar[s * n..(s + 1) * n];
-        match check_finite(|| format!("cotangent u_bar of sample {s}"), ub) {
-            Ok(()) => {
-                let dst = &mut major.u_bar[s * n..(s + 1) * n];
-                dst.copy_from_slice(ub);
-                asm.project_cotangent(dst);
-                slot.error = None;
-            }
-            Err(e) => {
-                slot.error = Some(e);
-                ok = false;
-            }
-        }
-    }
+    let ok = each_finite(slots, u_bar, n, "cotangent u_bar", |s, _, ub| {
+        let dst = &mut major.u_bar[s * n..(s + 1) * n];
+        dst.copy_from_slice(ub);
+        asm.project_cotangent(dst);
+    });
     if !ok {
         return;
     }
@@ -162,6 +140,28 @@ pub(super) fn vjp<T: Real, A: Assembly<T>>(
         }
     }
     settle(slots, &mut major.reports, r.map_err(Into::into), false);
+}
+
+/// Calls `take(s, slot, xₛ)` for each sample s whose `len` values in `x` are finite, and records
+/// a non-finite one as that slot's error (named `what` of sample s); returns whether all were
+/// finite.
+fn each_finite<T: Real>(
+    slots: &mut [Slot<T>],
+    x: &[T],
+    len: usize,
+    what: &str,
+    mut take: impl FnMut(usize, &mut Slot<T>, &[T]),
+) -> bool {
+    let mut ok = true;
+    for (s, slot) in slots.iter_mut().enumerate() {
+        let xs = &x[s * len..(s + 1) * len];
+        slot.error = check_finite(|| format!("{what} of sample {s}"), xs).err();
+        match slot.error {
+            None => take(s, slot, xs),
+            Some(_) => ok = false,
+        }
+    }
+    ok
 }
 
 /// Hands each slot its report, or the batch's error to the first slot (the error already
