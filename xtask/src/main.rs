@@ -2,6 +2,7 @@
 //! tables (Markdown), summaries (JSON), run records and figures (PNG).
 
 mod cluster;
+mod mpi_bench;
 mod neural_ivp;
 mod plot;
 mod prdp;
