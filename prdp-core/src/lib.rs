@@ -5,7 +5,8 @@
 //! sparse ([`CsrMatrix`]), dense ([`DenseMatrix`]) and matrix-free operators ([`Stencil`],
 //! [`FnOperator`]), materialisation of any operator for faer, direct reference solves
 //! ([`Factorization`]: dense LU, sparse LU, sparse Cholesky, factorised once and reused), the
-//! vectorised level-1 kernels in [`kernels`], and the shared [`Error`] type.
+//! vectorised level-1 kernels in [`kernels`], batch-major application of one operator to many
+//! interleaved systems ([`LaneOperator`], [`interleave`]), and the shared [`Error`] type.
 //!
 //! # Example
 //! ```

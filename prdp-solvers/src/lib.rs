@@ -5,7 +5,9 @@
 //! ([`jacobi`]), steepest descent ([`steepest_descent`]), preconditioned conjugate gradients
 //! ([`cg`]), restarted GMRES(m) ([`gmres`], where one iteration is a restart cycle as in the
 //! paper) and BiCGStab ([`bicgstab`]). [`Method`] chooses one by value (for configs) and
-//! [`solve_batch`] runs a minibatch of right-hand sides in parallel.
+//! [`solve_batch`] runs a minibatch of right-hand sides in parallel, solving small systems that
+//! share one stencil batch-major ([`jacobi_batch_major`]: one sweep over the interleaved batch,
+//! bit-identical per sample) where [`batch_major_groups`] says that is faster.
 //!
 //! [`DiffSolver`] makes a solve differentiable: the forward pass records a [`Tape`], the
 //! backward pass turns ū into b̄ and the factored matrix cotangent Ā = −Σλᵢuᵢᵀ + diag(d), sent
