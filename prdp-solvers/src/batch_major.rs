@@ -12,7 +12,7 @@ use prdp_core::{Error, Lanes, LinearOperator, Real, Result, check_len, invalid, 
 use rayon::prelude::*;
 
 use crate::precond::invert_diagonal;
-use crate::program::{validate, zero_rhs_report};
+use crate::program::{square, validate, zero_rhs_report};
 use crate::{Budget, SolveOptions, SolveReport};
 
 /// The largest number of unknowns per sample for which a batch is solved batch-major.
@@ -55,6 +55,7 @@ struct Group<T> {
     bnorm: Vec<f64>,
     rel: Vec<f64>,
     lanes: Vec<Lane<T>>,
+    /// Whether each sample still iterates.
     live: Vec<bool>,
     /// Operator applications before the first iteration (1 with a warm start).
     start_matvecs: usize,
@@ -64,9 +65,7 @@ struct Group<T> {
 /// The progress of one sample; its counts are written when it stops.
 #[derive(Debug, Clone, Default)]
 struct Lane<T> {
-    bnorm: T,
     res2: Option<T>,
-    live: bool,
     iterations: usize,
     matvecs: usize,
     converged: bool,
@@ -160,14 +159,7 @@ pub fn jacobi_batch_major<T: Real, A: LinearOperator<T> + ?Sized>(
             "an operator with a constant diagonal",
         )
     })?;
-    let n = a.ncols();
-    if a.nrows() != n {
-        return Err(Error::NotSquare {
-            what: format!("Jacobi system matrix ({})", a.describe()),
-            rows: a.nrows(),
-            cols: n,
-        });
-    }
+    let n = square("Jacobi", a)?;
     check_len("batched right-hand sides (count * n)", count * n, b.len())?;
     check_len("batched solutions (count * n)", count * n, x.len())?;
     check_len("batched reports (count)", count, reports.len())?;
@@ -217,7 +209,12 @@ fn start<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
     ws: &mut Group<T>,
 ) {
-    for (s, lane) in ws.lanes.iter_mut().enumerate() {
+    let lanes_state = ws
+        .lanes
+        .iter_mut()
+        .zip(ws.live.iter_mut())
+        .zip(ws.bnorm.iter_mut());
+    for (s, ((lane, live), bnorm)) in lanes_state.enumerate() {
         let (bs, xs) = (&b[s * n..(s + 1) * n], &x[s * n..(s + 1) * n]);
         *lane = Lane {
             history: opts
@@ -225,11 +222,12 @@ fn start<T: Real, A: LinearOperator<T> + ?Sized>(
                 .then(|| Vec::with_capacity(budget.max_iters + 1)),
             ..Lane::default()
         };
+        *live = false;
         match validate("Jacobi", a, bs, xs, budget, opts) {
-            Ok((_, bnorm)) => {
-                lane.bnorm = bnorm;
-                lane.zero_rhs = bnorm == T::zero();
-                lane.live = !lane.zero_rhs;
+            Ok((_, norm)) => {
+                *bnorm = norm.as_f64();
+                lane.zero_rhs = norm == T::zero();
+                *live = !lane.zero_rhs;
             }
             Err(e) => lane.error = Some(e),
         }
@@ -245,9 +243,6 @@ fn start<T: Real, A: LinearOperator<T> + ?Sized>(
         kernels::lane_norms2(&ws.b, count, &mut ws.norms);
     }
     ws.start_matvecs = usize::from(opts.warm_start);
-    for (lane, b) in ws.lanes.iter().zip(ws.bnorm.iter_mut()) {
-        *b = lane.bnorm.as_f64();
-    }
 }
 
 /// The iteration: the stopping test of the per-sample driver for every live lane, then one
@@ -273,8 +268,8 @@ fn iterate<T: Real>(
         start_matvecs,
         ..
     } = ws;
-    let stop = |lane: &mut Lane<T>, k: usize, r2: T| {
-        lane.live = false;
+    let stop = |lane: &mut Lane<T>, live: &mut bool, k: usize, r2: T| {
+        *live = false;
         lane.iterations = k;
         lane.matvecs = *start_matvecs + k;
         lane.res2 = Some(r2);
@@ -288,13 +283,17 @@ fn iterate<T: Real>(
             for ((rel, &r2), &b) in rel.iter_mut().zip(norms.iter()).zip(bnorm.iter()) {
                 *rel = r2.sqrt().as_f64() / b;
             }
-            let ends = |(lane, (&rel, &r2)): (&Lane<T>, (&f64, &T))| {
-                lane.live && !(rel.is_finite() && rel >= budget.rtol && r2 != T::zero())
+            let ends = |(&l, (&rel, &r2)): (&bool, (&f64, &T))| {
+                l && !(rel.is_finite() && rel >= budget.rtol && r2 != T::zero())
             };
-            let any_ends = state.iter().zip(rel.iter().zip(norms.iter())).any(ends);
+            let any_ends = live.iter().zip(rel.iter().zip(norms.iter())).any(ends);
             if any_ends || opts.record_history {
-                for ((lane, &rel), &r2) in state.iter_mut().zip(rel.iter()).zip(norms.iter()) {
-                    if !lane.live {
+                let each = state
+                    .iter_mut()
+                    .zip(live.iter_mut())
+                    .zip(rel.iter().zip(norms.iter()));
+                for ((lane, l), (&rel, &r2)) in each {
+                    if !*l {
                         continue;
                     }
                     if let Some(h) = lane.history.as_mut() {
@@ -306,23 +305,20 @@ fn iterate<T: Real>(
                             iteration: k,
                             reason: format!("the residual norm became {rel}"),
                         });
-                        stop(lane, k, r2);
+                        stop(lane, l, k, r2);
                     } else if rel < budget.rtol || r2 == T::zero() {
                         lane.converged = true;
-                        stop(lane, k, r2);
+                        stop(lane, l, k, r2);
                     }
                 }
             }
         }
         if k == budget.max_iters {
-            for (lane, &r2) in state.iter_mut().zip(norms.iter()) {
-                if lane.live {
-                    stop(lane, k, r2);
+            for ((lane, l), &r2) in state.iter_mut().zip(live.iter_mut()).zip(norms.iter()) {
+                if *l {
+                    stop(lane, l, k, r2);
                 }
             }
-        }
-        for (l, lane) in live.iter_mut().zip(state.iter()) {
-            *l = lane.live;
         }
         if !live.contains(&true) {
             break;
@@ -361,7 +357,8 @@ fn finish<T: Real>(
         return Err(e);
     }
     prdp_core::deinterleave(&ws.u, x, count);
-    for (s, (lane, report)) in ws.lanes.iter_mut().zip(reports).enumerate() {
+    let each = ws.lanes.iter_mut().zip(reports).zip(&ws.bnorm);
+    for (s, ((lane, report), &bnorm)) in each.enumerate() {
         let xs = &mut x[s * n..(s + 1) * n];
         *report = if lane.zero_rhs {
             zero_rhs_report(xs, opts)
@@ -371,7 +368,7 @@ fn finish<T: Real>(
                 .expect("a finished lane has the norm of its last iterate");
             SolveReport {
                 iterations: lane.iterations,
-                rel_residual: r2.sqrt().as_f64() / lane.bnorm.as_f64(),
+                rel_residual: r2.sqrt().as_f64() / bnorm,
                 converged: lane.converged,
                 matvecs: lane.matvecs,
                 history: lane.history.take(),

@@ -4,7 +4,7 @@ use prdp_core::{LinearOperator, Real, Result, kernels};
 
 use crate::diff::CotangentSink;
 use crate::precond::invert_diagonal;
-use crate::program::{Program, run};
+use crate::program::{Program, run, square};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by Jacobi relaxation, x ← x + D⁻¹(b − A x) with D = diag(A), under `budget`.
@@ -56,14 +56,7 @@ pub(crate) fn with_inverse_diagonal<T: Real, A: LinearOperator<T> + ?Sized, R>(
     ws: &mut Workspace<T>,
     f: impl FnOnce(JacobiProgram<'_, T>, &mut Workspace<T>) -> Result<R>,
 ) -> Result<R> {
-    let n = a.ncols();
-    if a.nrows() != n {
-        return Err(prdp_core::Error::NotSquare {
-            what: format!("Jacobi system matrix ({})", a.describe()),
-            rows: a.nrows(),
-            cols: n,
-        });
-    }
+    let n = square("Jacobi", a)?;
     let mut d = ws.take_diagonal(n);
     let result = (|| {
         let (diag, rest) = d.split_at_mut(n);

@@ -101,6 +101,22 @@ pub(crate) trait Recorder<T> {
     fn finish(&mut self, steps: usize, state: &[T]);
 }
 
+/// The size n of `solver`'s system matrix `a`, which must be square.
+///
+/// # Errors
+/// [`Error::NotSquare`] naming the solver and the operator.
+pub(crate) fn square<T: Real, A: LinearOperator<T> + ?Sized>(solver: &str, a: &A) -> Result<usize> {
+    let n = a.ncols();
+    if a.nrows() != n {
+        return Err(Error::NotSquare {
+            what: format!("{solver} system matrix ({})", a.describe()),
+            rows: a.nrows(),
+            cols: n,
+        });
+    }
+    Ok(n)
+}
+
 /// Validates a square system A x = b and returns n and ‖b‖₂.
 pub(crate) fn validate<T: Real, A: LinearOperator<T> + ?Sized>(
     solver: &str,
@@ -111,14 +127,7 @@ pub(crate) fn validate<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
 ) -> Result<(usize, T)> {
     budget.validate()?;
-    let n = a.ncols();
-    if a.nrows() != n {
-        return Err(Error::NotSquare {
-            what: format!("{solver} system matrix ({})", a.describe()),
-            rows: a.nrows(),
-            cols: n,
-        });
-    }
+    let n = square(solver, a)?;
     // Messages are only formatted on failure: validation runs on every solve.
     if b.len() != n {
         check_len(&format!("{solver} right-hand side b"), n, b.len())?;
