@@ -62,7 +62,10 @@ struct Stage<T> {
 /// Each sample has its own workspace and tape, kept inside and reused: after the first call
 /// with a given batch size nothing is allocated. Batches are sample-major (`g` holds
 /// `count·input_len` values, sample s at `g[s·input_len..]`; likewise `u`). Results do not
-/// depend on the number of threads.
+/// depend on the number of threads. A batch of small systems that share a constant operator
+/// (heat, Poisson) under Jacobi in implicit mode is instead solved batch-major, as one sweep
+/// over the interleaved batch on the calling thread, with the same bits
+/// ([`Physics::ran_batch_major`] says which path ran).
 ///
 /// A compute graph that calls P_K more than once before backpropagating (backpropagation
 /// through time, the Navier–Stokes corrector) uses one *stage* per call:
