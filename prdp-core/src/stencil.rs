@@ -265,18 +265,6 @@ impl<T: Real> Stencil<T> {
             _ => self.flat_any(taps, x, y, b, lanes),
         }
         let sign = if b.is_some() { -T::one() } else { T::one() };
-        if lanes == 1 {
-            for fix in fixes {
-                let right = match fix.right {
-                    OFF_GRID => T::zero(),
-                    r => x[r as usize],
-                };
-                let w = sign * taps[fix.tap as usize].weight;
-                let yp = &mut y[fix.p as usize];
-                *yp = w.mul_add(right - x[fix.wrong as usize], *yp);
-            }
-            return;
-        }
         let at = |q: u32| q as usize * lanes..(q as usize + 1) * lanes;
         for fix in fixes {
             let w = sign * taps[fix.tap as usize].weight;
