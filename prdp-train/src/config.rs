@@ -1,6 +1,5 @@
 //! Experiments as serde configs (TOML), and running them.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use prdp_nn::{Architecture, Loss, Model, Optimizer};
@@ -11,6 +10,7 @@ use prdp_pde::{
 };
 use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::comm::Ranks;
 use crate::data_parallel::Parallel;
@@ -626,7 +626,7 @@ fn parallel(
     )
 }
 
-/// Loads a data set from `cache/<name>-<hash of key>` or generates and saves it there.
+/// Loads a data set from [`cache_dir`] or generates and saves it there.
 fn cached(
     cache: Option<&Path>,
     name: &str,
@@ -636,9 +636,32 @@ fn cached(
     let Some(cache) = cache else {
         return Ok(generate()?);
     };
-    let json = serde_json::to_string(key).map_err(|e| TrainError::format(cache, e))?;
-    let mut h = DefaultHasher::new();
-    json.hash(&mut h);
-    let dir: PathBuf = cache.join(format!("{name}-{:016x}", h.finish()));
+    let dir = cache_dir(cache, name, key)?;
     Ok(Dataset::load_or_generate(&dir, generate)?)
+}
+
+/// `cache/<name>-<hex>`, the hex being the first 64 bits of the SHA-256 of the key's JSON: the
+/// same on every platform and Rust release.
+fn cache_dir(cache: &Path, name: &str, key: &impl Serialize) -> Result<PathBuf, TrainError> {
+    let json = serde_json::to_string(key).map_err(|e| TrainError::format(cache, e))?;
+    let digest = Sha256::digest(json.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(cache.join(format!("{name}-{hex}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The key is SHA-256 (checked against Python's hashlib), so caches outlive toolchains.
+    #[test]
+    fn cache_directory_names_are_stable() {
+        #[derive(Serialize)]
+        struct Key {
+            n: usize,
+            samples: usize,
+        }
+        let dir = cache_dir(Path::new("c"), "heat", &Key { n: 30, samples: 100 }).unwrap();
+        assert_eq!(dir, Path::new("c/heat-f656ab0c451924ec"));
+    }
 }
