@@ -661,7 +661,15 @@ mod tests {
             n: usize,
             samples: usize,
         }
-        let dir = cache_dir(Path::new("c"), "heat", &Key { n: 30, samples: 100 }).unwrap();
+        let dir = cache_dir(
+            Path::new("c"),
+            "heat",
+            &Key {
+                n: 30,
+                samples: 100,
+            },
+        )
+        .unwrap();
         assert_eq!(dir, Path::new("c/heat-f656ab0c451924ec"));
     }
 }

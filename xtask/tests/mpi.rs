@@ -10,15 +10,9 @@ use std::time::{Duration, Instant};
 
 use prdp_nn::{Optimizer, Schedule as Lr};
 use prdp_pde::DataSpec;
+use prdp_testing::scratch_dir;
 use prdp_train::{EmulatorConfig, Experiment, ScenarioConfig, Schedule, presets};
 use serde_json::Value;
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("prdp-mpi-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// `xtask args…` on `ranks` MPI ranks (0: without mpirun), one thread per rank.
 fn xtask(ranks: usize, args: &[&str]) -> Command {
@@ -91,7 +85,7 @@ fn train(ranks: usize, config: &Path, out: &Path) -> Output {
 /// single-process run.
 #[test]
 fn training_on_ranks_gives_the_single_process_bits() {
-    let dir = tmp("train");
+    let dir = scratch_dir("mpi-train");
     for (name, c) in [
         ("heat1d", presets::heat_emulator(1)),
         ("burgers", presets::burgers_emulator()),
@@ -117,7 +111,7 @@ fn training_on_ranks_gives_the_single_process_bits() {
 /// from the last checkpoint and ends with the uninterrupted run's parameters.
 #[test]
 fn a_job_with_a_killed_rank_resumes_on_another_number_of_ranks() {
-    let dir = tmp("kill");
+    let dir = scratch_dir("mpi-kill");
     let cfg = config(&dir, presets::heat_emulator(1), "heat1d-long", 400);
     let single = dir.join("single");
     train(0, &cfg, &single);
@@ -176,7 +170,7 @@ fn a_job_with_a_killed_rank_resumes_on_another_number_of_ranks() {
 /// for wall-clock figures and provenance.
 #[test]
 fn a_reproduction_on_ranks_writes_the_single_process_summary() {
-    let dir = tmp("reproduce");
+    let dir = scratch_dir("mpi-reproduce");
     let summary = |ranks: usize| -> Value {
         let out = dir.join(format!("np{ranks}"));
         let args = [
@@ -209,7 +203,7 @@ fn a_reproduction_on_ranks_writes_the_single_process_summary() {
 /// A configuration error is printed once, by rank 0, and fails the job.
 #[test]
 fn a_config_error_is_reported_once() {
-    let dir = tmp("bad");
+    let dir = scratch_dir("mpi-bad");
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "name = 'bad'\nsede = 3\n").unwrap();
     let out = xtask(2, &["train", bad.to_str().unwrap(), "--out"])

@@ -5,7 +5,8 @@ use neural_ivp::{
     Trunks,
 };
 
-use crate::{points, random, small_net};
+use crate::{points, small_net};
+use prdp_testing::vector;
 
 fn eval1(net: &Network, theta: &[f64], x: &[f64]) -> Vec<f64> {
     let mut u = vec![0.0; net.outputs()];
@@ -23,7 +24,7 @@ fn jets_match_finite_differences() {
         (4, true, Activation::Tanh, false, Trunks::PerOutput),
     ] {
         let net = small_net(d, 2, emb, act, bc, trunks);
-        let theta = random(net.num_params(), 5);
+        let theta = vector(5, net.num_params());
         let xs = points(5, d, 9);
         let mut jets = Jets::new();
         net.jets(
@@ -137,7 +138,7 @@ fn laplacian_matches_closed_form() {
 
 fn setup(n: usize, trunks: Trunks) -> (Network, Vec<f64>, Vec<f64>, Forward) {
     let net = small_net(3, 2, true, Activation::Swish, true, trunks);
-    let theta = random(net.num_params(), 11);
+    let theta = vector(11, net.num_params());
     let xs = points(n, 3, 12);
     let mut fwd = Forward::new();
     net.forward(&theta, &xs, &mut fwd).unwrap();
@@ -156,7 +157,7 @@ fn jvp_and_vjp_match_finite_differences_and_adjoint_with(trunks: Trunks) {
     let (net, theta, xs, fwd) = setup(37, trunks);
     let p = net.num_params();
     let n = xs.len() / 3;
-    let v = random(p, 13);
+    let v = vector(13, p);
     let mut jv = vec![0.0; n * 2];
     let mut ws = TangentWorkspace::new();
     net.jvp(&theta, &fwd, &v, &mut jv, &mut ws).unwrap();
@@ -180,7 +181,7 @@ fn jvp_and_vjp_match_finite_differences_and_adjoint_with(trunks: Trunks) {
             jv[i]
         );
     }
-    let w = random(n * 2, 14);
+    let w = vector(14, n * 2);
     let mut jtw = vec![0.0; p];
     net.vjp(&theta, &fwd, &w, &mut jtw, &mut ws).unwrap();
     let lhs: f64 = w.iter().zip(&jv).map(|(a, b)| a * b).sum();
@@ -205,7 +206,7 @@ fn block_products_match_single_and_dense_with(trunks: Trunks) {
     let p = net.num_params();
     let n = fwd.len();
     let r = 5;
-    let v = random(r * p, 21);
+    let v = vector(21, r * p);
     let mut ws = TangentWorkspace::new();
     let mut jv = vec![0.0; r * n * 2];
     net.jvp_block(&theta, &fwd, &v, r, &mut jv, &mut ws)
@@ -252,8 +253,8 @@ fn products_are_thread_count_independent() {
     for (n, trunks) in [(999, Trunks::Shared), (40_000, Trunks::PerOutput)] {
         let (net, theta, xs, fwd) = setup(n, trunks);
         let p = net.num_params();
-        let v = random(3 * p, 4);
-        let w = random(2 * n, 5);
+        let v = vector(4, 3 * p);
+        let w = vector(5, 2 * n);
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -304,8 +305,8 @@ fn products_across_chunks_equal_their_parts() {
     let (net, theta, xs, fwd) = setup(40_000, Trunks::PerOutput);
     let (p, n, m) = (net.num_params(), 40_000, 2);
     let mut ws = TangentWorkspace::new();
-    let v = random(p, 6);
-    let w = random(n * m, 7);
+    let v = vector(6, p);
+    let w = vector(7, n * m);
     let mut jtw = vec![0.0; p];
     net.vjp(&theta, &fwd, &w, &mut jtw, &mut ws).unwrap();
     let mut sum = vec![0.0; p];

@@ -2,14 +2,15 @@
 
 use neural_ivp::{Activation, FitConfig, Measure, Network, NetworkConfig, Trunks, fit, tune_head};
 
-use crate::{net_16x2, points, random, small_net};
+use crate::{net_16x2, points, small_net};
+use prdp_testing::vector;
 
 /// Head tuning recovers the exact last-layer weights of a target built from the same trunk.
 #[test]
 fn head_tuning_recovers_exact_weights() {
     for trunks in [Trunks::Shared, Trunks::PerOutput] {
         let net = small_net(2, 2, true, Activation::Swish, true, trunks);
-        let truth = random(net.num_params(), 3);
+        let truth = vector(3, net.num_params());
         let xs = points(500, 2, 4);
         let mut y = vec![0.0; 1000];
         net.eval(&truth, &xs, &mut y).unwrap();

@@ -5,7 +5,8 @@ use neural_ivp::{BlockOperator, Forward, GaussNewton, NystromPreconditioner};
 use prdp_core::{DenseMatrix, LinearOperator};
 use prdp_solvers::{Budget, IdentityPreconditioner, Preconditioner, SolveOptions, Workspace, cg};
 
-use crate::{net_16x2, points, random};
+use crate::{net_16x2, points};
+use prdp_testing::vector;
 
 /// A = Q diag(λ) Qᵀ with orthonormal Q (p × k).
 fn low_rank(p: usize, lambdas: &[f64]) -> (DenseMatrix<f64>, Mat<f64>) {
@@ -37,7 +38,7 @@ fn nystrom_reconstructs_low_rank_matrix() {
         );
     }
     assert!(pre.eigenvalues()[6..].iter().all(|&l| l.abs() < 1e-9));
-    let x = random(40, 1);
+    let x = vector(1, 40);
     let (mut y, mut z) = (vec![0.0; 40], vec![0.0; 40]);
     a.apply(&x, &mut y);
     pre.approx_apply(&x, &mut z);
@@ -70,7 +71,7 @@ fn nystrom_inverse_formula_matches_explicit_matrix() {
         }
     }
     // a vector orthogonal to range(A)
-    let mut x = random(12, 2);
+    let mut x = vector(2, 12);
     for s in 0..4 {
         let c: f64 = (0..12).map(|i| q[(i, s)] * x[i]).sum();
         (0..12).for_each(|i| x[i] -= c * q[(i, s)]);
@@ -83,7 +84,7 @@ fn nystrom_inverse_formula_matches_explicit_matrix() {
     let (b, _) = low_rank(6, &[5.0, 3.0, 2.0, 1.0, 0.5, 0.25]);
     let pre = NystromPreconditioner::build(&b, 6, 9, 1e-14, mu).unwrap();
     let lp = pre.eigenvalues()[5];
-    let x = random(6, 3);
+    let x = vector(3, 6);
     let mut ax = vec![0.0; 6];
     b.apply(&x, &mut ax);
     ax.iter_mut().zip(&x).for_each(|(a, xi)| *a += mu * xi);
@@ -115,7 +116,7 @@ fn preconditioned_cg_beats_plain_cg_on_gauss_newton() {
     let mut pre = pre;
     pre.set_mu(mu);
     op.set_mu(mu);
-    let b = random(p, 6);
+    let b = vector(6, p);
     let budget = Budget::new(5000, 1e-8).unwrap();
     let mut ws = Workspace::new();
     let mut x = vec![0.0; p];
@@ -171,7 +172,7 @@ fn truncated_lstsq_matches_svd() {
             (0..k).map(|s| q1[(i, s)] * sigma[s] * q2[(j, s)]).sum()
         });
         let jac: Vec<f64> = (0..rows * cols).map(|a| jm[(a / cols, a % cols)]).collect();
-        let f = random(rows, 17);
+        let f = vector(17, rows);
         let mut got = vec![0.0; cols];
         let kept =
             neural_ivp::ednn::truncated_lstsq(&jac, rows, cols, &f, rcond, &mut got).unwrap();

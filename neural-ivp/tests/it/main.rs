@@ -11,8 +11,7 @@ mod sampling;
 mod trunks;
 
 use neural_ivp::{Activation, EmbeddingConfig, Network, NetworkConfig, Trunks};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use prdp_testing::vector;
 
 /// A small network with the given options.
 pub fn small_net(
@@ -58,15 +57,7 @@ pub fn net_16x2(d: usize) -> Network {
 
 /// n uniform points in [−0.9, 0.9]^d.
 pub fn points(n: usize, d: usize, seed: u64) -> Vec<f64> {
-    let mut p = vec![0.0; n * d];
-    neural_ivp::sampling::uniform_points(&mut ChaCha8Rng::seed_from_u64(seed), &mut p);
+    let mut p = vector(seed, n * d);
     p.iter_mut().for_each(|v| *v *= 0.9);
-    p
-}
-
-/// Random vector with entries in [−1, 1].
-pub fn random(n: usize, seed: u64) -> Vec<f64> {
-    let mut p = vec![0.0; n];
-    neural_ivp::sampling::uniform_points(&mut ChaCha8Rng::seed_from_u64(seed), &mut p);
     p
 }

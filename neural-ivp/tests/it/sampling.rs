@@ -10,7 +10,8 @@ use neural_ivp::{
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::{points, random, small_net};
+use crate::{points, small_net};
+use prdp_testing::vector;
 
 /// Mean and standard error of the weighted samples wᵢ g(xᵢ).
 fn estimate(measure: &Measure, d: usize, n: usize, g: impl Fn(&[f64]) -> f64) -> (f64, f64) {
@@ -211,7 +212,7 @@ fn weighted_head_tuning_equals_repeated_points() {
 
 fn weighted_head_tuning_with(trunks: Trunks) {
     let net = small_net(2, 2, true, Activation::Swish, true, trunks);
-    let theta0 = random(net.num_params(), 8);
+    let theta0 = vector(8, net.num_params());
     let n = 300;
     let xs = points(n, 2, 9);
     let y: Vec<f64> = xs

@@ -4,7 +4,8 @@
 use neural_ivp::{Activation, BlockOperator, Forward, GaussNewton, Network, NetworkConfig, Trunks};
 use prdp_core::LinearOperator;
 
-use crate::{points, random, small_net};
+use crate::{points, small_net};
+use prdp_testing::vector;
 
 /// Output k of a per-output network is, bit for bit, a one-output network evaluated at the
 /// k-th trunk's parameters; the tensors name their trunk.
@@ -16,7 +17,7 @@ fn per_output_trunks_are_separate_networks() {
     assert_eq!(net.num_params(), 2 * one.num_params());
     assert_eq!(net.tensors()[0].name, "outputs.0.layers.0.weight");
     assert_eq!(one.tensors()[0].name, "layers.0.weight");
-    let theta = random(net.num_params(), 31);
+    let theta = vector(31, net.num_params());
     let xs = points(50, 3, 32);
     let mut u = vec![0.0; 100];
     net.eval(&theta, &xs, &mut u).unwrap();
@@ -37,14 +38,14 @@ fn per_output_trunks_are_separate_networks() {
 #[test]
 fn gauss_newton_is_block_diagonal_over_trunks() {
     let net = small_net(3, 2, true, Activation::Tanh, true, Trunks::PerOutput);
-    let theta = random(net.num_params(), 41);
+    let theta = vector(41, net.num_params());
     let n = 300;
     let xs = points(n, 3, 42);
     let mut fwd = Forward::new();
     net.forward(&theta, &xs, &mut fwd).unwrap();
     let whole = GaussNewton::new(&net, &theta, &fwd).unwrap();
     let p = net.num_params();
-    let f = random(n * 2, 43);
+    let f = vector(43, n * 2);
     let mut fhat = vec![0.0; p];
     whole.rhs(&f, &mut fhat).unwrap();
     for k in 0..2 {
@@ -52,7 +53,7 @@ fn gauss_newton_is_block_diagonal_over_trunks() {
         let block = GaussNewton::block(&net, k, &theta, &fwd).unwrap();
         assert_eq!(block.dim(), range.len());
         assert_eq!(LinearOperator::nrows(&block), range.len());
-        let vk = random(range.len(), 44 + k as u64);
+        let vk = vector(44 + k as u64, range.len());
         let mut v = vec![0.0; p];
         v[range.clone()].copy_from_slice(&vk);
         let mut mv = vec![0.0; p];

@@ -1,16 +1,8 @@
-//! Shared helpers: seeded random vectors and matrices.
+//! Builders of prdp-core types for the tests (the generic helpers are in prdp-testing).
 
 use prdp_core::CsrMatrix;
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-
-pub fn rng(seed: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(seed)
-}
-
-pub fn vector(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
-    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
-}
 
 /// A random sparse m×n matrix with about `density·m·n` entries (duplicates included).
 pub fn sparse(rng: &mut ChaCha8Rng, m: usize, n: usize, density: f64) -> CsrMatrix<f64> {
@@ -25,8 +17,4 @@ pub fn sparse(rng: &mut ChaCha8Rng, m: usize, n: usize, density: f64) -> CsrMatr
         })
         .collect();
     CsrMatrix::from_triplets(m, n, &t).unwrap()
-}
-
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -1,7 +1,7 @@
-use crate::common::{rng, vector};
 use prdp_core::{
     Boundary, CsrMatrix, DenseMatrix, Error, FactorKind, Factorization, LinearOperator, Stencil,
 };
+use prdp_testing::{rng, uniform};
 use proptest::prelude::*;
 
 fn residual_norm<A: LinearOperator<f64>>(a: &A, x: &[f64], b: &[f64], transpose: bool) -> f64 {
@@ -23,7 +23,7 @@ fn dominant(seed: u64, n: usize) -> CsrMatrix<f64> {
     let mut r = rng(seed);
     let mut t = Vec::new();
     for i in 0..n {
-        let offs = vector(&mut r, 4);
+        let offs = uniform(&mut r, 4);
         let mut sum = 0.0;
         for (k, v) in offs.iter().enumerate() {
             let j = (i * 7 + k * 13 + 1) % n;
@@ -43,7 +43,7 @@ proptest! {
     #[test]
     fn all_factorisations_solve_and_transpose_solve(n in 1usize..60, seed in 0u64..500) {
         let a = dominant(seed, n);
-        let b = vector(&mut rng(seed + 7), n);
+        let b = uniform(&mut rng(seed + 7), n);
         for f in [Factorization::dense_lu(&a).unwrap(), Factorization::sparse_lu(&a).unwrap()] {
             let mut x = vec![0.0; n];
             f.solve(&b, &mut x).unwrap();
@@ -63,7 +63,7 @@ fn factorisation_is_reused_across_many_right_hand_sides_and_f32() {
     let f = Factorization::sparse_cholesky(&a).unwrap();
     assert_eq!(f.kind(), FactorKind::SparseCholesky);
     let k = 5;
-    let b: Vec<f32> = vector(&mut rng(3), 900 * k)
+    let b: Vec<f32> = uniform(&mut rng(3), 900 * k)
         .iter()
         .map(|v| *v as f32)
         .collect();

@@ -1,15 +1,16 @@
-use crate::common::{dot, rng, sparse, vector};
+use crate::common::sparse;
 use prdp_core::{
     Boundary, CsrMatrix, DenseMatrix, Error, FnOperator, LinearOperator, Stencil, Transposed,
     to_csr, to_faer_dense,
 };
+use prdp_testing::{dot, rng, uniform};
 use proptest::prelude::*;
 
 /// ⟨A x, y⟩ = ⟨x, Aᵀ y⟩ and the fused residual agrees with apply.
 fn check_adjoint<A: LinearOperator<f64>>(a: &A, seed: u64) {
     let mut r = rng(seed);
-    let x = vector(&mut r, a.ncols());
-    let y = vector(&mut r, a.nrows());
+    let x = uniform(&mut r, a.ncols());
+    let y = uniform(&mut r, a.nrows());
     let mut ax = vec![0.0; a.nrows()];
     let mut aty = vec![0.0; a.ncols()];
     a.apply(&x, &mut ax);
@@ -21,7 +22,7 @@ fn check_adjoint<A: LinearOperator<f64>>(a: &A, seed: u64) {
         a.describe()
     );
     if a.nrows() == a.ncols() {
-        let b = vector(&mut r, a.nrows());
+        let b = uniform(&mut r, a.nrows());
         let mut res = vec![0.0; a.nrows()];
         let r2 = a.residual(&x, &b, &mut res);
         for i in 0..a.nrows() {
@@ -34,7 +35,7 @@ fn check_adjoint<A: LinearOperator<f64>>(a: &A, seed: u64) {
 /// The materialised matrix reproduces the operator.
 fn check_materialised<A: LinearOperator<f64>>(a: &A, seed: u64) {
     let mut r = rng(seed);
-    let x = vector(&mut r, a.ncols());
+    let x = uniform(&mut r, a.ncols());
     let csr = to_csr(a).unwrap();
     let mut y1 = vec![0.0; a.nrows()];
     let mut y2 = vec![0.0; a.nrows()];
@@ -64,7 +65,7 @@ proptest! {
     #[test]
     fn dense_adjoint_and_diagonal(m in 1usize..30, n in 1usize..30, seed in 0u64..1000) {
         let mut r = rng(seed);
-        let v = vector(&mut r, m * n);
+        let v = uniform(&mut r, m * n);
         let a = DenseMatrix::from_row_major(m, n, &v).unwrap();
         check_adjoint(&a, seed + 1);
         check_materialised(&a, seed + 2);

@@ -1,5 +1,5 @@
-use crate::common::{rng, vector};
 use prdp_core::{Boundary, Error, LinearOperator, Stencil, Transposed};
+use prdp_testing::{rng, uniform};
 use proptest::prelude::*;
 use std::f64::consts::PI;
 
@@ -125,8 +125,8 @@ proptest! {
         let csr = prdp_core::to_csr(&s).unwrap();
         let n = s.len();
         let mut r = rng(seed);
-        let x = vector(&mut r, n);
-        let b = vector(&mut r, n);
+        let x = uniform(&mut r, n);
+        let b = uniform(&mut r, n);
         let (mut y1, mut y2) = (vec![0.0; n], vec![0.0; n]);
         s.apply(&x, &mut y1);
         csr.apply(&x, &mut y2);

@@ -1,55 +1,10 @@
 //! Nothing allocates inside a training step once the workspace exists.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use prdp_nn::{Architecture, MlpConfig, Model, Optimizer, ResNetConfig, Schedule, nmse};
-
-/// The system allocator, counting the allocations of threads that armed it.
-struct Counting;
-
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    if ARMED.with(Cell::get) {
-        COUNT.with(|c| c.set(c.get() + 1));
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: the caller's contract is passed on.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller's contract is passed on.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: the caller's contract is passed on.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use prdp_testing::{CountingAllocator, allocations_on_this_thread};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Allocations on this thread during `f`.
-fn allocations(f: impl FnOnce()) -> usize {
-    COUNT.with(|c| c.set(0));
-    ARMED.with(|a| a.set(true));
-    f();
-    ARMED.with(|a| a.set(false));
-    COUNT.with(Cell::get)
-}
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 /// Small models run on the calling thread, so every allocation of a step would be counted.
 #[test]
@@ -92,6 +47,6 @@ fn training_steps_do_not_allocate() {
             opt.update(params, &grad, &mut state).unwrap();
         };
         step(&mut params);
-        assert_eq!(allocations(|| step(&mut params)), 0);
+        assert_eq!(allocations_on_this_thread(|| step(&mut params)), 0);
     }
 }

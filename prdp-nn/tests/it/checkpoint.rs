@@ -7,7 +7,7 @@ use prdp_nn::{
     OptimizerCheckpoint, Padding, ResNetConfig, Schedule,
 };
 
-use crate::common::rand_vec;
+use crate::common::vector;
 
 fn temp_path(tag: &str) -> PathBuf {
     std::env::temp_dir().join(format!(
@@ -47,7 +47,7 @@ fn trained(model: &Model<f32>) -> Checkpoint<f32> {
     let opt = Optimizer::adam(Schedule::Constant { value: 1e-2 });
     let mut state = opt.init(params.len());
     for seed in 0..2 {
-        let g: Vec<f32> = rand_vec(params.len(), seed)
+        let g: Vec<f32> = vector(seed, params.len())
             .iter()
             .map(|&v| v as f32)
             .collect();
@@ -73,7 +73,7 @@ fn save_load_gives_identical_outputs_and_state() {
     assert_eq!(back, ckpt);
     assert_eq!(again, ckpt);
     let restored = back.model().unwrap();
-    let x: Vec<f32> = rand_vec(3 * model.input_size(), 4)
+    let x: Vec<f32> = vector(4, 3 * model.input_size())
         .iter()
         .map(|&v| v as f32)
         .collect();

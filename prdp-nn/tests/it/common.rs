@@ -1,25 +1,7 @@
-//! Shared helpers: seeded random vectors, finite-difference gradient checks, naive
-//! convolution.
+//! Model gradient checks and a naive convolution, over the generic helpers of prdp-testing.
 
 use prdp_nn::{Architecture, LayerConfig, Model, SequentialConfig};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-/// Uniform entries in [-1, 1) from a seeded stream.
-pub fn rand_vec(n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
-}
-
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// ⟨a, b⟩ and Σ|aᵢbᵢ| (the scale of its rounding error).
-pub fn dot_and_scale(a: &[f64], b: &[f64]) -> (f64, f64) {
-    (dot(a, b), a.iter().zip(b).map(|(x, y)| (x * y).abs()).sum())
-}
+pub use prdp_testing::{check_directional, dot, dot_and_scale, vector};
 
 /// A sequential model on samples of `shape`.
 pub fn sequential(shape: &[usize], layers: Vec<LayerConfig>) -> Model<f64> {
@@ -31,63 +13,13 @@ pub fn sequential(shape: &[usize], layers: Vec<LayerConfig>) -> Model<f64> {
     .expect("valid sequential model")
 }
 
-/// Relative tolerance of the analytic gradient against central differences.
-const TOL: f64 = 1e-7;
-
-/// Checks ⟨∂L/∂z, v⟩ against the central difference (L(z + hv) − L(z − hv)) / 2h along random
-/// directions v, where `eval(z)` returns L and the magnitude of the terms it sums. The tolerance
-/// is `TOL` relative to the directional derivative (and to Σ|∂L/∂zᵢ vᵢ|, against cancellation)
-/// plus the rounding error of the quotient, a few ulps of that magnitude divided by h. A ReLU kink within reach shows as quotients at h
-/// and h/2 that disagree; h then shrinks a hundredfold (twice at most).
-pub fn check_directional(
-    what: &str,
-    z: &[f64],
-    grad: &[f64],
-    seed: u64,
-    directions: u64,
-    mut eval: impl FnMut(&[f64]) -> (f64, f64),
-) {
-    for d in 0..directions {
-        let v = rand_vec(z.len(), seed ^ (0x9e37 + d));
-        let analytic = dot(grad, &v);
-        let scale: f64 = grad.iter().zip(&v).map(|(g, e)| (g * e).abs()).sum();
-        let mut checked = false;
-        for h in [1e-5, 1e-7, 1e-9] {
-            let mut magnitude = 0.0f64;
-            let mut quotient = |h: f64| {
-                let plus: Vec<f64> = z.iter().zip(&v).map(|(a, b)| a + h * b).collect();
-                let minus: Vec<f64> = z.iter().zip(&v).map(|(a, b)| a - h * b).collect();
-                let ((lp, sp), (lm, sm)) = (eval(&plus), eval(&minus));
-                magnitude = magnitude.max(sp).max(sm);
-                (lp - lm) / (2.0 * h)
-            };
-            let (fd, fd_half) = (quotient(h), quotient(h / 2.0));
-            let rounding = 16.0 * f64::EPSILON * magnitude / h;
-            if (fd - fd_half).abs() > 1e-8 * scale + 2.0 * rounding {
-                continue;
-            }
-            let err = (fd_half - analytic).abs();
-            assert!(
-                err <= TOL * (analytic.abs() + scale) + rounding,
-                "{what}: directional derivative {analytic:e} vs central difference {fd_half:e} (h = {h:e}, error {err:e}, scale {scale:e}, rounding {rounding:e})"
-            );
-            checked = true;
-            break;
-        }
-        assert!(
-            checked,
-            "{what}: an activation kink stays within reach of every step size along direction {d}"
-        );
-    }
-}
-
 /// Checks the parameter and input gradients of `model` on a random batch against central
 /// differences of L = ⟨f(θ, x), r⟩ for a random cotangent r. Also checks that `backward`
 /// accumulates and `backward_replace` overwrites.
 pub fn check_model_gradients(model: &Model<f64>, batch: usize, seed: u64) {
     let params = model.init(seed);
-    let x = rand_vec(batch * model.input_size(), seed.wrapping_add(1));
-    let r = rand_vec(batch * model.output_size(), seed.wrapping_add(2));
+    let x = vector(seed.wrapping_add(1), batch * model.input_size());
+    let r = vector(seed.wrapping_add(2), batch * model.output_size());
     let mut ws = model.workspace(batch).unwrap();
     let mut probe = model.workspace(batch).unwrap();
     model.forward(&params, &x, batch, &mut ws).unwrap();
@@ -105,8 +37,8 @@ pub fn check_model_gradients(model: &Model<f64>, batch: usize, seed: u64) {
     });
 
     // Forward mode agrees with reverse mode: ⟨J_θ v + J_x u, r⟩ = ⟨v, J_θᵀ r⟩ + ⟨u, J_xᵀ r⟩.
-    let v = rand_vec(params.len(), seed.wrapping_add(3));
-    let u = rand_vec(x.len(), seed.wrapping_add(4));
+    let v = vector(seed.wrapping_add(3), params.len());
+    let u = vector(seed.wrapping_add(4), x.len());
     let mut out_dot = vec![f64::NAN; r.len()];
     for input_tangent in [Some(u.as_slice()), None] {
         model

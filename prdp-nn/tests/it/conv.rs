@@ -3,7 +3,7 @@
 use prdp_nn::{LayerConfig, Padding};
 use proptest::prelude::*;
 
-use crate::common::{check_model_gradients, naive_conv, rand_vec, sequential};
+use crate::common::{check_model_gradients, naive_conv, sequential, vector};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
@@ -23,7 +23,7 @@ proptest! {
         shape.extend(&grid);
         let model = sequential(&shape, vec![LayerConfig::Conv { out_channels: cout, kernel_size: k, padding, bias }]);
         let params = model.init(seed);
-        let x = rand_vec(batch * model.input_size(), seed ^ 1);
+        let x = vector(seed ^ 1, batch * model.input_size());
         let mut ws = model.workspace(batch).unwrap();
         let y = model.forward(&params, &x, batch, &mut ws).unwrap();
         let w = model.param(&params, "0.weight").unwrap();
@@ -59,7 +59,7 @@ proptest! {
         let conv = |out_channels| LayerConfig::Conv { out_channels, kernel_size: k, padding, bias: true };
         let model = sequential(&shape, vec![conv(c1), conv(c2)]);
         let params = model.init(seed);
-        let x = rand_vec(batch * model.input_size(), seed ^ 1);
+        let x = vector(seed ^ 1, batch * model.input_size());
         let mut ws = model.workspace(batch).unwrap();
         let y = model.forward(&params, &x, batch, &mut ws).unwrap();
         let p = |name: &str| model.param(&params, name).unwrap();
@@ -181,7 +181,7 @@ fn blocked_convs_equal_naive_loops_and_differentiate() {
         let model = sequential(&shape, vec![conv(hidden), conv(hidden), conv(1)]);
         let batch = 2;
         let params = model.init(3);
-        let x = rand_vec(batch * model.input_size(), 4);
+        let x = vector(4, batch * model.input_size());
         let mut ws = model.workspace(batch).unwrap();
         let y = model.forward(&params, &x, batch, &mut ws).unwrap();
         let p = |name: &str| model.param(&params, name).unwrap();

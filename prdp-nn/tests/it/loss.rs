@@ -2,7 +2,7 @@
 
 use prdp_nn::{Loss, NnError, mse, nmse};
 
-use crate::common::{check_directional, rand_vec};
+use crate::common::{check_directional, vector};
 
 #[test]
 fn mse_and_nmse_values() {
@@ -18,8 +18,8 @@ fn mse_and_nmse_values() {
 
 #[test]
 fn loss_gradients_match_central_differences() {
-    let target = rand_vec(12, 1);
-    let pred = rand_vec(12, 2);
+    let target = vector(1, 12);
+    let pred = vector(2, 12);
     for loss in [Loss::Mse, Loss::Nmse] {
         let mut g = vec![0.0; 12];
         loss.eval(&pred, &target, 3, Some(&mut g)).unwrap();

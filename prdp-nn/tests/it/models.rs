@@ -5,7 +5,7 @@ use prdp_nn::{
 };
 use proptest::prelude::*;
 
-use crate::common::{check_directional, check_model_gradients, dot_and_scale, rand_vec};
+use crate::common::{check_directional, check_model_gradients, dot_and_scale, vector};
 
 fn activation() -> impl Strategy<Value = Activation> {
     prop_oneof![
@@ -204,8 +204,8 @@ fn batching_is_consistent(model: &Model<f64>, capacity: usize) {
     let params = model.init(5);
     let run = |chunks: usize, batch: usize| {
         let mut ws = model.workspace_with_chunks(capacity, chunks).unwrap();
-        let x = rand_vec(batch * model.input_size(), 1);
-        let r = rand_vec(batch * model.output_size(), 2);
+        let x = vector(1, batch * model.input_size());
+        let r = vector(2, batch * model.output_size());
         let y = model.forward(&params, &x, batch, &mut ws).unwrap().to_vec();
         let mut g = vec![0.0; model.num_params()];
         let mut xb = vec![0.0; x.len()];
@@ -234,7 +234,7 @@ fn batching_is_consistent(model: &Model<f64>, capacity: usize) {
     let small = run(3, capacity - 2);
     let direct = {
         let mut ws = model.workspace_with_chunks(capacity - 2, 3).unwrap();
-        let x = rand_vec((capacity - 2) * model.input_size(), 1);
+        let x = vector(1, (capacity - 2) * model.input_size());
         model
             .forward(&params, &x, capacity - 2, &mut ws)
             .unwrap()
@@ -277,8 +277,8 @@ fn wide_dense_layers_split_products_not_batches() {
     let model = mlp(1000, 8, 1100, 1, Activation::Relu);
     assert!(!model.splits_batch());
     let params = model.init(1);
-    let x = rand_vec(4 * 1000, 3);
-    let r = rand_vec(4 * 8, 4);
+    let x = vector(3, 4 * 1000);
+    let r = vector(4, 4 * 8);
     let run = |threads| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -310,8 +310,8 @@ fn two_calls_share_one_gradient() {
     .unwrap();
     let batch = 3;
     let params = model.init(21);
-    let x = rand_vec(batch * model.input_size(), 22);
-    let r = rand_vec(batch * model.output_size(), 23);
+    let x = vector(22, batch * model.input_size());
+    let r = vector(23, batch * model.output_size());
     let (mut ws1, mut ws2) = (
         model.workspace(batch).unwrap(),
         model.workspace(batch).unwrap(),

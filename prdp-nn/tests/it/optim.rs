@@ -2,7 +2,7 @@
 
 use prdp_nn::{NnError, Optimizer, Schedule};
 
-use crate::common::rand_vec;
+use crate::common::vector;
 
 const GRADS: [f64; 3] = [0.5, -0.25, 1.0];
 
@@ -88,10 +88,10 @@ fn the_schedule_is_read_at_the_step_count() {
 fn parallel_blocks_equal_the_scalar_update() {
     let n = (1 << 17) + 3;
     let opt = Optimizer::adamw(lr(1e-2), 1e-3);
-    let mut x = rand_vec(n, 1);
+    let mut x = vector(1, n);
     let x0 = x.clone();
     let mut state = opt.init(n);
-    let grads = [rand_vec(n, 2), rand_vec(n, 3)];
+    let grads = [vector(2, n), vector(3, n)];
     for g in &grads {
         opt.update(&mut x, g, &mut state).unwrap();
     }

@@ -1,32 +1,11 @@
-//! Shared helpers: random vectors, small problems of every kind.
+//! Small problems of every kind, and the generic helpers of prdp-testing the tests use.
 
 use prdp_core::{Boundary, LinearOperator};
 use prdp_pde::{
     Assembly, Burgers1d, Burgers2d, BurgersConfig, Heat, HeatConfig, NavierStokes,
     NavierStokesConfig, NsScheme, Poisson, PoissonConfig,
 };
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-pub fn vector(seed: u64, n: usize) -> Vec<f64> {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    (0..n).map(|_| r.random_range(-1.0..1.0)).collect()
-}
-
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
-pub fn norm(a: &[f64]) -> f64 {
-    dot(a, a).sqrt()
-}
+pub use prdp_testing::{dot, max_abs_diff, norm, vector};
 
 pub fn heat(dims: &[usize], boundary: Boundary) -> Heat<f64> {
     Heat::new(HeatConfig {

@@ -1,11 +1,12 @@
 //! Bad input gives clear errors; degenerate input gives defined results.
 
-use crate::common::{poisson_1d, spd, vector};
+use crate::common::{poisson_1d, spd};
 use prdp_core::{Boundary, CsrMatrix, Error, FnOperator, LinearOperator};
 use prdp_solvers::{
     Budget, DiffMode, DiffSolver, FactoredCotangent, Method, PreconditionerKind, SolveOptions,
     Tape, Workspace,
 };
+use prdp_testing::vector;
 
 const ALL: [Method; 6] = [
     Method::Jacobi,

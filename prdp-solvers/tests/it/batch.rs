@@ -1,10 +1,11 @@
 //! Batched solves equal one-by-one solves, whatever the thread count.
 
-use crate::common::{dominant, vector};
+use crate::common::dominant;
 use prdp_core::CsrMatrix;
 use prdp_solvers::{
     BatchWorkspace, Budget, Method, SolveOptions, Workspace, solve_batch, solve_batch_with,
 };
+use prdp_testing::vector;
 
 #[test]
 fn batch_equals_sequential_and_is_thread_count_independent() {

@@ -1,17 +1,8 @@
-//! Test systems shared by the solver tests.
+//! Test systems shared by the solver tests (the generic helpers are in prdp-testing).
 
 use prdp_core::{Boundary, CsrMatrix, Factorization, LinearOperator, Stencil};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
-pub fn rng(seed: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(seed)
-}
-
-pub fn vector(seed: u64, n: usize) -> Vec<f64> {
-    let mut r = rng(seed);
-    (0..n).map(|_| r.random_range(-1.0..1.0)).collect()
-}
+use prdp_testing::rng;
+use rand::RngExt;
 
 /// Off-diagonal triplets of a random sparse pattern (about `per_row` entries per row).
 fn off_diagonal(seed: u64, n: usize, per_row: usize, symmetric: bool) -> Vec<(usize, usize, f64)> {
@@ -88,19 +79,4 @@ pub fn direct<A: LinearOperator<f64>>(a: &A, b: &[f64]) -> Vec<f64> {
     let mut x = vec![0.0; b.len()];
     f.solve(b, &mut x).unwrap();
     x
-}
-
-pub fn rel_err(x: &[f64], y: &[f64]) -> f64 {
-    let num: f64 = x
-        .iter()
-        .zip(y)
-        .map(|(a, b)| (a - b).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    let den: f64 = y.iter().map(|b| b * b).sum::<f64>().sqrt();
-    num / den.max(1e-300)
-}
-
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

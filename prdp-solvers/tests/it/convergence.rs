@@ -1,8 +1,9 @@
 //! Every solver converges to faer's direct solution.
 
-use crate::common::{direct, dominant, nonsymmetric, poisson_1d, poisson_2d, rel_err, spd, vector};
+use crate::common::{direct, dominant, nonsymmetric, poisson_1d, poisson_2d, spd};
 use prdp_core::LinearOperator;
 use prdp_solvers::{Budget, Method, PreconditionerKind, SolveOptions, Workspace};
+use prdp_testing::{rel_err, vector};
 use proptest::prelude::*;
 
 fn check<A: LinearOperator<f64>>(method: Method, a: &A, b: &[f64], max_iters: usize, tol: f64) {

@@ -1,11 +1,11 @@
 //! Gradients of differentiable solves against central finite differences (f64).
 
-use crate::common::{dot, rng, vector};
 use prdp_core::{CsrMatrix, Factorization};
 use prdp_solvers::{
     Budget, DiffMode, DiffSolver, DiscardCotangent, FactoredCotangent, Method, PreconditionerKind,
     Tape, Workspace,
 };
+use prdp_testing::{dot, rng, vector};
 use proptest::prelude::*;
 use rand::RngExt;
 

@@ -1,9 +1,10 @@
 //! The fixed-K result of every solver equals the K-th iterate of a plain reference loop
 //! written straight from the textbook (dense matrices, no workspaces, no fusing).
 
-use crate::common::{dominant, nonsymmetric, rel_err, spd, vector};
+use crate::common::{dominant, nonsymmetric, spd};
 use prdp_core::{CsrMatrix, LinearOperator, to_faer_dense};
 use prdp_solvers::{Budget, Method, PreconditionerKind, SolveOptions, Workspace};
+use prdp_testing::{rel_err, vector};
 use proptest::prelude::*;
 
 type Dense = Vec<Vec<f64>>;

@@ -1,11 +1,12 @@
 //! Reports: iteration and operator-application counts, histories, serde round trips.
 
-use crate::common::{poisson_2d, spd, vector};
+use crate::common::{poisson_2d, spd};
 use prdp_core::{FnOperator, LinearOperator};
 use prdp_solvers::{
     Budget, Counters, DiffMode, DiffSolver, Method, PreconditionerKind, SolveOptions, Tape,
     Workspace,
 };
+use prdp_testing::vector;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Wraps an operator and counts its applications.

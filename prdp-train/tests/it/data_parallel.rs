@@ -1,20 +1,15 @@
 //! Data-parallel training on ranks that are threads: the same bits on every number of ranks,
 //! resumption with another number of ranks, and errors that every rank reports.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prdp_nn::{Architecture, Optimizer, Padding, ResNetConfig, Schedule as Lr};
 use prdp_pde::DataSpec;
+use prdp_testing::scratch_dir;
 use prdp_train::{
     EmulatorConfig, Experiment, PrdpConfig, Ranks, RunOptions, RunRecord, ScenarioConfig, Schedule,
     Silent, ThreadedRanks, TrainError, presets,
 };
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("prdp-dp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 /// A small emulator run with `blocks` gradient blocks: 40 training samples in batches of 10,
 /// 8 validation samples, 3 epochs under PRDP.
@@ -81,14 +76,14 @@ fn every_number_of_ranks_gives_the_same_bits() {
         ("burgers", presets::burgers_emulator()),
     ] {
         let exp = small(config, name, 4);
-        let single_dir = tmp(&format!("{name}-single"));
+        let single_dir = scratch_dir(&format!("dp-{name}-single"));
         let single = outcome(
             run(&exp, &single_dir, Ranks::default(), None).unwrap(),
             &single_dir,
         );
         assert!(single.0.ledger.solver.primal_iters > 0);
         for p in [1, 2, 4] {
-            let dir = tmp(&format!("{name}-p{p}"));
+            let dir = scratch_dir(&format!("dp-{name}-p{p}"));
             let got = on_ranks(&exp, &dir, p);
             assert!(got.0 == single.0, "{name}: record on {p} ranks differs");
             assert!(got.1 == single.1, "{name}: parameters on {p} ranks differ");
@@ -128,13 +123,13 @@ fn the_hybrid_corrector_gives_the_same_bits_on_every_number_of_ranks() {
         Schedule::Fixed { k: 3 },
         2,
     );
-    let single_dir = tmp("ns-single");
+    let single_dir = scratch_dir("dp-ns-single");
     let single = outcome(
         run(&exp, &single_dir, Ranks::default(), None).unwrap(),
         &single_dir,
     );
     for p in [1, 2, 4] {
-        let dir = tmp(&format!("ns-p{p}"));
+        let dir = scratch_dir(&format!("dp-ns-p{p}"));
         let got = on_ranks(&exp, &dir, p);
         assert!(got.0 == single.0, "record on {p} ranks differs");
         assert!(got.1 == single.1, "parameters on {p} ranks differ");
@@ -146,7 +141,7 @@ fn the_hybrid_corrector_gives_the_same_bits_on_every_number_of_ranks() {
 fn blocks_change_rounding_only() {
     let one = small(presets::heat_emulator(1), "heat1d", 1);
     let four = small(presets::heat_emulator(1), "heat1d", 4);
-    let (d1, d4) = (tmp("blocks-1"), tmp("blocks-4"));
+    let (d1, d4) = (scratch_dir("dp-blocks-1"), scratch_dir("dp-blocks-4"));
     let r1 = run(&one, &d1, Ranks::default(), None).unwrap();
     let r4 = run(&four, &d4, Ranks::default(), None).unwrap();
     let (m1, m4) = (r1.final_metric(), r4.final_metric());
@@ -158,13 +153,13 @@ fn blocks_change_rounding_only() {
 #[test]
 fn a_run_resumes_on_another_number_of_ranks() {
     let exp = small(presets::heat_emulator(1), "heat1d", 4);
-    let full_dir = tmp("resume-full");
+    let full_dir = scratch_dir("dp-resume-full");
     let full = outcome(
         run(&exp, &full_dir, Ranks::default(), None).unwrap(),
         &full_dir,
     );
     for (first, second) in [(2, 4), (4, 1)] {
-        let dir = tmp(&format!("resume-{first}-{second}"));
+        let dir = scratch_dir(&format!("dp-resume-{first}-{second}"));
         ThreadedRanks::run(first, |ranks| run(&exp, &dir, ranks, Some(1)).unwrap());
         let resumed = on_ranks(&exp, &dir, second);
         assert!(
@@ -182,7 +177,7 @@ fn a_run_resumes_on_another_number_of_ranks() {
 #[test]
 fn more_ranks_than_blocks_is_refused_on_every_rank() {
     let exp = small(presets::heat_emulator(1), "heat1d", 2);
-    let dir = tmp("too-many");
+    let dir = scratch_dir("dp-too-many");
     let errors = ThreadedRanks::run(3, |ranks| run(&exp, &dir, ranks, None).unwrap_err());
     for e in errors {
         assert!(e.to_string().contains("gradient_blocks"), "{e}");

@@ -6,16 +6,11 @@ use std::path::{Path, PathBuf};
 use prdp_nn::{Optimizer, Schedule as Lr};
 use prdp_pde::DataSpec;
 use prdp_solvers::{DiffMode, Method};
+use prdp_testing::scratch_dir;
 use prdp_train::{
     Experiment, IntervalRecord, Observer, PrdpConfig, RunOptions, RunRecord, RunStatus,
     ScenarioConfig, Schedule, Silent, TrainError, presets,
 };
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("prdp-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 /// Heat 1D with a small data set: 40 training samples, batches of 10, `epochs` epochs.
 fn small_heat(epochs: usize, schedule: Schedule) -> Experiment {
@@ -113,8 +108,8 @@ fn heat1d_training_loss_and_validation_decrease() {
 #[test]
 fn a_resumed_run_ends_with_the_same_parameters_and_record() {
     let exp = small_heat(4, prdp());
-    let full_dir = tmp("full");
-    let resumed_dir = tmp("resumed");
+    let full_dir = scratch_dir("train-full");
+    let resumed_dir = scratch_dir("train-resumed");
     let full = exp
         .run(
             &RunOptions {
@@ -193,8 +188,8 @@ fn a_resumed_run_ends_with_the_same_parameters_and_record() {
 #[test]
 fn a_run_killed_between_appending_and_checkpointing_resumes_to_the_same_record() {
     let exp = small_heat(5, prdp());
-    let full_dir = tmp("full-log");
-    let dir = tmp("torn-log");
+    let full_dir = scratch_dir("train-full-log");
+    let dir = scratch_dir("train-torn-log");
     let full = without_wall_times(run_in(&exp, &full_dir, None).unwrap());
     let part = run_in(&exp, &dir, Some(2)).unwrap();
     assert_eq!(part.status, RunStatus::Stopped);
@@ -251,8 +246,8 @@ impl Observer for KillAt {
 #[test]
 fn throttled_checkpoints_lose_only_recomputable_work() {
     let exp = small_heat(5, prdp());
-    let full_dir = tmp("full-throttle");
-    let dir = tmp("throttled");
+    let full_dir = scratch_dir("train-full-throttle");
+    let dir = scratch_dir("train-throttled");
     let full = without_wall_times(run_in(&exp, &full_dir, None).unwrap());
     let opts = RunOptions {
         dir: Some(dir.clone()),
@@ -286,7 +281,7 @@ fn throttled_checkpoints_lose_only_recomputable_work() {
 #[test]
 fn a_log_shorter_than_its_checkpoint_is_an_error_naming_it() {
     let exp = small_heat(3, prdp());
-    let dir = tmp("short-log");
+    let dir = scratch_dir("train-short-log");
     run_in(&exp, &dir, Some(1)).unwrap();
     let log = dir.join("intervals.jsonl");
     let first = std::fs::read_to_string(&log)
@@ -309,7 +304,7 @@ fn a_log_shorter_than_its_checkpoint_is_an_error_naming_it() {
 #[test]
 fn stale_parameter_files_are_removed_once_the_state_is_on_disk() {
     let exp = small_heat(3, prdp());
-    let dir = tmp("stale");
+    let dir = scratch_dir("train-stale");
     run_in(&exp, &dir, Some(1)).unwrap();
     assert_eq!(params_files(&dir), ["params-1.bin"]);
     // A run killed between saving new parameters and removing the old ones, and one killed
@@ -336,7 +331,7 @@ impl Observer for SeesLock {
 #[test]
 fn a_run_directory_locked_by_a_live_process_is_refused() {
     let exp = small_heat(2, prdp());
-    let dir = tmp("locked");
+    let dir = scratch_dir("train-locked");
     std::fs::create_dir_all(&dir).unwrap();
     let lock = dir.join("lock");
     // Held by a live process (this one).
@@ -363,7 +358,7 @@ fn a_run_directory_locked_by_a_live_process_is_refused() {
 #[test]
 fn the_lock_of_a_dead_process_is_taken_over() {
     let exp = small_heat(2, prdp());
-    let dir = tmp("stale-lock");
+    let dir = scratch_dir("train-stale-lock");
     std::fs::create_dir_all(&dir).unwrap();
     let lock = dir.join("lock");
     // Held by a process that no longer exists (killed with its lock in place).
@@ -388,7 +383,7 @@ fn a_diverging_run_names_the_step_and_k_and_keeps_its_checkpoint() {
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
         c.optimizer = Optimizer::sgd(Lr::Constant { value: 1e12 }, 0.0);
     }
-    let dir = tmp("diverge");
+    let dir = scratch_dir("train-diverge");
     let e = exp
         .run(
             &RunOptions {

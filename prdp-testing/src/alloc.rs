@@ -1,0 +1,90 @@
+//! Counting allocations.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// The system allocator, counting allocations (and reallocations) while a counter is armed by
+/// [`allocations_on_this_thread`] or [`allocations_on_all_threads`]. Install it in a test
+/// binary with
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOCATOR: prdp_testing::CountingAllocator = prdp_testing::CountingAllocator;
+/// ```
+pub struct CountingAllocator;
+
+thread_local! {
+    static LOCAL_ARMED: Cell<bool> = const { Cell::new(false) };
+    static LOCAL_COUNT: Cell<usize> = const { Cell::new(0) };
+}
+static GLOBAL_ARMED: AtomicBool = AtomicBool::new(false);
+static GLOBAL_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+fn count() {
+    if LOCAL_ARMED.with(Cell::get) {
+        LOCAL_COUNT.with(|c| c.set(c.get() + 1));
+    }
+    // Disarmed while the backtrace (which allocates) is taken and read.
+    if GLOBAL_ARMED.swap(false, Ordering::Relaxed) {
+        if !in_rayon_queue() {
+            GLOBAL_COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        GLOBAL_ARMED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether the allocation being counted is made by rayon's own job queue: the innermost frame
+/// with a source file is in rayon-core, called from its registry. (Rayon queues a job that a
+/// thread outside its pool hands it in an injector that takes a new block every 63 jobs; that
+/// allocation is not the tested code's.)
+fn in_rayon_queue() -> bool {
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    // The frames outside this file (the allocator's own come first).
+    let outer = trace.rfind(file!()).map_or(0, |i| i + file!().len());
+    let trace = &trace[outer..];
+    let first = |needle: &str| trace.find(needle).unwrap_or(usize::MAX);
+    let rayon = first("rayon-core-");
+    rayon < first("prdp-") && rayon < first("/std/src/") && trace[rayon..].contains("registry.rs")
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        // SAFETY: the caller's contract is passed on.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Allocations made by the calling thread during `f` (other tests of the binary may run
+/// beside it). Counts only where [`CountingAllocator`] is the global allocator.
+pub fn allocations_on_this_thread(f: impl FnOnce()) -> usize {
+    LOCAL_COUNT.with(|c| c.set(0));
+    LOCAL_ARMED.with(|a| a.set(true));
+    f();
+    LOCAL_ARMED.with(|a| a.set(false));
+    LOCAL_COUNT.with(Cell::get)
+}
+
+/// Allocations made by any thread during `f`, except rayon's job-queue blocks: for a test
+/// binary of its own (the count includes whatever else runs meanwhile). Counts only where
+/// [`CountingAllocator`] is the global allocator.
+pub fn allocations_on_all_threads(f: impl FnOnce()) -> usize {
+    GLOBAL_COUNT.store(0, Ordering::Relaxed);
+    GLOBAL_ARMED.store(true, Ordering::Relaxed);
+    f();
+    GLOBAL_ARMED.store(false, Ordering::Relaxed);
+    GLOBAL_COUNT.load(Ordering::Relaxed)
+}
