@@ -3,7 +3,7 @@
 //! scattered back into the network's layout (n × m outputs, p parameters). A network of one
 //! trunk calls it directly.
 
-use crate::error::{Result, check_shape};
+use crate::error::{Result, check_len};
 use crate::network::Network;
 use crate::tangent::{TangentWorkspace, TrunkForward};
 
@@ -65,9 +65,9 @@ impl Forward {
     /// on which every row of J depends linearly, so it costs nothing per product.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] unless `s` has one entry per cached point.
+    /// [`crate::IvpError::Length`] unless `s` has one entry per cached point.
     pub fn scale_rows(&mut self, s: &[f64]) -> Result<()> {
-        check_shape("row scales", self.n, s.len())?;
+        check_len("row scales", self.n, s.len())?;
         for part in &mut self.parts {
             part.bc.iter_mut().zip(s).for_each(|(b, &si)| *b *= si);
         }
@@ -117,7 +117,7 @@ impl Network {
     /// Evaluates the network at `points` (n × d row-major) and caches what J v and Jᵀ w need.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] if θ or the points have the wrong length.
+    /// [`crate::IvpError::Length`] if θ or the points have the wrong length.
     pub fn forward(&self, theta: &[f64], points: &[f64], fwd: &mut Forward) -> Result<()> {
         self.check_params(theta)?;
         let n = self.check_points(points)?;
@@ -141,11 +141,11 @@ impl Network {
     /// Evaluates u(xᵢ) at `points` into `out` (n × m row-major), allocating a cache.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn eval(&self, theta: &[f64], points: &[f64], out: &mut [f64]) -> Result<()> {
         let mut fwd = Forward::new();
         self.forward(theta, points, &mut fwd)?;
-        check_shape("network output buffer", fwd.output().len(), out.len())?;
+        check_len("network output buffer", fwd.output().len(), out.len())?;
         out.copy_from_slice(fwd.output());
         Ok(())
     }
@@ -153,7 +153,7 @@ impl Network {
     /// Checks θ and that `fwd` is a cache of this network; returns its number of points.
     pub(crate) fn check_linearization(&self, theta: &[f64], fwd: &Forward) -> Result<usize> {
         self.check_params(theta)?;
-        check_shape(
+        check_len(
             "forward cache trunks (evaluate this network first)",
             self.trunks(),
             fwd.parts.len(),
@@ -165,7 +165,7 @@ impl Network {
     /// p), into `out` (n × m row-major).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn jvp(
         &self,
         theta: &[f64],
@@ -181,7 +181,7 @@ impl Network {
     /// `out[s·n·m..]`, is J v_s as n × m row-major.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn jvp_block(
         &self,
         theta: &[f64],
@@ -193,8 +193,8 @@ impl Network {
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
-        check_shape("tangent block", r * p, v.len())?;
-        check_shape("J v output", r * n * m, out.len())?;
+        check_len("tangent block", r * p, v.len())?;
+        check_len("J v output", r * n * m, out.len())?;
         if self.trunks() == 1 {
             return self.trunk(0).jvp_block(theta, &fwd.parts[0], v, r, out, ws);
         }
@@ -223,7 +223,7 @@ impl Network {
     /// (n × m row-major), written into `grad` (length p).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn vjp(
         &self,
         theta: &[f64],
@@ -239,7 +239,7 @@ impl Network {
     /// column s of `grad` (`grad[s·p..]`).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn vjp_block(
         &self,
         theta: &[f64],
@@ -251,8 +251,8 @@ impl Network {
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
-        check_shape("output cotangent block", r * n * m, w.len())?;
-        check_shape("gradient block", r * p, grad.len())?;
+        check_len("output cotangent block", r * n * m, w.len())?;
+        check_len("gradient block", r * p, grad.len())?;
         if self.trunks() == 1 {
             return self.vjp_of_trunk(0, theta, fwd, w, r, grad, ws);
         }
@@ -306,7 +306,7 @@ impl Network {
     /// The result does not depend on the number of threads.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn gauss_newton_block(
         &self,
         theta: &[f64],
@@ -318,8 +318,8 @@ impl Network {
     ) -> Result<()> {
         self.check_linearization(theta, fwd)?;
         let p = self.num_params();
-        check_shape("tangent block", r * p, v.len())?;
-        check_shape("Gauss–Newton output block", r * p, out.len())?;
+        check_len("tangent block", r * p, v.len())?;
+        check_len("Gauss–Newton output block", r * p, out.len())?;
         if self.trunks() == 1 {
             return self
                 .trunk(0)

@@ -137,7 +137,7 @@ pub struct EdnnSolution {
 pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f64]) -> Result<()> {
     let n = net.check_linearization(theta, fwd)?;
     let (m, p) = (net.outputs(), net.num_params());
-    crate::error::check_shape("dense Jacobian", n * m * p, out.len())?;
+    crate::error::check_len("dense Jacobian", n * m * p, out.len())?;
     out.fill(0.0);
     for k in 0..net.trunks() {
         let (pr, o) = (net.trunk_params(k), net.trunk_outputs(k));

@@ -7,7 +7,7 @@
 #[non_exhaustive]
 pub enum IvpError {
     /// A configuration value is out of range.
-    #[error("invalid configuration `{key}` = {value}: {expected}")]
+    #[error("config key `{key}`: {value} is invalid ({expected})")]
     Config {
         /// Dotted config key, e.g. `"solver.rank"`.
         key: String,
@@ -18,8 +18,8 @@ pub enum IvpError {
     },
 
     /// A vector, point set or parameter buffer has the wrong length.
-    #[error("dimension mismatch in {what}: expected {expected}, got {got}")]
-    Shape {
+    #[error("{what} has length {got}, expected {expected}")]
+    Length {
         /// What was being checked.
         what: String,
         /// The required length.
@@ -80,12 +80,12 @@ pub(crate) fn config_err(key: &str, value: impl core::fmt::Display, expected: &s
     }
 }
 
-/// Checks `got == expected`.
-pub(crate) fn check_shape(what: &str, expected: usize, got: usize) -> Result<()> {
+/// Checks `got == expected`, naming `what` in the error.
+pub(crate) fn check_len(what: &str, expected: usize, got: usize) -> Result<()> {
     if expected == got {
         Ok(())
     } else {
-        Err(IvpError::Shape {
+        Err(IvpError::Length {
             what: what.to_owned(),
             expected,
             got,

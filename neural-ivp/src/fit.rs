@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::composite::Forward;
-use crate::error::{IvpError, Result, at_least, check_shape, non_negative, positive};
+use crate::error::{IvpError, Result, at_least, check_len, non_negative, positive};
 use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
 use crate::sampling::{Measure, scale_rows};
@@ -384,9 +384,9 @@ pub fn tune_head(
     net.check_params(theta)?;
     let n = net.check_points(points)?;
     let m = net.outputs();
-    check_shape("head-tuning targets", n * m, targets.len())?;
+    check_len("head-tuning targets", n * m, targets.len())?;
     if let Some(ws) = weights {
-        check_shape("head-tuning weights", n, ws.len())?;
+        check_len("head-tuning weights", n, ws.len())?;
         if let Some(i) = ws.iter().position(|&v| !(v.is_finite() && v >= 0.0)) {
             return Err(crate::error::config_err(
                 &format!("head-tuning weights[{i}]"),

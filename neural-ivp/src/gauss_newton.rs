@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use prdp_core::LinearOperator;
 
 use crate::composite::Forward;
-use crate::error::{Result, check_shape};
+use crate::error::{Result, check_len};
 use crate::network::Network;
 use crate::tangent::TangentWorkspace;
 
@@ -30,8 +30,8 @@ impl BlockOperator for prdp_core::DenseMatrix<f64> {
 
     fn apply_block(&self, x: &[f64], r: usize, y: &mut [f64]) -> Result<()> {
         let n = self.nrows();
-        check_shape("block operand", n * r, x.len())?;
-        check_shape("block result", n * r, y.len())?;
+        check_len("block operand", n * r, x.len())?;
+        check_len("block result", n * r, y.len())?;
         for (xc, yc) in x.chunks_exact(n).zip(y.chunks_exact_mut(n)) {
             self.apply(xc, yc);
         }
@@ -64,12 +64,12 @@ impl<'a> GaussNewton<'a> {
     /// The operator at θ for the points cached in `fwd` (see [`Network::forward`]).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] if θ does not fit the network or the cache is empty or not
+    /// [`crate::IvpError::Length`] if θ does not fit the network or the cache is empty or not
     /// the network's.
     pub fn new(net: &'a Network, theta: &'a [f64], fwd: &'a Forward) -> Result<Self> {
         net.check_linearization(theta, fwd)?;
         if fwd.is_empty() {
-            return Err(crate::IvpError::Shape {
+            return Err(crate::IvpError::Length {
                 what: "Gauss–Newton points (the forward cache is empty)".into(),
                 expected: 1,
                 got: 0,
@@ -89,10 +89,10 @@ impl<'a> GaussNewton<'a> {
     /// [`Network::trunk_params`]`(k)`, with its right-hand side built from that trunk's outputs.
     ///
     /// # Errors
-    /// As [`GaussNewton::new`]; [`crate::IvpError::Shape`] if `k` is not a trunk.
+    /// As [`GaussNewton::new`]; [`crate::IvpError::Length`] if `k` is not a trunk.
     pub fn block(net: &'a Network, k: usize, theta: &'a [f64], fwd: &'a Forward) -> Result<Self> {
         if k >= net.trunks() {
-            return Err(crate::IvpError::Shape {
+            return Err(crate::IvpError::Length {
                 what: "trunk index (below the number of trunks)".into(),
                 expected: net.trunks(),
                 got: k,
@@ -138,18 +138,18 @@ impl<'a> GaussNewton<'a> {
     /// `out` (the operator's size).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn rhs(&self, f: &[f64], out: &mut [f64]) -> Result<()> {
         let mut ws = self.ws.lock().unwrap_or_else(|e| e.into_inner());
         match self.trunk {
             None => self.net.vjp(self.theta, self.fwd, f, out, &mut ws)?,
             Some(k) => {
-                check_shape(
+                check_len(
                     "PDE right-hand side",
                     self.fwd.len() * self.net.outputs(),
                     f.len(),
                 )?;
-                check_shape("F̂ block", self.params().len(), out.len())?;
+                check_len("F̂ block", self.params().len(), out.len())?;
                 self.net
                     .vjp_of_trunk(k, self.theta, self.fwd, f, 1, out, &mut ws)?;
             }
@@ -163,7 +163,7 @@ impl<'a> GaussNewton<'a> {
     /// the result its trunk's outputs, n × m_k), e.g. to measure the PDE residual ‖J θ̇ − f‖.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub fn jvp(&self, v: &[f64], out: &mut [f64]) -> Result<()> {
         let mut ws = self.ws.lock().unwrap_or_else(|e| e.into_inner());
         match self.trunk {

@@ -220,7 +220,7 @@ impl Network {
     /// Computes the input derivatives `order` of every output at `points` (n × d row-major).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     ///
     /// # Example
     /// ```

@@ -402,7 +402,7 @@ impl Network {
 
     /// Checks a parameter vector's length.
     pub(crate) fn check_params(&self, theta: &[f64]) -> Result<()> {
-        crate::error::check_shape("parameter vector θ", self.num_params(), theta.len())
+        crate::error::check_len("parameter vector θ", self.num_params(), theta.len())
     }
 
     /// Checks a point set's length (a multiple of d) and returns the number of points.
@@ -414,7 +414,7 @@ impl Network {
 /// The number of points in a row-major point set of dimension `dim`.
 pub(crate) fn count_points(dim: usize, points: &[f64]) -> Result<usize> {
     if !points.len().is_multiple_of(dim) {
-        return Err(crate::IvpError::Shape {
+        return Err(crate::IvpError::Length {
             what: format!("point set (a multiple of d = {dim})"),
             expected: points.len().div_ceil(dim) * dim,
             got: points.len(),

@@ -15,7 +15,7 @@ use core::ops::Range;
 use faer::Accum;
 use rayon::prelude::*;
 
-use crate::error::{Result, check_shape};
+use crate::error::{Result, check_len};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
 use crate::trunk::Trunk;
 
@@ -127,7 +127,7 @@ impl Trunk {
     /// Evaluates the network at `points` (n × d row-major) and caches what J v and Jᵀ w need.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] if θ or the points have the wrong length.
+    /// [`crate::IvpError::Length`] if θ or the points have the wrong length.
     pub(crate) fn forward(
         &self,
         theta: &[f64],
@@ -397,13 +397,13 @@ impl Trunk {
 
     fn check_linearization(&self, theta: &[f64], fwd: &TrunkForward) -> Result<usize> {
         self.check_params(theta)?;
-        check_shape(
+        check_len(
             "forward cache outputs",
             fwd.n * self.outputs(),
             fwd.out.len(),
         )?;
         if fwd.acts.len() != self.layers.len() {
-            return Err(crate::IvpError::Shape {
+            return Err(crate::IvpError::Length {
                 what: "forward cache layers (evaluate this network first)".into(),
                 expected: self.layers.len(),
                 got: fwd.acts.len(),
@@ -416,7 +416,7 @@ impl Trunk {
     /// `out[s·n·m..]`, is J v_s as n × m row-major.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub(crate) fn jvp_block(
         &self,
         theta: &[f64],
@@ -428,8 +428,8 @@ impl Trunk {
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
-        check_shape("tangent block", r * p, v.len())?;
-        check_shape("J v output", r * n * m, out.len())?;
+        check_len("tangent block", r * p, v.len())?;
+        check_len("J v output", r * n * m, out.len())?;
         if n == 0 || r == 0 {
             return Ok(());
         }
@@ -504,7 +504,7 @@ impl Trunk {
     /// (n × m row-major), written into `grad` (length p).
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub(crate) fn vjp(
         &self,
         theta: &[f64],
@@ -515,8 +515,8 @@ impl Trunk {
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
-        check_shape("output cotangent", n * m, w.len())?;
-        check_shape("gradient", p, grad.len())?;
+        check_len("output cotangent", n * m, w.len())?;
+        check_len("gradient", p, grad.len())?;
         let nc = self.chunk_len(1);
         let k = point_lanes(n);
         let lanes = ws.lanes(k);
@@ -544,7 +544,7 @@ impl Trunk {
     /// column s of `grad` (`grad[s·p..]`). The columns are split across two lanes.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub(crate) fn vjp_block(
         &self,
         theta: &[f64],
@@ -556,8 +556,8 @@ impl Trunk {
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
-        check_shape("output cotangent block", r * n * m, w.len())?;
-        check_shape("gradient block", r * p, grad.len())?;
+        check_len("output cotangent block", r * n * m, w.len())?;
+        check_len("gradient block", r * p, grad.len())?;
         if r == 0 {
             return Ok(());
         }
@@ -600,7 +600,7 @@ impl Trunk {
     /// number of threads.
     ///
     /// # Errors
-    /// [`crate::IvpError::Shape`] for wrong lengths.
+    /// [`crate::IvpError::Length`] for wrong lengths.
     pub(crate) fn gauss_newton_block(
         &self,
         theta: &[f64],
@@ -612,8 +612,8 @@ impl Trunk {
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let p = self.num_params();
-        check_shape("tangent block", r * p, v.len())?;
-        check_shape("Gauss–Newton output block", r * p, out.len())?;
+        check_len("tangent block", r * p, v.len())?;
+        check_len("Gauss–Newton output block", r * p, out.len())?;
         if r == 0 {
             return Ok(());
         }

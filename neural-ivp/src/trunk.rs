@@ -163,7 +163,7 @@ impl Trunk {
 
     /// Checks the length of the trunk's parameter slice.
     pub fn check_params(&self, theta: &[f64]) -> Result<()> {
-        crate::error::check_shape("parameter vector θ", self.params, theta.len())
+        crate::error::check_len("parameter vector θ", self.params, theta.len())
     }
 
     /// Checks a point set's length (a multiple of d) and returns the number of points.

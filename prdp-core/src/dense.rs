@@ -29,7 +29,7 @@ impl<T: Real> DenseMatrix<T> {
     /// Builds an m×n matrix from `m·n` values in row-major order.
     ///
     /// # Errors
-    /// [`crate::Error::DimensionMismatch`] if `values.len() != m·n`, [`crate::Error::NonFinite`]
+    /// [`crate::Error::Length`] if `values.len() != m·n`, [`crate::Error::NonFinite`]
     /// for a NaN or infinity.
     pub fn from_row_major(nrows: usize, ncols: usize, values: &[T]) -> Result<Self> {
         crate::check_len(

@@ -156,7 +156,7 @@ impl Factorization {
     /// Solves A x = b.
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`] for wrong lengths, [`Error::NonFinite`] for a non-finite `b`.
+    /// [`Error::Length`] for wrong lengths, [`Error::NonFinite`] for a non-finite `b`.
     pub fn solve<T: Real>(&self, b: &[T], x: &mut [T]) -> Result<()> {
         self.solve_many(b, x, 1, false)
     }

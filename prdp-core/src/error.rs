@@ -6,8 +6,8 @@
 #[non_exhaustive]
 pub enum Error {
     /// A vector or matrix has the wrong length or shape.
-    #[error("dimension mismatch in {what}: expected {expected}, got {got}")]
-    DimensionMismatch {
+    #[error("{what} has length {got}, expected {expected}")]
+    Length {
         /// What was being checked, e.g. `"right-hand side b"`.
         what: String,
         /// The required length.
@@ -95,12 +95,12 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// Checks that `got == expected`, naming `what` in the error.
 ///
 /// # Errors
-/// [`Error::DimensionMismatch`] if the lengths differ.
+/// [`Error::Length`] if the lengths differ.
 pub fn check_len(what: &str, expected: usize, got: usize) -> Result<()> {
     if expected == got {
         Ok(())
     } else {
-        Err(Error::DimensionMismatch {
+        Err(Error::Length {
             what: what.to_owned(),
             expected,
             got,

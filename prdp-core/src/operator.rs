@@ -270,7 +270,7 @@ where
     /// Attaches the operator's diagonal (needed by Jacobi and the diagonal preconditioner).
     ///
     /// # Errors
-    /// [`Error::DimensionMismatch`] if `diagonal` does not have min(m, n) entries.
+    /// [`Error::Length`] if `diagonal` does not have min(m, n) entries.
     pub fn with_diagonal(mut self, diagonal: Vec<T>) -> Result<Self> {
         crate::check_len(
             "operator diagonal",

@@ -151,7 +151,7 @@ impl<T: Real> Checkpoint<T> {
     /// Serialises the checkpoint to safetensors bytes.
     ///
     /// # Errors
-    /// [`NnError::InvalidConfig`] if the architecture is invalid, [`NnError::Length`] if a
+    /// [`NnError::Config`] if the architecture is invalid, [`NnError::Length`] if a
     /// vector does not fit it.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let model = self.model()?;

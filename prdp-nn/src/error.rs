@@ -6,10 +6,10 @@
 #[non_exhaustive]
 pub enum NnError {
     /// A configuration value is out of its valid range.
-    #[error("invalid value for `{field}`: {value} (expected {expected})")]
-    InvalidConfig {
+    #[error("config key `{key}`: {value} is invalid ({expected})")]
+    Config {
         /// The config key, e.g. `"resnet.kernel_size"`.
-        field: String,
+        key: String,
         /// The value supplied, formatted.
         value: String,
         /// What a valid value looks like.
@@ -121,10 +121,10 @@ pub enum NnError {
 /// Result alias with [`NnError`].
 pub type Result<T, E = NnError> = core::result::Result<T, E>;
 
-/// Builds an [`NnError::InvalidConfig`].
-pub(crate) fn invalid(field: &str, value: impl core::fmt::Display, expected: &str) -> NnError {
-    NnError::InvalidConfig {
-        field: field.to_owned(),
+/// Builds an [`NnError::Config`].
+pub(crate) fn invalid(key: &str, value: impl core::fmt::Display, expected: &str) -> NnError {
+    NnError::Config {
+        key: key.to_owned(),
         value: value.to_string(),
         expected: expected.to_owned(),
     }

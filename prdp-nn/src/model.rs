@@ -59,7 +59,7 @@ impl<T: Real> Model<T> {
     /// Validates `arch` and compiles it.
     ///
     /// # Errors
-    /// [`NnError::InvalidConfig`] naming the offending field: zero sizes, a kernel larger than
+    /// [`NnError::Config`] naming the offending field: zero sizes, a kernel larger than
     /// the grid, a dense layer on a grid or a convolution on features, a residual body that
     /// changes the shape, an empty network.
     pub fn new(arch: Architecture) -> Result<Self> {
@@ -137,7 +137,7 @@ impl<T: Real> Model<T> {
     /// parallel chunks when the model splits batches and the batch is worth splitting.
     ///
     /// # Errors
-    /// [`NnError::InvalidConfig`] if `capacity` is zero.
+    /// [`NnError::Config`] if `capacity` is zero.
     pub fn workspace(&self, capacity: usize) -> Result<Workspace<T>> {
         Workspace::new(&self.plan, capacity, DEFAULT_CHUNKS)
     }
@@ -147,7 +147,7 @@ impl<T: Real> Model<T> {
     /// over `capacity` samples is too small to be worth a second thread).
     ///
     /// # Errors
-    /// [`NnError::InvalidConfig`] if `capacity` or `chunks` is zero.
+    /// [`NnError::Config`] if `capacity` or `chunks` is zero.
     pub fn workspace_with_chunks(&self, capacity: usize, chunks: usize) -> Result<Workspace<T>> {
         Workspace::new(&self.plan, capacity, chunks)
     }

@@ -191,7 +191,7 @@ impl Optimizer {
     /// Checks every hyperparameter.
     ///
     /// # Errors
-    /// [`crate::NnError::InvalidConfig`] naming the field.
+    /// [`crate::NnError::Config`] naming the field.
     pub fn validate(&self) -> Result<()> {
         self.learning_rate().validate()?;
         let nonneg = |field: &str, v: f64| {

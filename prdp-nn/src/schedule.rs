@@ -290,7 +290,7 @@ impl Schedule {
     /// Checks that every value is finite and every length valid.
     ///
     /// # Errors
-    /// [`crate::NnError::InvalidConfig`] naming the field.
+    /// [`crate::NnError::Config`] naming the field.
     pub fn validate(&self) -> Result<()> {
         let finite = |field: &str, v: f64| {
             if v.is_finite() {

@@ -44,7 +44,7 @@ impl BurgersConfig {
     /// Checks the settings.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] naming `n`, `nu`, `dt` or `length`.
+    /// [`crate::PdeError::InvalidArgument`] naming `n`, `nu`, `dt` or `length`.
     pub fn validate(&self) -> Result<()> {
         if self.n < 3 {
             return Err(bad_param("n", self.n, ">= 3"));
@@ -106,7 +106,7 @@ impl<T: Real> Burgers1d<T> {
     /// A Burgers 1D stepper.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] for invalid settings.
+    /// [`crate::PdeError::InvalidArgument`] for invalid settings.
     pub fn new(config: BurgersConfig) -> Result<Self> {
         config.validate()?;
         let upwind = config.upwind(false);
@@ -123,7 +123,7 @@ impl<T: Real> Burgers2d<T> {
     /// A Burgers 2D stepper.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] for invalid settings.
+    /// [`crate::PdeError::InvalidArgument`] for invalid settings.
     pub fn new(config: BurgersConfig) -> Result<Self> {
         config.validate()?;
         let upwind = config.upwind(true);

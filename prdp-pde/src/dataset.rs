@@ -92,7 +92,7 @@ impl<T: Real> Trajectories<T> {
     /// a minibatch.
     ///
     /// # Errors
-    /// [`PdeError::InvalidParameter`] for an index or time out of range, [`PdeError::Length`]
+    /// [`PdeError::InvalidArgument`] for an index or time out of range, [`PdeError::Length`]
     /// for a wrong `out` length.
     pub fn gather(&self, t: usize, indices: &[usize], out: &mut [T]) -> Result<()> {
         let n = self.state_len();

@@ -14,7 +14,7 @@ pub enum PdeError {
 
     /// A physical or numerical parameter is out of range, e.g. `nu must be > 0, got -1`.
     #[error("{name} must be {expected}, got {value}")]
-    InvalidParameter {
+    InvalidArgument {
         /// The parameter (`"nu"`, `"dt"`, `"n"`, ...).
         name: String,
         /// The value supplied, formatted.
@@ -63,9 +63,9 @@ pub enum PdeError {
 /// Result alias with [`PdeError`].
 pub type Result<T, E = PdeError> = core::result::Result<T, E>;
 
-/// Builds a [`PdeError::InvalidParameter`].
+/// Builds a [`PdeError::InvalidArgument`].
 pub(crate) fn bad_param(name: &str, value: impl core::fmt::Display, expected: &str) -> PdeError {
-    PdeError::InvalidParameter {
+    PdeError::InvalidArgument {
         name: name.to_owned(),
         value: value.to_string(),
         expected: expected.to_owned(),

@@ -66,7 +66,7 @@ impl DataSpec {
 /// of threads.
 ///
 /// # Errors
-/// [`crate::PdeError::InvalidParameter`] for an empty split; those of `ic` and of the direct
+/// [`crate::PdeError::InvalidArgument`] for an empty split; those of `ic` and of the direct
 /// solves.
 pub fn generate<T: Real, A: Assembly<T>>(
     stepper: &ReferenceStepper<T, A>,

@@ -60,7 +60,7 @@ impl HeatConfig {
     /// Checks the settings.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] naming `dims`, `nu`, `dt` or `length`.
+    /// [`crate::PdeError::InvalidArgument`] naming `dims`, `nu`, `dt` or `length`.
     pub fn validate(&self) -> Result<()> {
         if self.dims.is_empty() || self.dims.len() > 3 {
             return Err(bad_param("dims", format!("{:?}", self.dims), "1 to 3 axes"));
@@ -109,7 +109,7 @@ impl<T: Real> Heat<T> {
     /// A heat stepper.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] for invalid settings.
+    /// [`crate::PdeError::InvalidArgument`] for invalid settings.
     pub fn new(config: HeatConfig) -> Result<Self> {
         config.validate()?;
         let h: Vec<f64> = config

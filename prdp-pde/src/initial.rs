@@ -147,7 +147,7 @@ impl NsInitialConditions {
     /// The generator for grids of `config` with filter strength `filter_nu_dt`.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] for invalid settings; a failed factorisation.
+    /// [`crate::PdeError::InvalidArgument`] for invalid settings; a failed factorisation.
     pub fn new(config: &NavierStokesConfig, filter_nu_dt: f64) -> Result<Self> {
         if !(filter_nu_dt.is_finite() && filter_nu_dt >= 0.0) {
             return Err(bad_param("filter_nu_dt", filter_nu_dt, ">= 0"));

@@ -59,7 +59,7 @@ impl<T: Real> Poisson<T> {
     /// A Poisson problem.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] naming `n` or `modes` if zero.
+    /// [`crate::PdeError::InvalidArgument`] naming `n` or `modes` if zero.
     pub fn new(config: PoissonConfig) -> Result<Self> {
         if config.n == 0 {
             return Err(bad_param("n", 0, ">= 1"));

@@ -99,7 +99,7 @@ impl<T: Real, A: Assembly<T>> ReferenceStepper<T, A> {
     /// previous state), writing `[count, steps + 1, n]` trajectories (initial state first).
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] if the assembly is not a time stepper; as
+    /// [`crate::PdeError::InvalidArgument`] if the assembly is not a time stepper; as
     /// [`ReferenceStepper::step`].
     pub fn rollout(&self, g0: &[T], steps: usize, count: usize, out: &mut [T]) -> Result<()> {
         let n = self.assembly.state_len();

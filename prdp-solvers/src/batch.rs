@@ -44,7 +44,7 @@ impl<T: Real> BatchWorkspace<T> {
 /// wakes it, which for 25 Jacobi solves on a 30² grid is a fifth of the time.
 ///
 /// # Errors
-/// [`prdp_core::Error::DimensionMismatch`] if `b` or `x` is not `count·n` long, else the first
+/// [`prdp_core::Error::Length`] if `b` or `x` is not `count·n` long, else the first
 /// sample's error in sample order.
 ///
 /// # Example

@@ -111,7 +111,7 @@ impl<T: Real> Group<T> {
 ///
 /// # Errors
 /// [`prdp_core::Error::InvalidArgument`] if `a` has no batch-major form or no constant
-/// diagonal, or `count` is zero; [`prdp_core::Error::DimensionMismatch`] for wrong lengths;
+/// diagonal, or `count` is zero; [`prdp_core::Error::Length`] for wrong lengths;
 /// otherwise the error [`crate::jacobi`] gives for the first failing sample in sample order.
 ///
 /// # Example

@@ -110,7 +110,7 @@ fn bad_inputs_are_errors() {
     let e = f.solve(&[1.0; 3], &mut [0.0; 4]).unwrap_err();
     assert_eq!(
         e,
-        Error::DimensionMismatch {
+        Error::Length {
             what: "direct solve right-hand sides (n * count)".into(),
             expected: 4,
             got: 3

@@ -125,7 +125,7 @@ fn fn_operator_adjoint_and_diagonal() {
             |_: &[f64], _: &mut [f64]| {}
         )
         .with_diagonal(vec![1.0]),
-        Err(Error::DimensionMismatch {
+        Err(Error::Length {
             expected: 2,
             got: 1,
             ..

@@ -237,7 +237,7 @@ fn corrupted_files_are_errors() {
     ));
     assert!(matches!(
         swap(r#"\"width\":4"#, r#"\"width\":0"#),
-        Err(NnError::InvalidConfig { .. })
+        Err(NnError::Config { .. })
     ));
     let other = safetensors::serialize(
         Vec::<(String, safetensors::tensor::TensorView)>::new(),

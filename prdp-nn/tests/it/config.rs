@@ -75,8 +75,8 @@ fn configs_round_trip_and_reject_unknown_keys() {
 
 fn field_of(err: NnError) -> String {
     match err {
-        NnError::InvalidConfig { field, .. } => field,
-        other => panic!("expected InvalidConfig, got {other}"),
+        NnError::Config { key, .. } => key,
+        other => panic!("expected Config, got {other}"),
     }
 }
 

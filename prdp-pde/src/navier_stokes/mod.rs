@@ -80,7 +80,7 @@ impl NavierStokesConfig {
     /// Checks the settings.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] naming `n`, `nu`, `dt` or `length`.
+    /// [`crate::PdeError::InvalidArgument`] naming `n`, `nu`, `dt` or `length`.
     pub fn validate(&self) -> Result<()> {
         if self.n < 3 {
             return Err(bad_param("n", self.n, ">= 3"));
@@ -124,7 +124,7 @@ impl<T: Real> NavierStokes<T> {
     /// A Navier–Stokes stepper.
     ///
     /// # Errors
-    /// [`crate::PdeError::InvalidParameter`] for invalid settings.
+    /// [`crate::PdeError::InvalidArgument`] for invalid settings.
     pub fn new(config: NavierStokesConfig) -> Result<Self> {
         config.validate()?;
         let h = config.length / config.n as f64;

@@ -143,7 +143,7 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
     /// Sets the adjoint budget of implicit mode (`None`: the primal budget).
     ///
     /// # Errors
-    /// [`PdeError::InvalidParameter`] if the mode is not implicit; an invalid budget.
+    /// [`PdeError::InvalidArgument`] if the mode is not implicit; an invalid budget.
     pub fn set_adjoint_budget(&mut self, budget: Option<Budget>) -> Result<()> {
         match &mut self.solver.mode {
             DiffMode::Implicit { adjoint_budget } => {
@@ -324,7 +324,7 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
     /// starts from the previous state.
     ///
     /// # Errors
-    /// [`PdeError::InvalidParameter`] if the assembly is not a time stepper; wrong lengths,
+    /// [`PdeError::InvalidArgument`] if the assembly is not a time stepper; wrong lengths,
     /// non-finite states, solver errors.
     pub fn rollout(
         &mut self,

@@ -54,13 +54,13 @@ fn mismatched_lengths_name_the_vector() {
     for m in ALL {
         let e = solve(m, &a, &[1.0; 4], &mut [0.0; 5]).unwrap_err();
         assert!(
-            matches!(&e, Error::DimensionMismatch { expected: 5, got: 4, what } if what.contains("right-hand side")),
+            matches!(&e, Error::Length { expected: 5, got: 4, what } if what.contains("right-hand side")),
             "{}: {e}",
             m.name()
         );
         let e = solve(m, &a, &[1.0; 5], &mut [0.0; 6]).unwrap_err();
         assert!(
-            matches!(&e, Error::DimensionMismatch { expected: 5, got: 6, what } if what.contains("solution")),
+            matches!(&e, Error::Length { expected: 5, got: 6, what } if what.contains("solution")),
             "{}: {e}",
             m.name()
         );
@@ -316,7 +316,7 @@ fn backward_checks_the_seed() {
     assert!(
         matches!(
             e,
-            Error::DimensionMismatch {
+            Error::Length {
                 expected: 8,
                 got: 7,
                 ..
