@@ -8,8 +8,8 @@
 use neural_ivp::problems::{Ivp, Wave3d};
 use neural_ivp::reference::{interior_grid, relative_l2};
 use neural_ivp::{
-    EmbeddingConfig, FitConfig, LinearSolveConfig, Method, NetworkConfig, NeuralIvp,
-    NeuralIvpConfig, StepControl,
+    EmbeddingConfig, FitConfig, LinearSolveConfig, NetworkConfig, NeuralIvp, NeuralIvpConfig,
+    RkScheme, StepControl,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         },
         integrator: StepControl {
-            method: Method::Dp54,
+            method: RkScheme::Dp54,
             rtol: arg(6, 1e-4),
             atol: arg(6, 1e-4),
             ..Default::default()

@@ -15,7 +15,7 @@ use crate::fit::{FitConfig, FitReport, fit};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
 use crate::network::{Network, NetworkConfig};
 use crate::problems::{Ivp, initial_values};
-use crate::rk::{Integrator, Method, OdeSystem, StepControl};
+use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl};
 use crate::sampling::{self, derive};
 use crate::tangent::TrunkForward;
 use crate::trunk::Trunk;
@@ -389,7 +389,7 @@ pub fn solve(
         step: 0,
     };
     let control = StepControl {
-        method: Method::Rk4,
+        method: RkScheme::Rk4,
         h0: Some(cfg.dt),
         ..StepControl::default()
     };

@@ -7,7 +7,7 @@
 
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
-use prdp_nn::{Optimizer, Schedule};
+use prdp_nn::{LrSchedule, Optimizer};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -147,7 +147,7 @@ pub fn fit(
             }
         }
     };
-    let opt = Optimizer::adam(Schedule::CosineDecay {
+    let opt = Optimizer::adam(LrSchedule::CosineDecay {
         init_value: cfg.lr,
         decay_steps: cfg.iters.max(1) as u64,
         alpha: cfg.final_lr_fraction,

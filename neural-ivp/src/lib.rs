@@ -89,7 +89,7 @@ pub use jets::{Derivatives, JetWorkspace, Jets, PointJet, hessian_index};
 pub use network::{Activation, EmbeddingConfig, Network, NetworkConfig, Tensor, Trunks};
 pub use nystrom::NystromPreconditioner;
 pub use restart::{RefitInit, RestartConfig, RestartPolicy, RestartReason};
-pub use rk::{ErrorNorm, Integrator, Method, OdeSystem, StepControl, StepInfo, Tableau};
+pub use rk::{ErrorNorm, Integrator, OdeSystem, RkScheme, StepControl, StepInfo, Tableau};
 pub use sampling::Measure;
 pub use solver::{
     LinearSolveConfig, NeuralIvp, NeuralIvpConfig, RestartEvent, RunRecord, Solution, StepRecord,

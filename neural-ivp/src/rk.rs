@@ -205,7 +205,7 @@ impl Tableau {
 /// The adaptive RK methods a configuration can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Method {
+pub enum RkScheme {
     /// Bogacki–Shampine 3(2) (the public Neural IVP code's `rk23`).
     #[default]
     Bs23,
@@ -215,7 +215,7 @@ pub enum Method {
     Rk4,
 }
 
-impl Method {
+impl RkScheme {
     /// The tableau.
     pub fn tableau(self) -> Tableau {
         match self {
@@ -234,7 +234,7 @@ impl Method {
 #[serde(default, deny_unknown_fields)]
 pub struct StepControl {
     /// The method.
-    pub method: Method,
+    pub method: RkScheme,
     /// Relative tolerance.
     pub rtol: f64,
     /// Absolute tolerance (unused by [`ErrorNorm::InitialScaled`]).
@@ -265,7 +265,7 @@ pub struct StepControl {
 impl Default for StepControl {
     fn default() -> Self {
         Self {
-            method: Method::Bs23,
+            method: RkScheme::Bs23,
             rtol: 1e-4,
             atol: 1e-4,
             norm: ErrorNorm::Mixed,
@@ -300,7 +300,7 @@ impl StepControl {
     pub fn validate(&self, prefix: &str) -> Result<()> {
         non_negative(&format!("{prefix}.rtol"), self.rtol)?;
         non_negative(&format!("{prefix}.atol"), self.atol)?;
-        if self.rtol == 0.0 && self.atol == 0.0 && self.method != Method::Rk4 {
+        if self.rtol == 0.0 && self.atol == 0.0 && self.method != RkScheme::Rk4 {
             return Err(config_err(
                 &format!("{prefix}.atol"),
                 0,
@@ -309,7 +309,7 @@ impl StepControl {
         }
         if let Some(h) = self.h0 {
             positive(&format!("{prefix}.h0"), h)?;
-        } else if self.method == Method::Rk4 {
+        } else if self.method == RkScheme::Rk4 {
             return Err(config_err(
                 &format!("{prefix}.h0"),
                 "none",
@@ -365,9 +365,9 @@ pub struct StepInfo {
 ///
 /// # Example
 /// ```
-/// use neural_ivp::{Integrator, StepControl, Method};
+/// use neural_ivp::{Integrator, RkScheme, StepControl};
 /// // y′ = −y, y(0) = 1
-/// let ctl = StepControl { method: Method::Dp54, rtol: 1e-8, atol: 1e-10, ..Default::default() };
+/// let ctl = StepControl { method: RkScheme::Dp54, rtol: 1e-8, atol: 1e-10, ..Default::default() };
 /// let mut rk = Integrator::new(ctl, 0.0, vec![1.0], 1.0)?;
 /// let mut f = |_t: f64, y: &[f64], dy: &mut [f64]| dy[0] = -y[0];
 /// while rk.t() < 1.0 {

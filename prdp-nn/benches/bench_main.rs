@@ -11,7 +11,7 @@ use criterion::{
 };
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use prdp_nn::{Architecture, MlpConfig, Model, Optimizer, Padding, ResNetConfig, Schedule, nmse};
+use prdp_nn::{Architecture, LrSchedule, MlpConfig, Model, Optimizer, Padding, ResNetConfig, nmse};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -145,7 +145,7 @@ fn train_step(c: &mut Criterion) {
         let mut y_bar = vec![0.0f32; target.len()];
         let mut grad = vec![0.0f32; model.num_params()];
         let mut ws = model.workspace(BATCH).unwrap();
-        let opt = Optimizer::adam(Schedule::Constant { value: 1e-4 });
+        let opt = Optimizer::adam(LrSchedule::Constant { value: 1e-4 });
         let mut state = opt.init(params.len());
         configure(
             &mut g,

@@ -3,7 +3,7 @@
 //!
 //! Run with `cargo run --release -p prdp-nn --example fit_sine`.
 
-use prdp_nn::{Activation, Architecture, MlpConfig, Model, Optimizer, Schedule, mse};
+use prdp_nn::{Activation, Architecture, LrSchedule, MlpConfig, Model, Optimizer, mse};
 
 fn main() -> Result<(), prdp_nn::NnError> {
     let model = Model::<f32>::new(Architecture::Mlp(MlpConfig {
@@ -23,7 +23,7 @@ fn main() -> Result<(), prdp_nn::NnError> {
         .map(|v| (2.0 * std::f32::consts::PI * v).sin())
         .collect();
 
-    let opt = Optimizer::adam(Schedule::ExponentialDecay {
+    let opt = Optimizer::adam(LrSchedule::ExponentialDecay {
         init_value: 1e-2,
         transition_steps: 500,
         decay_rate: 0.5,

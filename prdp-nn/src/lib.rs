@@ -16,7 +16,7 @@
 //!   workspace exists.
 //! - Losses [`mse`] and [`nmse`] return their gradients; [`Optimizer`] (SGD, Adam, AdamW, as in
 //!   optax) updates any flat `&mut [T]` from a separate [`OptState`] with a learning-rate
-//!   [`Schedule`].
+//!   [`LrSchedule`].
 //! - [`Checkpoint`] saves architecture, parameters and optimiser state in one safetensors file.
 //!
 //! Everything is generic over [`prdp_core::Real`]: training runs in `f32`, gradient tests and
@@ -24,14 +24,14 @@
 //!
 //! # Example
 //! ```
-//! use prdp_nn::{Architecture, MlpConfig, Model, Optimizer, Schedule, mse};
+//! use prdp_nn::{Architecture, MlpConfig, Model, Optimizer, LrSchedule, mse};
 //!
 //! // Fit y = 2x with a small MLP.
 //! let model = Model::<f64>::new(Architecture::Mlp(MlpConfig {
 //!     in_features: 1, out_features: 1, width: 16, depth: 1, ..Default::default()
 //! }))?;
 //! let mut params = model.init(42);
-//! let opt = Optimizer::adam(Schedule::Constant { value: 1e-2 });
+//! let opt = Optimizer::adam(LrSchedule::Constant { value: 1e-2 });
 //! let mut state = opt.init(params.len());
 //! let mut ws = model.workspace(8)?;
 //! let x: Vec<f64> = (0..8).map(|i| i as f64 / 8.0).collect();
@@ -78,6 +78,6 @@ pub use init::Init;
 pub use loss::{Loss, mse, nmse};
 pub use model::Model;
 pub use optim::{OptState, Optimizer};
-pub use schedule::Schedule;
+pub use schedule::LrSchedule;
 pub use view::{ParamKind, ParamView};
 pub use workspace::{DEFAULT_CHUNKS, Workspace};

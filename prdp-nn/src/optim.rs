@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, check_len, invalid};
-use crate::schedule::Schedule;
+use crate::schedule::LrSchedule;
 
 /// Vectors at least this long are updated in parallel blocks.
 const PAR_MIN: usize = 1 << 16;
@@ -21,8 +21,8 @@ const BLOCK: usize = 1 << 14;
 ///
 /// # Example
 /// ```
-/// use prdp_nn::{Optimizer, Schedule};
-/// let opt = Optimizer::adam(Schedule::Constant { value: 0.1 });
+/// use prdp_nn::{Optimizer, LrSchedule};
+/// let opt = Optimizer::adam(LrSchedule::Constant { value: 0.1 });
 /// let mut x = vec![1.0f64, -2.0];
 /// let mut state = opt.init(x.len());
 /// // The first Adam step moves every coordinate by the learning rate against its gradient sign.
@@ -38,7 +38,7 @@ pub enum Optimizer {
     /// `nesterov`), then x ← x − lr·update.
     Sgd {
         /// Learning-rate schedule.
-        learning_rate: Schedule,
+        learning_rate: LrSchedule,
         /// Momentum μ (0 for plain gradient descent, which keeps no state).
         #[serde(default)]
         momentum: f64,
@@ -49,7 +49,7 @@ pub enum Optimizer {
     /// `optax.adam`.
     Adam {
         /// Learning-rate schedule.
-        learning_rate: Schedule,
+        learning_rate: LrSchedule,
         /// Decay of the first moment.
         #[serde(default = "b1")]
         b1: f64,
@@ -66,7 +66,7 @@ pub enum Optimizer {
     /// `optax.adamw`: Adam plus decoupled weight decay, x ← x − lr·(adam update + λx).
     AdamW {
         /// Learning-rate schedule.
-        learning_rate: Schedule,
+        learning_rate: LrSchedule,
         /// Decay of the first moment.
         #[serde(default = "b1")]
         b1: f64,
@@ -128,7 +128,7 @@ struct AdamStep<T> {
 
 impl Optimizer {
     /// Adam with optax's defaults (b1 = 0.9, b2 = 0.999, eps = 1e-8).
-    pub fn adam(learning_rate: Schedule) -> Self {
+    pub fn adam(learning_rate: LrSchedule) -> Self {
         Self::Adam {
             learning_rate,
             b1: b1(),
@@ -139,7 +139,7 @@ impl Optimizer {
     }
 
     /// AdamW with optax's defaults and weight decay `weight_decay`.
-    pub fn adamw(learning_rate: Schedule, weight_decay: f64) -> Self {
+    pub fn adamw(learning_rate: LrSchedule, weight_decay: f64) -> Self {
         Self::AdamW {
             learning_rate,
             b1: b1(),
@@ -151,7 +151,7 @@ impl Optimizer {
     }
 
     /// The same optimiser with its learning-rate schedule stretched in time by `factor`
-    /// ([`Schedule::time_scaled`]).
+    /// ([`LrSchedule::time_scaled`]).
     pub fn time_scaled(&self, factor: f64) -> Self {
         let mut o = self.clone();
         let (Self::Sgd { learning_rate, .. }
@@ -162,7 +162,7 @@ impl Optimizer {
     }
 
     /// SGD with momentum `momentum` (0 for none).
-    pub fn sgd(learning_rate: Schedule, momentum: f64) -> Self {
+    pub fn sgd(learning_rate: LrSchedule, momentum: f64) -> Self {
         Self::Sgd {
             learning_rate,
             momentum,
@@ -171,7 +171,7 @@ impl Optimizer {
     }
 
     /// The learning-rate schedule.
-    pub fn learning_rate(&self) -> &Schedule {
+    pub fn learning_rate(&self) -> &LrSchedule {
         match self {
             Self::Sgd { learning_rate, .. }
             | Self::Adam { learning_rate, .. }

@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, invalid};
 
-/// A learning-rate schedule, evaluated at the 0-based step count by [`Schedule::value`].
+/// A learning-rate schedule, evaluated at the 0-based step count by [`LrSchedule::value`].
 ///
 /// Each variant follows the optax function of the same name, including its edge cases.
 ///
 /// # Example
 /// ```
-/// use prdp_nn::Schedule;
-/// let s = Schedule::ExponentialDecay {
+/// use prdp_nn::LrSchedule;
+/// let s = LrSchedule::ExponentialDecay {
 ///     init_value: 1e-3, transition_steps: 100, decay_rate: 0.5,
 ///     transition_begin: 0, staircase: true, end_value: None,
 /// };
@@ -20,7 +20,7 @@ use crate::error::{Result, invalid};
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Schedule {
+pub enum LrSchedule {
     /// `optax.constant_schedule(value)`.
     Constant {
         /// The learning rate.
@@ -102,7 +102,7 @@ pub enum Schedule {
         /// Length of the warm-up.
         warmup_steps: u64,
         /// The schedule after the warm-up.
-        after: Box<Schedule>,
+        after: Box<LrSchedule>,
     },
 }
 
@@ -110,14 +110,14 @@ fn one() -> f64 {
     1.0
 }
 
-impl Default for Schedule {
+impl Default for LrSchedule {
     /// A constant 1e-3 (the usual Adam learning rate).
     fn default() -> Self {
         Self::Constant { value: 1e-3 }
     }
 }
 
-impl Schedule {
+impl LrSchedule {
     /// The learning rate at 0-based step `step`.
     pub fn value(&self, step: u64) -> f64 {
         match *self {
@@ -204,8 +204,8 @@ impl Schedule {
     ///
     /// # Example
     /// ```
-    /// use prdp_nn::Schedule;
-    /// let s = Schedule::CosineDecay { init_value: 1e-3, decay_steps: 800, alpha: 0.1, exponent: 1.0 };
+    /// use prdp_nn::LrSchedule;
+    /// let s = LrSchedule::CosineDecay { init_value: 1e-3, decay_steps: 800, alpha: 0.1, exponent: 1.0 };
     /// let short = s.time_scaled(0.2); // a run of 160 instead of 800 steps
     /// assert_eq!(short.value(160), s.value(800));
     /// assert_eq!(short.value(80), s.value(400));

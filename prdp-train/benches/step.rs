@@ -17,7 +17,7 @@ use faer::linalg::matmul::matmul;
 use faer::mat::{MatMut, MatRef};
 use faer::{Accum, Par};
 use prdp_train::presets::{self, EPSILON};
-use prdp_train::{Experiment, ScenarioConfig, Schedule};
+use prdp_train::{Experiment, KSchedule, ScenarioConfig};
 
 /// Where the benches keep their data sets between runs.
 fn data_cache() -> PathBuf {
@@ -70,7 +70,7 @@ fn full_step(c: &mut Criterion) {
         if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
             continue;
         }
-        let e: Experiment = presets::experiment(name, scenario, Schedule::Fixed { k: 1 }, 0);
+        let e: Experiment = presets::experiment(name, scenario, KSchedule::Fixed { k: 1 }, 0);
         let k = match k {
             Some(k) => k,
             None => e

@@ -6,7 +6,7 @@
 //! `cargo run --release -p prdp-train --example data_parallel`
 
 use prdp_train::{
-    Experiment, Ranks, RunOptions, ScenarioConfig, Schedule, Silent, ThreadedRanks, TrainError,
+    Experiment, KSchedule, Ranks, RunOptions, ScenarioConfig, Silent, ThreadedRanks, TrainError,
     presets,
 };
 
@@ -33,7 +33,7 @@ fn main() -> Result<(), TrainError> {
     let exp = Experiment {
         name: "heat1d-data-parallel".into(),
         seed: 1,
-        schedule: Schedule::Prdp(presets::heat_prdp(1)),
+        schedule: KSchedule::Prdp(presets::heat_prdp(1)),
         scenario: ScenarioConfig::Emulator(config),
     };
     let (metric, params) = train(&exp, "single", Ranks::default())?;

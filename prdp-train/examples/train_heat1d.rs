@@ -6,7 +6,7 @@
 //! `cargo run --release -p prdp-train --example train_heat1d`
 
 use prdp_train::{
-    Experiment, IntervalRecord, Observer, RunOptions, ScenarioConfig, Schedule, TrainError,
+    Experiment, IntervalRecord, KSchedule, Observer, RunOptions, ScenarioConfig, TrainError,
     presets, savings,
 };
 
@@ -31,14 +31,14 @@ fn main() -> Result<(), TrainError> {
     let prdp = Experiment {
         name: "heat1d-prdp".into(),
         seed: 1,
-        schedule: Schedule::Prdp(presets::heat_prdp(1)),
+        schedule: KSchedule::Prdp(presets::heat_prdp(1)),
         scenario: scenario.clone(),
     };
     let k_eps = prdp.k_epsilon(None, 200, presets::EPSILON)?.k.unwrap_or(25);
     let rec = prdp.run(&RunOptions::default(), None, &mut Print)?;
     let baseline = Experiment {
         name: "heat1d-converged".into(),
-        schedule: Schedule::Fixed { k: k_eps },
+        schedule: KSchedule::Fixed { k: k_eps },
         ..prdp
     }
     .run(&RunOptions::default(), None, &mut prdp_train::Silent)?;

@@ -19,7 +19,7 @@ use crate::hybrid::{Hybrid, HybridParts};
 use crate::inverse::InverseProblem;
 use crate::trainable::Trainable;
 use crate::trainer::{RunMeta, Scenario, train};
-use crate::{Observer, RunOptions, RunRecord, Schedule, TrainError};
+use crate::{KSchedule, Observer, RunOptions, RunRecord, TrainError};
 
 /// One training run: a scenario, a refinement schedule and a seed.
 ///
@@ -47,7 +47,7 @@ pub struct Experiment {
     #[serde(default)]
     pub seed: u64,
     /// How K evolves.
-    pub schedule: Schedule,
+    pub schedule: KSchedule,
     /// What is trained.
     pub scenario: ScenarioConfig,
 }
@@ -96,7 +96,11 @@ impl SolverConfig {
     }
 }
 
-/// Scenario 1 (F.1).
+/// Scenario 1: the Poisson inverse problem, parameters θ of a right-hand side recovered
+/// through the solver.
+///
+/// # Reference
+/// PRDP paper, sections 2.2 and 4.1, appendix D.1 (the discretisation) and F.1 (the setup).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct InverseConfig {
@@ -193,7 +197,12 @@ pub enum EmulatorPhysics {
     Burgers(BurgersConfig),
 }
 
-/// Scenario 2 (F.2, F.3).
+/// Scenario 2: an autoregressive neural emulator trained through the implicit solver's steps
+/// (mixed chain: the network's prediction, then the physics).
+///
+/// # Reference
+/// PRDP paper, sections 4.2 (heat, linear) and 4.3 (Burgers, nonlinear), appendix D.2–D.5 and
+/// F.2–F.3.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmulatorConfig {
@@ -231,7 +240,11 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// Scenario 3 (F.4).
+/// Scenario 3: a neural-hybrid corrector of a coarse Navier–Stokes solver, trained against a
+/// fine one.
+///
+/// # Reference
+/// PRDP paper, section 4.4, appendix D.7 (eq. 50–55) and F.4.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HybridConfig {

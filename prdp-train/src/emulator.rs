@@ -222,7 +222,7 @@ impl<T: Real, A: Assembly<T>> Scenario for Emulator<T, A> {
 #[cfg(test)]
 mod tests {
     use prdp_core::Boundary;
-    use prdp_nn::{Activation, Architecture, MlpConfig, Model, Optimizer, Schedule};
+    use prdp_nn::{Activation, Architecture, LrSchedule, MlpConfig, Model, Optimizer};
     use prdp_pde::{DataSpec, FourierSeries, Heat, HeatConfig, Physics, heat_dataset};
     use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
 
@@ -267,7 +267,7 @@ mod tests {
         let net = Trainable::new(
             model,
             params,
-            Optimizer::adam(Schedule::Constant { value: 1e-3 }),
+            Optimizer::adam(LrSchedule::Constant { value: 1e-3 }),
         )
         .unwrap();
         let physics = Physics::new(

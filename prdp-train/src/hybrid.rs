@@ -287,7 +287,7 @@ impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
 #[cfg(test)]
 mod tests {
     use prdp_nn::{
-        Activation, Architecture, Init, Model, Optimizer, Padding, ResNetConfig, Schedule,
+        Activation, Architecture, Init, LrSchedule, Model, Optimizer, Padding, ResNetConfig,
     };
     use prdp_pde::{DataSpec, NavierStokes, NavierStokesConfig, Physics, navier_stokes_dataset};
     use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
@@ -331,7 +331,7 @@ mod tests {
         let net = Trainable::new(
             model,
             params,
-            Optimizer::adam(Schedule::Constant { value: 1e-3 }),
+            Optimizer::adam(LrSchedule::Constant { value: 1e-3 }),
         )
         .unwrap();
         let solver = DiffSolver::new(

@@ -84,6 +84,10 @@ impl Ledger {
 }
 
 /// PRDP's savings against the fixed-K_ε baseline (all fractions of the baseline's cost).
+///
+/// # Reference
+/// PRDP paper: progressive-refinement (PR) savings in section 2.2, incomplete-convergence
+/// (IC) savings in section 2.3, their sum in section 3 and the tables of section 4.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Savings {
     /// 1 − cost_PRDP / cost_baseline.
@@ -144,6 +148,9 @@ pub struct Charged {
 
 /// Charges a fixed-K run of `k` iterations per update step under `charge`, from its metric
 /// after each update step (`metrics[s]` after s steps; `metrics[0]` is the untrained value).
+///
+/// # Reference
+/// PRDP paper, section 4.1 and its inverse-problem table (appendix F.1).
 ///
 /// # Example
 /// ```

@@ -4,7 +4,7 @@
 //! through the iterative PDE solvers of `prdp-pde` while a [`Refiner`] decides how many solver
 //! iterations K each update step gets.
 //!
-//! - Schedules ([`Schedule`]): a fixed K, the linear schedule of the paper's section 2.2, and
+//! - Schedules ([`KSchedule`]): a fixed K, the linear schedule of the paper's section 2.2, and
 //!   the PRDP controller ([`PrdpConfig`], Algorithm 4 as the reference code implements it).
 //! - Scenarios ([`ScenarioConfig`]): the Poisson inverse problem, the mixed-chain
 //!   autoregressive emulator (heat 1–3D, Burgers) and the neural-hybrid Navier–Stokes
@@ -24,13 +24,13 @@
 //!
 //! # Example
 //! ```
-//! use prdp_train::{Experiment, PrdpConfig, RunOptions, Schedule, ScenarioConfig, Silent, presets};
+//! use prdp_train::{Experiment, KSchedule, PrdpConfig, RunOptions, ScenarioConfig, Silent, presets};
 //! use prdp_solvers::{DiffMode, Method};
 //!
 //! // The 1-parameter Poisson inverse problem with PRDP, 60 update steps.
 //! let mut inverse = presets::poisson_inverse(1, Method::Jacobi, DiffMode::Implicit { adjoint_budget: None });
 //! inverse.steps = 60;
-//! let exp = presets::experiment("poisson", ScenarioConfig::InverseProblem(inverse), Schedule::Prdp(presets::poisson_prdp(1, 600)), 0);
+//! let exp = presets::experiment("poisson", ScenarioConfig::InverseProblem(inverse), KSchedule::Prdp(presets::poisson_prdp(1, 600)), 0);
 //! let record = exp.run(&RunOptions::default(), None, &mut Silent)?;
 //! assert!(record.final_k() > 25, "PRDP refined K");
 //! assert!(record.final_metric() < 0.2 * record.intervals[0].validation.metric);
@@ -77,7 +77,7 @@ pub use observe::{Observer, Progress, Silent};
 pub use probe::StepProbe;
 pub use record::{IntervalRecord, RunRecord, RunStatus, Validation};
 pub use refine::{
-    Decision, InitialCheckpoint, Interval, MetricSource, PrdpConfig, Refiner, Schedule,
+    Decision, InitialCheckpoint, Interval, KSchedule, MetricSource, PrdpConfig, Refiner,
 };
 pub use threaded::ThreadedRanks;
 pub use timescale::{TimeScale, rescale_time};

@@ -13,6 +13,10 @@ use crate::Validation;
 ///
 /// # Panics
 /// If the slices do not hold `count` samples of equal length or `within` exceeds a sample.
+///
+/// # Reference
+/// PRDP paper, appendix F, eq. 56: the validation error is the first value, at the rollout
+/// step of the experiment, over the validation set.
 pub fn normalized_errors<T: Real>(
     pred: &[T],
     reference: &[T],

@@ -17,11 +17,21 @@
 //! Navier–Stokes interpolates its winds at the staggered points (the code's stencils are
 //! shifted by one cell). Settings the paper does not give (Burgers' epochs) are chosen and
 //! documented.
+//!
+//! # Example
+//! ```
+//! use prdp_train::{KSchedule, ScenarioConfig, presets};
+//!
+//! // Heat 1D (appendix F.2) under PRDP, seed 1: the whole run is 100 epochs of 8 update steps.
+//! let scenario = ScenarioConfig::Emulator(presets::heat_emulator(1));
+//! let exp = presets::experiment("heat1d", scenario, KSchedule::Prdp(presets::heat_prdp(1)), 1);
+//! assert_eq!(exp.scenario.update_steps(), 800);
+//! // `exp.run(&RunOptions::default(), None, &mut Silent)` trains it (a few seconds).
+//! ```
 
 use prdp_core::Boundary;
 use prdp_nn::{
-    Activation, Architecture, Init, Loss, MlpConfig, Optimizer, Padding, ResNetConfig,
-    Schedule as Lr,
+    Activation, Architecture, Init, Loss, LrSchedule, MlpConfig, Optimizer, Padding, ResNetConfig,
 };
 use prdp_pde::{
     BurgersConfig, DataSpec, FourierSeries, HeatConfig, NavierStokesConfig, PoissonConfig,
@@ -30,7 +40,7 @@ use prdp_solvers::{DiffMode, Method};
 
 use crate::{
     BaselineCharge, EmulatorConfig, EmulatorPhysics, Experiment, HybridConfig, InitialCheckpoint,
-    InverseConfig, PrdpConfig, Precision, ScenarioConfig, Schedule, SolverConfig,
+    InverseConfig, KSchedule, PrdpConfig, Precision, ScenarioConfig, SolverConfig,
 };
 
 /// The relative residual ε at which the physics counts as converged (the paper's 1e-5): K_ε is
@@ -51,8 +61,8 @@ pub const NAMES: [&str; 6] = [
     "navier-stokes",
 ];
 
-fn exponential(init_value: f64, decay_rate: f64) -> Lr {
-    Lr::ExponentialDecay {
+fn exponential(init_value: f64, decay_rate: f64) -> LrSchedule {
+    LrSchedule::ExponentialDecay {
         init_value,
         transition_steps: 100,
         decay_rate,
@@ -222,7 +232,7 @@ pub fn navier_stokes_hybrid() -> HybridConfig {
             init: Init::Uniform,
             ..ResNetConfig::default()
         }),
-        optimizer: Optimizer::adam(Lr::CosineDecay {
+        optimizer: Optimizer::adam(LrSchedule::CosineDecay {
             init_value: 1e-3,
             decay_steps: 800,
             alpha: 0.1,
@@ -328,7 +338,7 @@ pub fn poisson_charge(modes: usize) -> BaselineCharge {
 pub fn experiment(
     name: &str,
     scenario: ScenarioConfig,
-    schedule: Schedule,
+    schedule: KSchedule,
     seed: u64,
 ) -> Experiment {
     Experiment {

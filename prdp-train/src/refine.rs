@@ -9,9 +9,13 @@ use serde::{Deserialize, Serialize};
 use crate::TrainError;
 
 /// Which schedule decides K, and its parameters (a serde config).
+///
+/// # Reference
+/// PRDP paper: the linear schedule in section 2.2 (K = 25 + 6 per step on the 1D Poisson
+/// problem), the PRDP controller in section 3 and Algorithm 4.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Schedule {
+pub enum KSchedule {
     /// K never changes.
     Fixed {
         /// The number of solver iterations.
@@ -30,7 +34,7 @@ pub enum Schedule {
     Prdp(PrdpConfig),
 }
 
-impl Schedule {
+impl KSchedule {
     /// Checks the parameters.
     ///
     /// # Errors
@@ -85,6 +89,10 @@ impl Default for Interval {
 ///
 /// Defaults are the paper's Algorithm 4 inputs: τ_step = 0.95, τ_stop = 0.9, δ = 3, Δe = 6,
 /// K₀ = 1, ΔK = 1, checkpoint +∞, no cap, one decision per epoch on the validation metric.
+///
+/// # Reference
+/// Bhatia, Koehler and Thuerey, *Progressively Refined Differentiable Physics* (ICLR 2025):
+/// section 3 (the controller), appendix E (its parameters) and Algorithm 4 in appendix F.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrdpConfig {
@@ -228,8 +236,8 @@ pub enum Decision {
 ///
 /// # Example
 /// ```
-/// use prdp_train::{Decision, PrdpConfig, Refiner, Schedule};
-/// let mut r = Refiner::new(Schedule::Prdp(PrdpConfig { ema_window: None, delta: 2, ..PrdpConfig::default() })).unwrap();
+/// use prdp_train::{Decision, KSchedule, PrdpConfig, Refiner};
+/// let mut r = Refiner::new(KSchedule::Prdp(PrdpConfig { ema_window: None, delta: 2, ..PrdpConfig::default() })).unwrap();
 /// assert_eq!(r.k(), 1);
 /// for v in [1.0, 0.5, 0.25] {
 ///     r.observe(v).unwrap();
@@ -238,9 +246,14 @@ pub enum Decision {
 /// assert_eq!(r.observe(0.25).unwrap(), Decision::Refine);
 /// assert_eq!(r.k(), 2);
 /// ```
+///
+/// # Reference
+/// PRDP paper, Algorithm 4 (appendix F): the EMA of the validation metric over Δe epochs, the
+/// ratio r to δ epochs before against τ_step, and the ratio r_c to the last plateau c against
+/// τ_stop; `should_refine` in the paper's listing 1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refiner {
-    schedule: Schedule,
+    schedule: KSchedule,
     k: usize,
     history: Vec<f64>,
     smoothed: Vec<f64>,
@@ -255,15 +268,15 @@ impl Refiner {
     ///
     /// # Errors
     /// [`TrainError::Config`] for invalid parameters.
-    pub fn new(schedule: Schedule) -> Result<Self, TrainError> {
+    pub fn new(schedule: KSchedule) -> Result<Self, TrainError> {
         schedule.validate()?;
         let k = match &schedule {
-            Schedule::Fixed { k } => *k,
-            Schedule::Linear { k0, .. } => *k0,
-            Schedule::Prdp(c) => c.k0,
+            KSchedule::Fixed { k } => *k,
+            KSchedule::Linear { k0, .. } => *k0,
+            KSchedule::Prdp(c) => c.k0,
         };
         let checkpoint = match &schedule {
-            Schedule::Prdp(PrdpConfig {
+            KSchedule::Prdp(PrdpConfig {
                 initial_checkpoint: InitialCheckpoint::Value(v),
                 ..
             }) => Some(*v),
@@ -286,7 +299,7 @@ impl Refiner {
     }
 
     /// The schedule.
-    pub fn schedule(&self) -> &Schedule {
+    pub fn schedule(&self) -> &KSchedule {
         &self.schedule
     }
 
@@ -308,7 +321,7 @@ impl Refiner {
     /// Called after every update step: advances the linear schedule.
     pub fn on_update_step(&mut self) {
         self.step += 1;
-        if let Schedule::Linear { k0, dk, cap } = self.schedule {
+        if let KSchedule::Linear { k0, dk, cap } = self.schedule {
             self.k = (k0 + dk * self.step).min(cap);
         }
     }
@@ -328,7 +341,7 @@ impl Refiner {
             });
         }
         self.history.push(value);
-        let Schedule::Prdp(c) = &self.schedule else {
+        let KSchedule::Prdp(c) = &self.schedule else {
             return Ok(Decision::Improving);
         };
         let smoothed = match c.ema_window {

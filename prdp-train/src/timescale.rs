@@ -64,7 +64,7 @@ impl TimeScale {
 /// Rescales what depends on the run's length in `scenario` and `prdp`, whose settings are those
 /// of `reference` apart from the length (epochs, training samples or update steps): the
 /// learning-rate schedule's step counts are multiplied by the ratio f of update steps
-/// ([`prdp_nn::Schedule::time_scaled`]), and the controller's interval becomes
+/// ([`prdp_nn::LrSchedule::time_scaled`]), and the controller's interval becomes
 /// round(f × the reference interval) update steps (at least 1), expressed in epochs when it is a
 /// whole number of them. A run of the reference length is left unchanged.
 ///

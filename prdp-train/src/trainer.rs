@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::record::{IntervalLog, RecordHeader, read_records, write_atomic};
 use crate::run_lock::RunLock;
 use crate::{
-    Decision, Interval, IntervalRecord, Ledger, MetricSource, Observer, Phase, Ranks, Refiner,
-    RunRecord, RunStatus, Schedule, Silent, TrainError, Validation,
+    Decision, Interval, IntervalRecord, KSchedule, Ledger, MetricSource, Observer, Phase, Ranks,
+    Refiner, RunRecord, RunStatus, Silent, TrainError, Validation,
 };
 
 /// A training problem the loop can drive: one update step on a minibatch with K solver
@@ -67,7 +67,7 @@ pub(crate) struct RunMeta<'a> {
     pub config: serde_json::Value,
     pub seed: u64,
     pub epochs: usize,
-    pub schedule: &'a Schedule,
+    pub schedule: &'a KSchedule,
 }
 
 const STATE_FILE: &str = "state.json";
@@ -144,7 +144,7 @@ pub(crate) fn train<S: Scenario + ?Sized>(
     })?;
     let steps_per_epoch = n_train / batch;
     let (interval, source) = match meta.schedule {
-        Schedule::Prdp(c) => (c.interval, c.metric),
+        KSchedule::Prdp(c) => (c.interval, c.metric),
         _ => (Interval::Epochs(1), MetricSource::Validation),
     };
     let total_intervals = match interval {
@@ -268,7 +268,7 @@ fn start<S: Scenario + ?Sized>(
     ledger.add_time(Phase::Validation, t.elapsed());
     let k = refiner.k();
     let decision = match meta.schedule {
-        Schedule::Prdp(c) if c.metric == MetricSource::TrainingLoss => Decision::Warmup,
+        KSchedule::Prdp(c) if c.metric == MetricSource::TrainingLoss => Decision::Warmup,
         _ => refiner.observe(validation.metric)?,
     };
     let first = IntervalRecord {

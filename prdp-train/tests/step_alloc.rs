@@ -1,11 +1,11 @@
 //! Nothing allocates inside a training step once its workspaces exist, on any thread (network,
 //! physics over the pool, loss, optimiser). A test binary of its own: the counter is global
-//! (rayon's own job-queue blocks are not counted).
+//! (rayon's own job-queue blocks and one-time thread-local initialisations are not counted).
 
 use prdp_nn::{Architecture, MlpConfig};
 use prdp_pde::DataSpec;
 use prdp_testing::{CountingAllocator, allocations_on_all_threads};
-use prdp_train::{EmulatorConfig, ScenarioConfig, Schedule, presets};
+use prdp_train::{EmulatorConfig, KSchedule, ScenarioConfig, presets};
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -50,7 +50,7 @@ fn training_steps_do_not_allocate() {
         let exp = presets::experiment(
             name,
             ScenarioConfig::Emulator(c),
-            Schedule::Fixed { k: 5 },
+            KSchedule::Fixed { k: 5 },
             0,
         );
         let mut probe = exp.step_probe(None).unwrap();

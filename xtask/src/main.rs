@@ -32,7 +32,7 @@ enum Command {
     /// Rerun an experiment (or all) and write summary.json, table.md, figures and run records.
     Reproduce {
         /// Which experiment.
-        experiment: Experiment,
+        experiment: ReproduceTarget,
         /// Number of seeds (paper: 10; default 10, or 2 with --quick).
         #[arg(long)]
         seeds: Option<usize>,
@@ -106,7 +106,7 @@ enum Command {
 
 /// The experiments `reproduce` knows (`all` is the six PRDP experiments).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Experiment {
+enum ReproduceTarget {
     Poisson,
     Heat1d,
     Heat2d,
@@ -196,16 +196,16 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             sweep,
             sweep_seeds,
         } => {
-            if medium && experiment != Experiment::NeuralIvp {
+            if medium && experiment != ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error("--medium applies to neural-ivp only"));
             }
-            if !only.is_empty() && experiment != Experiment::NeuralIvp {
+            if !only.is_empty() && experiment != ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error("--only applies to neural-ivp only"));
             }
-            if !set.is_empty() && experiment != Experiment::NeuralIvp {
+            if !set.is_empty() && experiment != ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error("--set applies to neural-ivp only"));
             }
-            if no_ednn && experiment != Experiment::NeuralIvp {
+            if no_ednn && experiment != ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error("--no-ednn applies to neural-ivp only"));
             }
             let size = if quick {
@@ -215,7 +215,7 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             } else {
                 Size::Full
             };
-            if ranks.size() > 1 && experiment == Experiment::NeuralIvp {
+            if ranks.size() > 1 && experiment == ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error(
                     "reproduce neural-ivp is not distributed over MPI ranks; run it as one process",
                 ));
@@ -234,14 +234,14 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
                 sweep_seeds,
             };
             match experiment {
-                Experiment::NeuralIvp => neural_ivp::run(&opts),
-                Experiment::All => prdp::run("all", &opts),
-                Experiment::Poisson => prdp::run("poisson", &opts),
-                Experiment::Heat1d => prdp::run("heat1d", &opts),
-                Experiment::Heat2d => prdp::run("heat2d", &opts),
-                Experiment::Heat3d => prdp::run("heat3d", &opts),
-                Experiment::Burgers => prdp::run("burgers", &opts),
-                Experiment::NavierStokes => prdp::run("navier-stokes", &opts),
+                ReproduceTarget::NeuralIvp => neural_ivp::run(&opts),
+                ReproduceTarget::All => prdp::run("all", &opts),
+                ReproduceTarget::Poisson => prdp::run("poisson", &opts),
+                ReproduceTarget::Heat1d => prdp::run("heat1d", &opts),
+                ReproduceTarget::Heat2d => prdp::run("heat2d", &opts),
+                ReproduceTarget::Heat3d => prdp::run("heat3d", &opts),
+                ReproduceTarget::Burgers => prdp::run("burgers", &opts),
+                ReproduceTarget::NavierStokes => prdp::run("navier-stokes", &opts),
             }
         }
         Command::Train {

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use prdp_nn::{Optimizer, Schedule as Lr};
+use prdp_nn::{LrSchedule, Optimizer};
 use prdp_pde::DataSpec;
 use prdp_testing::scratch_dir;
-use prdp_train::{EmulatorConfig, Experiment, ScenarioConfig, Schedule, presets};
+use prdp_train::{EmulatorConfig, Experiment, KSchedule, ScenarioConfig, presets};
 use serde_json::Value;
 
 /// `xtask args…` on `ranks` MPI ranks (0: without mpirun), one thread per rank.
@@ -49,12 +49,12 @@ fn config(dir: &Path, mut c: EmulatorConfig, name: &str, epochs: usize) -> PathB
     };
     c.batch_size = 10;
     c.epochs = epochs;
-    c.optimizer = Optimizer::adam(Lr::Constant { value: 3e-3 });
+    c.optimizer = Optimizer::adam(LrSchedule::Constant { value: 3e-3 });
     c.gradient_blocks = 4;
     let exp: Experiment = presets::experiment(
         name,
         ScenarioConfig::Emulator(c),
-        Schedule::Prdp(presets::heat_prdp(1)),
+        KSchedule::Prdp(presets::heat_prdp(1)),
         3,
     );
     let path = dir.join(format!("{name}.toml"));

@@ -11,7 +11,7 @@ pub use wave_maps::WaveMapsFd;
 pub use wave3d::Wave3dFd;
 
 use crate::error::Result;
-use crate::rk::{Integrator, Method, OdeSystem, StepControl};
+use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl};
 
 /// The n^d interior points of the grid linspace(−1, 1, n + 2)^d, row-major (last coordinate
 /// fastest), as the public code's error helpers use.
@@ -55,7 +55,7 @@ pub fn integrate(
     let scale = y0.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
     let t_end = times.iter().copied().fold(0.0, f64::max).max(1e-12);
     let control = StepControl {
-        method: Method::Dp54,
+        method: RkScheme::Dp54,
         rtol,
         atol: rtol * scale,
         ..StepControl::default()

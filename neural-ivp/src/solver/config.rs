@@ -6,7 +6,7 @@ use crate::error::{Result, at_least, config_err, non_negative, positive};
 use crate::fit::FitConfig;
 use crate::network::NetworkConfig;
 use crate::restart::RestartConfig;
-use crate::rk::{Method, StepControl};
+use crate::rk::{RkScheme, StepControl};
 
 /// The linear solve of every right-hand-side evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,7 +134,7 @@ impl NeuralIvpConfig {
             ));
         }
         self.integrator.validate("integrator")?;
-        if self.integrator.method == Method::Rk4 {
+        if self.integrator.method == RkScheme::Rk4 {
             return Err(config_err(
                 "integrator.method",
                 "rk4",

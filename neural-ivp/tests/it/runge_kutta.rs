@@ -1,11 +1,11 @@
 //! Runge–Kutta orders, adaptivity and dense output.
 
-use neural_ivp::{Integrator, Method, StepControl};
+use neural_ivp::{Integrator, RkScheme, StepControl};
 
 type Rhs<'a> = dyn FnMut(f64, &[f64], &mut [f64]) + 'a;
 
 /// Fixed-step run (huge tolerance, no growth) of `f` to `t_end` with `steps` steps.
-fn fixed(method: Method, steps: usize, y0: f64, t_end: f64, f: &mut Rhs<'_>) -> f64 {
+fn fixed(method: RkScheme, steps: usize, y0: f64, t_end: f64, f: &mut Rhs<'_>) -> f64 {
     let h = t_end / steps as f64;
     let ctl = StepControl {
         method,
@@ -23,12 +23,12 @@ fn fixed(method: Method, steps: usize, y0: f64, t_end: f64, f: &mut Rhs<'_>) -> 
     rk.y()[0]
 }
 
-fn observed_order(method: Method, y0: f64, t_end: f64, exact: f64, f: &mut Rhs<'_>) -> f64 {
+fn observed_order(method: RkScheme, y0: f64, t_end: f64, exact: f64, f: &mut Rhs<'_>) -> f64 {
     // step counts in the asymptotic range and well above round-off for each method
     let n = match method {
-        Method::Bs23 => 40,
-        Method::Dp54 => 20,
-        Method::Rk4 => 80,
+        RkScheme::Bs23 => 40,
+        RkScheme::Dp54 => 20,
+        RkScheme::Rk4 => 80,
     };
     let e1 = (fixed(method, n, y0, t_end, f) - exact).abs();
     let e2 = (fixed(method, 2 * n, y0, t_end, f) - exact).abs();
@@ -38,7 +38,11 @@ fn observed_order(method: Method, y0: f64, t_end: f64, exact: f64, f: &mut Rhs<'
 /// y′ = λy and y′ = 7y²t³ (y = 1/(1/y₀ − 7t⁴/4)): observed orders 3, 5 and 4.
 #[test]
 fn methods_reach_their_orders() {
-    for (method, order) in [(Method::Bs23, 3.0), (Method::Dp54, 5.0), (Method::Rk4, 4.0)] {
+    for (method, order) in [
+        (RkScheme::Bs23, 3.0),
+        (RkScheme::Dp54, 5.0),
+        (RkScheme::Rk4, 4.0),
+    ] {
         let lambda = -1.3;
         let mut lin = |_t: f64, y: &[f64], dy: &mut [f64]| dy[0] = lambda * y[0];
         let q = observed_order(method, 1.0, 1.0, lambda.exp(), &mut lin);
@@ -57,7 +61,7 @@ fn methods_reach_their_orders() {
 /// accurate inside steps.
 #[test]
 fn adaptive_control_and_dense_output() {
-    for (method, stages) in [(Method::Bs23, 3), (Method::Dp54, 6)] {
+    for (method, stages) in [(RkScheme::Bs23, 3), (RkScheme::Dp54, 6)] {
         let ctl = StepControl {
             method,
             rtol: 1e-7,
@@ -102,7 +106,7 @@ fn bad_step_control_is_an_error() {
     let e = Integrator::new(ctl, 0.0, vec![1.0], 1.0).unwrap_err();
     assert!(e.to_string().contains("integrator.safety"), "{e}");
     let ctl = StepControl {
-        method: Method::Rk4,
+        method: RkScheme::Rk4,
         h0: None,
         ..Default::default()
     };
@@ -123,7 +127,7 @@ fn initial_scaled_norm() {
     use neural_ivp::ErrorNorm;
     let run = |rtol: f64| {
         let ctl = StepControl {
-            method: Method::Bs23,
+            method: RkScheme::Bs23,
             rtol,
             norm: ErrorNorm::InitialScaled,
             ..Default::default()

@@ -1,6 +1,6 @@
 //! Nothing allocates inside a training step once the workspace exists.
 
-use prdp_nn::{Architecture, MlpConfig, Model, Optimizer, ResNetConfig, Schedule, nmse};
+use prdp_nn::{Architecture, LrSchedule, MlpConfig, Model, Optimizer, ResNetConfig, nmse};
 use prdp_testing::{CountingAllocator, allocations_on_this_thread};
 
 #[global_allocator]
@@ -33,7 +33,7 @@ fn training_steps_do_not_allocate() {
         assert_eq!(ws.chunks(), 1);
         let (mut y_bar, mut y_dot) = (vec![0.0; target.len()], vec![0.0; target.len()]);
         let (mut grad, mut x_bar) = (vec![0.0; params.len()], vec![0.0; x.len()]);
-        let opt = Optimizer::adam(Schedule::default());
+        let opt = Optimizer::adam(LrSchedule::default());
         let mut state = opt.init(params.len());
         let mut step = |params: &mut Vec<f32>| {
             let pred = model.forward(params, &x, batch, &mut ws).unwrap();

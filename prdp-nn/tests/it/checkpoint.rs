@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use prdp_nn::{
-    Activation, Architecture, Checkpoint, MlpConfig, Model, NnError, Optimizer,
-    OptimizerCheckpoint, Padding, ResNetConfig, Schedule,
+    Activation, Architecture, Checkpoint, LrSchedule, MlpConfig, Model, NnError, Optimizer,
+    OptimizerCheckpoint, Padding, ResNetConfig,
 };
 
 use crate::common::vector;
@@ -44,7 +44,7 @@ fn mlp(width: usize, activation: Activation) -> Model<f32> {
 /// A trained-looking checkpoint: parameters and Adam moments after two updates.
 fn trained(model: &Model<f32>) -> Checkpoint<f32> {
     let mut params = model.init(9);
-    let opt = Optimizer::adam(Schedule::Constant { value: 1e-2 });
+    let opt = Optimizer::adam(LrSchedule::Constant { value: 1e-2 });
     let mut state = opt.init(params.len());
     for seed in 0..2 {
         let g: Vec<f32> = vector(seed, params.len())
@@ -259,7 +259,7 @@ fn checkpoints_check_vector_lengths() {
         Checkpoint::new(&model, vec![0.0; 3], None),
         Err(NnError::Length { .. })
     ));
-    let opt = Optimizer::adam(Schedule::default());
+    let opt = Optimizer::adam(LrSchedule::default());
     let state = opt.init(2);
     let err = Checkpoint::new(
         &model,

@@ -1,6 +1,6 @@
 //! Optimisers against hand-computed updates (optax's formulas).
 
-use prdp_nn::{NnError, Optimizer, Schedule};
+use prdp_nn::{LrSchedule, NnError, Optimizer};
 
 use crate::common::vector;
 
@@ -27,8 +27,8 @@ fn assert_close(got: &[f64], want: &[f64]) {
     }
 }
 
-fn lr(value: f64) -> Schedule {
-    Schedule::Constant { value }
+fn lr(value: f64) -> LrSchedule {
+    LrSchedule::Constant { value }
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn sgd_momentum_and_nesterov_match_hand_computed_steps() {
 #[test]
 fn the_schedule_is_read_at_the_step_count() {
     let opt = Optimizer::sgd(
-        Schedule::ExponentialDecay {
+        LrSchedule::ExponentialDecay {
             init_value: 1.0,
             transition_steps: 1,
             decay_rate: 0.5,
@@ -141,7 +141,7 @@ fn optimisers_validate_and_check_lengths() {
 #[test]
 fn optimizer_config_round_trips_through_json() {
     let opt = Optimizer::adamw(
-        Schedule::CosineDecay {
+        LrSchedule::CosineDecay {
             init_value: 1e-3,
             decay_steps: 100,
             alpha: 0.0,

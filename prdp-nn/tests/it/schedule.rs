@@ -1,6 +1,6 @@
 //! Learning-rate schedules against hand-computed optax values.
 
-use prdp_nn::Schedule;
+use prdp_nn::LrSchedule;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-15 * b.abs().max(1.0)
@@ -11,8 +11,8 @@ fn exp(
     transition_begin: u64,
     end_value: Option<f64>,
     decay_rate: f64,
-) -> Schedule {
-    Schedule::ExponentialDecay {
+) -> LrSchedule {
+    LrSchedule::ExponentialDecay {
         init_value: 1.0,
         transition_steps: 10,
         decay_rate,
@@ -41,7 +41,7 @@ fn exponential_decay() {
     );
     assert_eq!(exp(true, 0, Some(0.3), 0.5).value(25), 0.3);
     assert_eq!(exp(true, 0, Some(3.0), 2.0).value(30), 3.0);
-    let constant = Schedule::ExponentialDecay {
+    let constant = LrSchedule::ExponentialDecay {
         init_value: 0.7,
         transition_steps: 0,
         decay_rate: 0.5,
@@ -54,7 +54,7 @@ fn exponential_decay() {
 
 #[test]
 fn cosine_decay() {
-    let s = Schedule::CosineDecay {
+    let s = LrSchedule::CosineDecay {
         init_value: 2.0,
         decay_steps: 100,
         alpha: 0.1,
@@ -64,7 +64,7 @@ fn cosine_decay() {
     assert!(close(s.value(50), 1.1));
     assert!(close(s.value(100), 0.2));
     assert!(close(s.value(200), 0.2));
-    let squared = Schedule::CosineDecay {
+    let squared = LrSchedule::CosineDecay {
         init_value: 1.0,
         decay_steps: 100,
         alpha: 0.0,
@@ -75,7 +75,7 @@ fn cosine_decay() {
 
 #[test]
 fn linear_and_warmups() {
-    let s = Schedule::Linear {
+    let s = LrSchedule::Linear {
         init_value: 0.0,
         end_value: 1.0,
         transition_steps: 4,
@@ -85,7 +85,7 @@ fn linear_and_warmups() {
         [s.value(0), s.value(2), s.value(3), s.value(6), s.value(10)],
         [0.0, 0.0, 0.25, 1.0, 1.0]
     );
-    let w = Schedule::WarmupCosineDecay {
+    let w = LrSchedule::WarmupCosineDecay {
         init_value: 0.0,
         peak_value: 1.0,
         warmup_steps: 10,
@@ -96,10 +96,10 @@ fn linear_and_warmups() {
     assert_eq!([w.value(0), w.value(5), w.value(10)], [0.0, 0.5, 1.0]);
     assert!(close(w.value(60), 0.55));
     assert!(close(w.value(110), 0.1) && close(w.value(500), 0.1));
-    let w = Schedule::Warmup {
+    let w = LrSchedule::Warmup {
         init_value: 0.0,
         warmup_steps: 4,
-        after: Box::new(Schedule::Constant { value: 0.8 }),
+        after: Box::new(LrSchedule::Constant { value: 0.8 }),
     };
     assert_eq!(
         [w.value(0), w.value(2), w.value(4), w.value(100)],
@@ -109,18 +109,18 @@ fn linear_and_warmups() {
 
 #[test]
 fn schedules_validate_and_round_trip() {
-    let s = Schedule::Warmup {
+    let s = LrSchedule::Warmup {
         init_value: 0.0,
         warmup_steps: 4,
         after: Box::new(exp(true, 3, Some(0.1), 0.5)),
     };
     let json = serde_json::to_string(&s).unwrap();
-    assert_eq!(serde_json::from_str::<Schedule>(&json).unwrap(), s);
+    assert_eq!(serde_json::from_str::<LrSchedule>(&json).unwrap(), s);
     assert!(s.validate().is_ok());
-    let parsed: Schedule = serde_json::from_str(r#"{"kind": "exponential_decay", "init_value": 1e-3, "transition_steps": 100, "decay_rate": 0.9}"#).unwrap();
+    let parsed: LrSchedule = serde_json::from_str(r#"{"kind": "exponential_decay", "init_value": 1e-3, "transition_steps": 100, "decay_rate": 0.9}"#).unwrap();
     assert_eq!(
         parsed,
-        Schedule::ExponentialDecay {
+        LrSchedule::ExponentialDecay {
             init_value: 1e-3,
             transition_steps: 100,
             decay_rate: 0.9,
@@ -130,10 +130,10 @@ fn schedules_validate_and_round_trip() {
         }
     );
     assert!(
-        serde_json::from_str::<Schedule>(r#"{"kind": "constant", "value": 1.0, "steps": 3}"#)
+        serde_json::from_str::<LrSchedule>(r#"{"kind": "constant", "value": 1.0, "steps": 3}"#)
             .is_err()
     );
-    let bad = Schedule::CosineDecay {
+    let bad = LrSchedule::CosineDecay {
         init_value: 1.0,
         decay_steps: 0,
         alpha: 0.0,
@@ -146,7 +146,7 @@ fn schedules_validate_and_round_trip() {
             .contains("decay_steps")
     );
     assert!(exp(false, 0, None, 0.0).validate().is_err());
-    let bad = Schedule::WarmupCosineDecay {
+    let bad = LrSchedule::WarmupCosineDecay {
         init_value: 0.0,
         peak_value: 1.0,
         warmup_steps: 10,
@@ -160,7 +160,7 @@ fn schedules_validate_and_round_trip() {
 #[test]
 fn a_time_scaled_schedule_takes_the_same_values_at_the_same_fraction_of_the_run() {
     let schedules = [
-        Schedule::ExponentialDecay {
+        LrSchedule::ExponentialDecay {
             init_value: 1e-3,
             transition_steps: 100,
             decay_rate: 0.9,
@@ -168,19 +168,19 @@ fn a_time_scaled_schedule_takes_the_same_values_at_the_same_fraction_of_the_run(
             staircase: false,
             end_value: None,
         },
-        Schedule::CosineDecay {
+        LrSchedule::CosineDecay {
             init_value: 1e-3,
             decay_steps: 800,
             alpha: 0.1,
             exponent: 1.0,
         },
-        Schedule::Linear {
+        LrSchedule::Linear {
             init_value: 1.0,
             end_value: 0.5,
             transition_steps: 200,
             transition_begin: 20,
         },
-        Schedule::WarmupCosineDecay {
+        LrSchedule::WarmupCosineDecay {
             init_value: 0.0,
             peak_value: 1.0,
             warmup_steps: 40,
@@ -188,10 +188,10 @@ fn a_time_scaled_schedule_takes_the_same_values_at_the_same_fraction_of_the_run(
             end_value: 0.1,
             exponent: 2.0,
         },
-        Schedule::Warmup {
+        LrSchedule::Warmup {
             init_value: 0.0,
             warmup_steps: 20,
-            after: Box::new(Schedule::CosineDecay {
+            after: Box::new(LrSchedule::CosineDecay {
                 init_value: 1.0,
                 decay_steps: 100,
                 alpha: 0.0,
@@ -216,12 +216,12 @@ fn a_time_scaled_schedule_takes_the_same_values_at_the_same_fraction_of_the_run(
     }
     // A constant has no time axis; a factor of 1 changes nothing.
     assert_eq!(
-        Schedule::Constant { value: 2.0 }.time_scaled(0.1),
-        Schedule::Constant { value: 2.0 }
+        LrSchedule::Constant { value: 2.0 }.time_scaled(0.1),
+        LrSchedule::Constant { value: 2.0 }
     );
     assert_eq!(schedules[1].time_scaled(1.0), schedules[1]);
     // Rounding keeps a non-zero length non-zero.
-    let Schedule::CosineDecay { decay_steps, .. } = schedules[1].time_scaled(1e-6) else {
+    let LrSchedule::CosineDecay { decay_steps, .. } = schedules[1].time_scaled(1e-6) else {
         unreachable!()
     };
     assert_eq!(decay_steps, 1);

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use prdp_nn::{Architecture, Optimizer, Padding, ResNetConfig, Schedule as Lr};
+use prdp_nn::{Architecture, LrSchedule, Optimizer, Padding, ResNetConfig};
 use prdp_pde::DataSpec;
 use prdp_testing::scratch_dir;
 use prdp_train::{
-    EmulatorConfig, Experiment, PrdpConfig, Ranks, RunOptions, RunRecord, ScenarioConfig, Schedule,
-    Silent, ThreadedRanks, TrainError, presets,
+    EmulatorConfig, Experiment, KSchedule, PrdpConfig, Ranks, RunOptions, RunRecord,
+    ScenarioConfig, Silent, ThreadedRanks, TrainError, presets,
 };
 
 /// A small emulator run with `blocks` gradient blocks: 40 training samples in batches of 10,
@@ -21,13 +21,13 @@ fn small(mut c: EmulatorConfig, name: &str, blocks: usize) -> Experiment {
     };
     c.batch_size = 10;
     c.epochs = 3;
-    c.optimizer = Optimizer::adam(Lr::Constant { value: 3e-3 });
+    c.optimizer = Optimizer::adam(LrSchedule::Constant { value: 3e-3 });
     c.gradient_blocks = blocks;
     let prdp = PrdpConfig {
         k0: 2,
         ..presets::heat_prdp(1)
     };
-    presets::experiment(name, ScenarioConfig::Emulator(c), Schedule::Prdp(prdp), 5)
+    presets::experiment(name, ScenarioConfig::Emulator(c), KSchedule::Prdp(prdp), 5)
 }
 
 fn run(
@@ -120,7 +120,7 @@ fn the_hybrid_corrector_gives_the_same_bits_on_every_number_of_ranks() {
     let exp = presets::experiment(
         "ns-small",
         ScenarioConfig::Hybrid(c),
-        Schedule::Fixed { k: 3 },
+        KSchedule::Fixed { k: 3 },
         2,
     );
     let single_dir = scratch_dir("dp-ns-single");

@@ -2,7 +2,7 @@
 
 use prdp_pde::DataSpec;
 use prdp_solvers::{DiffMode, Method};
-use prdp_train::{ScenarioConfig, Schedule, TrainError, presets};
+use prdp_train::{KSchedule, ScenarioConfig, TrainError, presets};
 
 /// Steps on one minibatch are deterministic, lower that batch's loss, and fill the ledger
 /// (Σ K, solver work, every phase's time).
@@ -18,7 +18,7 @@ fn probe_steps_learn_and_fill_the_ledger() {
     let exp = presets::experiment(
         "probe",
         ScenarioConfig::Emulator(c),
-        Schedule::Fixed { k: 5 },
+        KSchedule::Fixed { k: 5 },
         1,
     );
     let losses = |steps: usize| {
@@ -62,7 +62,7 @@ fn the_inverse_problem_cannot_be_probed() {
     let exp = presets::experiment(
         "poisson",
         ScenarioConfig::InverseProblem(c),
-        Schedule::Fixed { k: 10 },
+        KSchedule::Fixed { k: 10 },
         0,
     );
     let err = exp.step_probe(None).unwrap_err();

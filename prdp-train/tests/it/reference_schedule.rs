@@ -3,7 +3,7 @@
 
 use prdp_solvers::{DiffMode, Method};
 use prdp_train::{
-    BaselineCharge, Precision, RunOptions, ScenarioConfig, Schedule, Silent, charge_fixed, presets,
+    BaselineCharge, KSchedule, Precision, RunOptions, ScenarioConfig, Silent, charge_fixed, presets,
 };
 
 /// K at outer steps 0, 10, …, 180 of the notebook's PRDP run (Jacobi, implicit).
@@ -11,7 +11,7 @@ const REFERENCE_K: [usize; 19] = [
     25, 35, 45, 65, 105, 155, 205, 235, 275, 315, 355, 395, 435, 475, 515, 555, 595, 600, 600,
 ];
 
-fn run(schedule: Schedule, steps: usize, precision: Precision) -> prdp_train::RunRecord {
+fn run(schedule: KSchedule, steps: usize, precision: Precision) -> prdp_train::RunRecord {
     let mode = DiffMode::Implicit {
         adjoint_budget: None,
     };
@@ -31,7 +31,7 @@ fn run(schedule: Schedule, steps: usize, precision: Precision) -> prdp_train::Ru
 #[test]
 fn prdp_follows_the_reference_notebooks_k_schedule_within_one_refinement() {
     let rec = run(
-        Schedule::Prdp(presets::poisson_prdp(1, 600)),
+        KSchedule::Prdp(presets::poisson_prdp(1, 600)),
         181,
         Precision::F32,
     );
@@ -67,7 +67,7 @@ fn prdp_saves_a_third_of_the_converged_runs_iterations_as_the_paper_charges_them
         // reports step 125; K = 600 Jacobi leaves a relative error of 4.1e-6 in u (the sin 2πx
         // mode contracts by cos(2π/31)^600), which puts the parameter error's floor at 4e-6, and
         // our runs (and an independent f64 replay in numpy) cross 1e-5 at step 130.
-        let baseline = run(Schedule::Fixed { k: 600 }, 170, precision);
+        let baseline = run(KSchedule::Fixed { k: 600 }, 170, precision);
         let charged = charge_fixed(
             &metrics(&baseline),
             600,
@@ -77,7 +77,7 @@ fn prdp_saves_a_third_of_the_converged_runs_iterations_as_the_paper_charges_them
         assert_eq!(charged.cost, 78_000);
         // PRDP: Σ K over its 170 steps (the notebook: 50,405, i.e. 32.8% of 75,000).
         let prdp = run(
-            Schedule::Prdp(presets::poisson_prdp(1, 600)),
+            KSchedule::Prdp(presets::poisson_prdp(1, 600)),
             170,
             precision,
         );

@@ -1,10 +1,10 @@
 //! The PRDP controller on hand-made metric histories: every branch of Algorithm 4 as the
 //! reference code implements it.
 
-use prdp_train::{Decision, InitialCheckpoint, PrdpConfig, Refiner, Schedule, TrainError};
+use prdp_train::{Decision, InitialCheckpoint, KSchedule, PrdpConfig, Refiner, TrainError};
 
 fn raw(delta: usize, tau_step: f64, tau_stop: f64) -> Refiner {
-    Refiner::new(Schedule::Prdp(PrdpConfig {
+    Refiner::new(KSchedule::Prdp(PrdpConfig {
         delta,
         tau_step,
         tau_stop,
@@ -87,7 +87,7 @@ fn plateau_without_gain_over_the_checkpoint_stops_refining() {
 fn divergent_start_refines_when_worse_than_the_checkpoint() {
     // The untrained error is the checkpoint (heat-2D notebook); coarse physics makes training
     // diverge to a plateau above it: r_c > 1 refines.
-    let mut r = Refiner::new(Schedule::Prdp(PrdpConfig {
+    let mut r = Refiner::new(KSchedule::Prdp(PrdpConfig {
         delta: 2,
         tau_step: 0.9,
         ema_window: None,
@@ -134,7 +134,7 @@ fn non_finite_metric_is_an_error_naming_k() {
 #[test]
 fn ema_matches_the_reference_formula() {
     // numpy_ewma: y0 = x0, yi = (1 − α) y(i−1) + α xi with α = 2/(window + 1).
-    let mut r = Refiner::new(Schedule::Prdp(PrdpConfig {
+    let mut r = Refiner::new(KSchedule::Prdp(PrdpConfig {
         ema_window: Some(8),
         ..PrdpConfig::default()
     }))
@@ -155,7 +155,7 @@ fn ema_matches_the_reference_formula() {
 
 #[test]
 fn cap_limits_k() {
-    let mut r = Refiner::new(Schedule::Prdp(PrdpConfig {
+    let mut r = Refiner::new(KSchedule::Prdp(PrdpConfig {
         k0: 25,
         dk: 10,
         delta: 2,
@@ -175,12 +175,12 @@ fn cap_limits_k() {
 
 #[test]
 fn fixed_and_linear_schedules() {
-    let mut f = Refiner::new(Schedule::Fixed { k: 25 }).unwrap();
+    let mut f = Refiner::new(KSchedule::Fixed { k: 25 }).unwrap();
     assert_eq!(f.observe(1.0).unwrap(), Decision::Improving);
     f.on_update_step();
     assert_eq!(f.k(), 25);
     // Section 2.2: K starts at 25 and grows by 6 per update step up to K_ε = 600.
-    let mut l = Refiner::new(Schedule::Linear {
+    let mut l = Refiner::new(KSchedule::Linear {
         k0: 25,
         dk: 6,
         cap: 600,
@@ -202,7 +202,7 @@ fn fixed_and_linear_schedules() {
 
 #[test]
 fn invalid_configs_name_the_key() {
-    let bad = |c: PrdpConfig| Refiner::new(Schedule::Prdp(c)).unwrap_err().to_string();
+    let bad = |c: PrdpConfig| Refiner::new(KSchedule::Prdp(c)).unwrap_err().to_string();
     assert!(
         bad(PrdpConfig {
             delta: 1,
@@ -240,7 +240,7 @@ fn invalid_configs_name_the_key() {
         .contains("prdp.cap")
     );
     assert!(
-        Refiner::new(Schedule::Fixed { k: 0 })
+        Refiner::new(KSchedule::Fixed { k: 0 })
             .unwrap_err()
             .to_string()
             .contains("schedule.k")
@@ -252,7 +252,7 @@ fn invalid_configs_name_the_key() {
 #[test]
 fn thresholds_above_one_are_rejected_naming_the_key_and_range() {
     let with = |tau_step: f64, tau_stop: f64| {
-        Refiner::new(Schedule::Prdp(PrdpConfig {
+        Refiner::new(KSchedule::Prdp(PrdpConfig {
             tau_step,
             tau_stop,
             ..PrdpConfig::default()

@@ -5,7 +5,7 @@
 //! The replay follows the text, not `refine.rs`: it recomputes the EMA over the whole history
 //! at every observation (as the reference's `numpy_ewma`) and indexes it the Python way.
 
-use prdp_train::{Decision, InitialCheckpoint, PrdpConfig, Refiner, Schedule, TrainError};
+use prdp_train::{Decision, InitialCheckpoint, KSchedule, PrdpConfig, Refiner, TrainError};
 use proptest::prelude::*;
 
 /// The reference's `numpy_ewma`: α = 2/(window + 1), seeded with the first value; the raw
@@ -180,7 +180,7 @@ proptest! {
         config in config(),
         values in history(),
     ) {
-        let mut rust = Refiner::new(Schedule::Prdp(config.clone())).unwrap();
+        let mut rust = Refiner::new(KSchedule::Prdp(config.clone())).unwrap();
         let mut replay = Replay::new(config.clone());
         for (i, &v) in values.iter().enumerate() {
             if !v.is_finite() {

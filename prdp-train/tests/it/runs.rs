@@ -3,17 +3,17 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use prdp_nn::{Optimizer, Schedule as Lr};
+use prdp_nn::{LrSchedule, Optimizer};
 use prdp_pde::DataSpec;
 use prdp_solvers::{DiffMode, Method};
 use prdp_testing::scratch_dir;
 use prdp_train::{
-    Experiment, IntervalRecord, Observer, PrdpConfig, RunOptions, RunRecord, RunStatus,
-    ScenarioConfig, Schedule, Silent, TrainError, presets,
+    Experiment, IntervalRecord, KSchedule, Observer, PrdpConfig, RunOptions, RunRecord, RunStatus,
+    ScenarioConfig, Silent, TrainError, presets,
 };
 
 /// Heat 1D with a small data set: 40 training samples, batches of 10, `epochs` epochs.
-fn small_heat(epochs: usize, schedule: Schedule) -> Experiment {
+fn small_heat(epochs: usize, schedule: KSchedule) -> Experiment {
     let mut c = presets::heat_emulator(1);
     c.data = DataSpec {
         train: 40,
@@ -22,7 +22,7 @@ fn small_heat(epochs: usize, schedule: Schedule) -> Experiment {
     };
     c.batch_size = 10;
     c.epochs = epochs;
-    c.optimizer = Optimizer::adam(Lr::Constant { value: 3e-3 });
+    c.optimizer = Optimizer::adam(LrSchedule::Constant { value: 3e-3 });
     presets::experiment("heat1d-small", ScenarioConfig::Emulator(c), schedule, 7)
 }
 
@@ -68,8 +68,8 @@ fn named_params(dir: &Path) -> String {
     state["params_file"].as_str().unwrap().to_owned()
 }
 
-fn prdp() -> Schedule {
-    Schedule::Prdp(PrdpConfig {
+fn prdp() -> KSchedule {
+    KSchedule::Prdp(PrdpConfig {
         delta: 2,
         tau_step: 0.98,
         ema_window: Some(2),
@@ -79,7 +79,7 @@ fn prdp() -> Schedule {
 
 #[test]
 fn heat1d_training_loss_and_validation_decrease() {
-    let rec = small_heat(12, Schedule::Fixed { k: 25 })
+    let rec = small_heat(12, KSchedule::Fixed { k: 25 })
         .run(&RunOptions::default(), None, &mut Silent)
         .unwrap();
     assert_eq!(rec.status, RunStatus::Completed);
@@ -379,9 +379,9 @@ fn the_lock_of_a_dead_process_is_taken_over() {
 
 #[test]
 fn a_diverging_run_names_the_step_and_k_and_keeps_its_checkpoint() {
-    let mut exp = small_heat(3, Schedule::Fixed { k: 1 });
+    let mut exp = small_heat(3, KSchedule::Fixed { k: 1 });
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
-        c.optimizer = Optimizer::sgd(Lr::Constant { value: 1e12 }, 0.0);
+        c.optimizer = Optimizer::sgd(LrSchedule::Constant { value: 1e12 }, 0.0);
     }
     let dir = scratch_dir("train-diverge");
     let e = exp
@@ -418,7 +418,7 @@ fn poisson_inverse_problem_with_prdp_refines_and_converges() {
     let exp = presets::experiment(
         "poisson",
         ScenarioConfig::InverseProblem(c),
-        Schedule::Prdp(presets::poisson_prdp(1, 600)),
+        KSchedule::Prdp(presets::poisson_prdp(1, 600)),
         0,
     );
     let rec = exp.run(&RunOptions::default(), None, &mut Silent).unwrap();
@@ -462,21 +462,21 @@ batch_sise = 25
     )
     .unwrap_err();
     assert!(e.to_string().contains("nonsense"), "{e}");
-    let mut exp = small_heat(1, Schedule::Fixed { k: 3 });
+    let mut exp = small_heat(1, KSchedule::Fixed { k: 3 });
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
         c.batch_size = 0;
     }
     let e = run_error(&exp);
     assert!(e.contains("batch_size"), "{e}");
-    let mut exp = small_heat(1, Schedule::Fixed { k: 3 });
+    let mut exp = small_heat(1, KSchedule::Fixed { k: 3 });
     if let ScenarioConfig::Emulator(c) = &mut exp.scenario {
         c.validation_step = 3;
     }
     let e = run_error(&exp);
     assert!(e.contains("at least 4 states"), "{e}");
-    let e = run_error(&small_heat(1, Schedule::Fixed { k: 0 }));
+    let e = run_error(&small_heat(1, KSchedule::Fixed { k: 0 }));
     assert!(e.contains("schedule.k"), "{e}");
-    let e = run_error(&small_heat(0, Schedule::Fixed { k: 3 }));
+    let e = run_error(&small_heat(0, KSchedule::Fixed { k: 3 }));
     assert!(e.contains("`epochs`"), "{e}");
     // A preset round-trips through TOML.
     let exp = small_heat(2, prdp());

@@ -1,10 +1,10 @@
 //! Shortened runs keep the time scales of their preset.
 
-use prdp_nn::{Optimizer, Schedule as Lr};
+use prdp_nn::{LrSchedule, Optimizer};
 use prdp_pde::DataSpec;
 use prdp_train::{Interval, ScenarioConfig, TrainError, presets, rescale_time};
 
-fn learning_rate(c: &ScenarioConfig) -> Lr {
+fn learning_rate(c: &ScenarioConfig) -> LrSchedule {
     let ScenarioConfig::Emulator(e) = c else {
         unreachable!()
     };

@@ -2,8 +2,8 @@
 
 use neural_ivp::ednn::EdnnConfig;
 use neural_ivp::{
-    EmbeddingConfig, FitConfig, LinearSolveConfig, Method, NetworkConfig, NeuralIvpConfig,
-    RestartConfig, StepControl,
+    EmbeddingConfig, FitConfig, LinearSolveConfig, NetworkConfig, NeuralIvpConfig, RestartConfig,
+    RkScheme, StepControl,
 };
 
 use super::overrides::Overrides;
@@ -37,7 +37,7 @@ pub(crate) struct Preset {
     /// Mean CG iterations per solve past which Neural IVP restarts.
     pub restart_cg_iters: usize,
     /// RK method of every problem but wave maps (paper: RK45; wave maps always use RK23).
-    pub method: Method,
+    pub method: RkScheme,
     /// EDNN collocation points.
     pub ednn_points: usize,
     /// EDNN RK4 steps over the horizon.
@@ -95,7 +95,7 @@ impl Preset {
                 fit_eval_points: 4_000,
                 eval_points: 1000,
                 restart_cg_iters: 150,
-                method: Method::Bs23,
+                method: RkScheme::Bs23,
                 ednn_points: 600,
                 ednn_steps: 8,
                 grid2d: 128,
@@ -131,7 +131,7 @@ impl Preset {
                 fit_eval_points: 10_000,
                 eval_points: 3000,
                 restart_cg_iters: 200,
-                method: Method::Dp54,
+                method: RkScheme::Dp54,
                 ednn_points: 2000,
                 ednn_steps: 25,
                 grid2d: 256,
@@ -165,7 +165,7 @@ impl Preset {
                 fit_eval_points: 20_000,
                 eval_points: 10_000,
                 restart_cg_iters: 300,
-                method: Method::Dp54,
+                method: RkScheme::Dp54,
                 ednn_points: 5_000,
                 ednn_steps: 100,
                 grid2d: 500,
@@ -206,7 +206,7 @@ impl Preset {
     ///
     /// # Errors
     /// An override that does not fit the configuration.
-    pub fn nivp(&self, frequencies: usize, method: Method) -> anyhow::Result<NeuralIvpConfig> {
+    pub fn nivp(&self, frequencies: usize, method: RkScheme) -> anyhow::Result<NeuralIvpConfig> {
         self.overrides.apply(NeuralIvpConfig {
             network: NetworkConfig {
                 width: self.width,
@@ -257,7 +257,11 @@ impl Preset {
 
     /// The RK method of the paper for a problem (RK45, but RK23 for wave maps), as far as the
     /// preset affords it.
-    pub fn method(&self, wave_maps: bool) -> Method {
-        if wave_maps { Method::Bs23 } else { self.method }
+    pub fn method(&self, wave_maps: bool) -> RkScheme {
+        if wave_maps {
+            RkScheme::Bs23
+        } else {
+            self.method
+        }
     }
 }

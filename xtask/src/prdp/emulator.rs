@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use prdp_train::{
-    Experiment, PrdpConfig, RunRecord, ScenarioConfig, Schedule, TimeScale, TrainError, presets,
+    Experiment, KSchedule, PrdpConfig, RunRecord, ScenarioConfig, TimeScale, TrainError, presets,
     savings,
 };
 use serde::{Deserialize, Serialize};
@@ -147,7 +147,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     let base = Experiment {
         name: plan.name.to_owned(),
         seed: 0,
-        schedule: Schedule::Fixed { k: 1 },
+        schedule: KSchedule::Fixed { k: 1 },
         scenario: plan.scenario.clone(),
     };
     let ranks = &opts.ranks;
@@ -172,7 +172,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
         eprintln!("{}: K_eps = {k_eps}", plan.name);
     }
 
-    let run = |label: String, seed: u64, schedule: Schedule| Run {
+    let run = |label: String, seed: u64, schedule: KSchedule| Run {
         label,
         seed,
         experiment: Experiment {
@@ -183,12 +183,12 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     };
     let mut runs = Vec::new();
     for (i, &seed) in plan.seeds.iter().enumerate() {
-        runs.push(run("baseline".into(), seed, Schedule::Fixed { k: k_eps }));
+        runs.push(run("baseline".into(), seed, KSchedule::Fixed { k: k_eps }));
         if opts.sweep_seeds.is_some_and(|n| i >= n) {
             continue;
         }
         for &k in plan.sweep.iter().filter(|&&k| k < k_eps) {
-            runs.push(run(format!("K={k}"), seed, Schedule::Fixed { k }));
+            runs.push(run(format!("K={k}"), seed, KSchedule::Fixed { k }));
         }
     }
     let mut plan = plan.clone();
@@ -204,7 +204,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     }
     let plan = &plan;
     for &seed in &plan.seeds {
-        runs.push(run("PRDP".into(), seed, Schedule::Prdp(plan.prdp.clone())));
+        runs.push(run("PRDP".into(), seed, KSchedule::Prdp(plan.prdp.clone())));
     }
     if opts.size != Size::Quick && ranks.size() == 1 {
         estimate(&runs, &dir, &data)?;

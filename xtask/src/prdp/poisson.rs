@@ -12,7 +12,7 @@
 use anyhow::{Context, Result};
 use prdp_solvers::{DiffMode, Method};
 use prdp_train::{
-    BaselineCharge, Experiment, InverseConfig, Precision, RunRecord, ScenarioConfig, Schedule,
+    BaselineCharge, Experiment, InverseConfig, KSchedule, Precision, RunRecord, ScenarioConfig,
     charge_fixed, presets,
 };
 use serde::{Deserialize, Serialize};
@@ -139,7 +139,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
                 config.clone()
             }),
         };
-        let residual = exp("keps", Schedule::Fixed { k: 1 })
+        let residual = exp("keps", KSchedule::Fixed { k: 1 })
             .k_epsilon(None, 5000, presets::EPSILON)?
             .k
             .context("Poisson: no K_eps below 5000 iterations")?;
@@ -152,14 +152,14 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
                 experiment: exp(label, schedule),
             })
         };
-        add("baseline", Schedule::Fixed { k: ke });
-        add("PRDP", Schedule::Prdp(presets::poisson_prdp(p, ke)));
-        add("baseline f64", Schedule::Fixed { k: ke });
-        add("PRDP f64", Schedule::Prdp(presets::poisson_prdp(p, ke)));
+        add("baseline", KSchedule::Fixed { k: ke });
+        add("PRDP", KSchedule::Prdp(presets::poisson_prdp(p, ke)));
+        add("baseline f64", KSchedule::Fixed { k: ke });
+        add("PRDP f64", KSchedule::Prdp(presets::poisson_prdp(p, ke)));
         if p == 1 && method == Method::Jacobi && mode == DiffMode::Unrolled {
             add(
                 "linear",
-                Schedule::Linear {
+                KSchedule::Linear {
                     k0: 25,
                     dk: 6,
                     cap: ke,

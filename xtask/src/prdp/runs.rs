@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use prdp_train::{Experiment, Ranks, RunOptions, RunRecord, Schedule, Silent, TrainError};
+use prdp_train::{Experiment, KSchedule, Ranks, RunOptions, RunRecord, Silent, TrainError};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -225,7 +225,7 @@ fn run_one(r: &Run, dir: &Path, data: &Path, tag: &str) -> Result<Result<RunReco
 /// (PRDP: half that largest K, as its K climbs towards K_ε over the run).
 fn expected_costs(runs: &[Run]) -> Vec<f64> {
     let fixed_k = |r: &Run| match r.experiment.schedule {
-        Schedule::Fixed { k } => Some(k as f64),
+        KSchedule::Fixed { k } => Some(k as f64),
         _ => None,
     };
     let top = runs.iter().filter_map(fixed_k).fold(1.0, f64::max);

@@ -23,7 +23,7 @@ use super::Ctx;
 use super::report::Summary;
 
 /// One experiment.
-pub(crate) struct Experiment {
+pub(crate) struct IvpExperiment {
     /// Directory name under the output directory, and the name in progress lines.
     pub name: &'static str,
     /// Runs the experiment, writing its figures into the given directory.
@@ -34,7 +34,7 @@ pub(crate) struct Experiment {
 ///
 /// # Errors
 /// If a name is not an experiment's (the message lists the valid names).
-pub(crate) fn select(only: &[String]) -> Result<Vec<&'static Experiment>> {
+pub(crate) fn select(only: &[String]) -> Result<Vec<&'static IvpExperiment>> {
     if let Some(bad) = only
         .iter()
         .find(|n| !ALL.iter().any(|e| e.name == n.as_str()))
@@ -52,48 +52,48 @@ pub(crate) fn select(only: &[String]) -> Result<Vec<&'static Experiment>> {
 }
 
 /// All experiments, in order.
-pub(crate) const ALL: &[Experiment] = &[
-    Experiment {
+pub(crate) const ALL: &[IvpExperiment] = &[
+    IvpExperiment {
         name: "advection2d",
         run: two_d::advection,
     },
-    Experiment {
+    IvpExperiment {
         name: "heat2d",
         run: two_d::heat,
     },
-    Experiment {
+    IvpExperiment {
         name: "wave3d",
         run: wave3d::wave3d,
     },
-    Experiment {
+    IvpExperiment {
         name: "wave3d_reference",
         run: wave3d_reference::wave3d_reference,
     },
-    Experiment {
+    IvpExperiment {
         name: "vlasov6d",
         run: high_dim::vlasov,
     },
-    Experiment {
+    IvpExperiment {
         name: "fokker_planck",
         run: high_dim::fokker_planck,
     },
-    Experiment {
+    IvpExperiment {
         name: "fokker_planck_dimension",
         run: high_dim::fp_dimension,
     },
-    Experiment {
+    IvpExperiment {
         name: "wave_maps",
         run: wave_maps::wave_maps,
     },
-    Experiment {
+    IvpExperiment {
         name: "solver_ablation",
         run: ablation::ablation,
     },
-    Experiment {
+    IvpExperiment {
         name: "initial_fit",
         run: initial_fit::initial_fit,
     },
-    Experiment {
+    IvpExperiment {
         name: "scaling",
         run: scaling::scaling,
     },
