@@ -55,7 +55,7 @@ impl<T: Real> BatchWorkspace<T> {
 /// let b = vec![1.0f32; 25 * 900];
 /// let mut x = vec![0.0f32; 25 * 900];
 /// let reports = solve_batch(&Method::Jacobi, &a, &b, &mut x, 25, &Budget::new(100, 1e-5)?, &SolveOptions::default(), &mut BatchWorkspace::new())?;
-/// assert!(reports.iter().all(|r| r.converged));
+/// assert!(reports.iter().all(|r| r.converged()));
 /// # Ok::<(), prdp_core::Error>(())
 /// ```
 #[allow(clippy::too_many_arguments)]

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::precond::invert_diagonal;
 use crate::program::{square, validate, zero_rhs_report};
-use crate::{Budget, SolveOptions, SolveReport};
+use crate::{Budget, SolveOptions, SolveReport, StopReason};
 
 /// The largest number of unknowns per sample for which a batch is solved batch-major.
 ///
@@ -369,7 +369,11 @@ fn finish<T: Real>(
             SolveReport {
                 iterations: lane.iterations,
                 rel_residual: r2.sqrt().as_f64() / bnorm,
-                converged: lane.converged,
+                stop: if lane.converged {
+                    StopReason::Converged
+                } else {
+                    StopReason::BudgetSpent
+                },
                 matvecs: lane.matvecs,
                 history: lane.history.take(),
             }

@@ -3,7 +3,7 @@
 use prdp_core::{Error, LinearOperator, Real, Result, kernels};
 
 use crate::program::{validate, zero_rhs_report};
-use crate::{Budget, SolveOptions, SolveReport, Workspace};
+use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
 
 /// Solves A x = b for general (nonsymmetric) A by the stabilised biconjugate gradient method.
 /// One iteration costs two operator applications; the shadow residual is r₀.
@@ -19,7 +19,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let a = CsrMatrix::from_triplets(3, 3, &[(0, 0, 4.0), (0, 1, 1.0), (1, 1, 3.0), (2, 0, -1.0), (2, 2, 2.0)])?;
 /// let mut x = vec![0.0; 3];
 /// let r = bicgstab(&a, &[1.0, 2.0, 3.0], &mut x, &Budget::new(50, 1e-12)?, &SolveOptions::default(), &mut Workspace::new())?;
-/// assert!(r.converged);
+/// assert!(r.converged());
 /// # Ok::<(), prdp_core::Error>(())
 /// ```
 ///
@@ -60,7 +60,7 @@ pub fn bicgstab<T: Real, A: LinearOperator<T> + ?Sized>(
         reason,
     };
     let mut k = 0;
-    let converged = loop {
+    let stop = loop {
         let rel = res2.sqrt().as_f64() / bnorm.as_f64();
         if let Some(h) = history.as_mut() {
             h.push(rel);
@@ -69,10 +69,10 @@ pub fn bicgstab<T: Real, A: LinearOperator<T> + ?Sized>(
             return Err(breakdown(k, format!("the residual norm became {rel}")));
         }
         if rel < budget.rtol || res2 == T::zero() {
-            break true;
+            break StopReason::Converged;
         }
         if k == budget.max_iters {
-            break false;
+            break StopReason::BudgetSpent;
         }
         let rho = kernels::dot(r_hat, r);
         if rho == T::zero() || !rho.is_finite() {
@@ -127,7 +127,7 @@ pub fn bicgstab<T: Real, A: LinearOperator<T> + ?Sized>(
     Ok(SolveReport {
         iterations: k,
         rel_residual: res2.sqrt().as_f64() / bnorm.as_f64(),
-        converged,
+        stop,
         matvecs,
         history,
     })

@@ -2,7 +2,7 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, kernels};
 
-use crate::diff::CotangentSink;
+use crate::cotangent::CotangentSink;
 use crate::precond::Preconditioner;
 use crate::program::{Program, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
@@ -25,7 +25,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let b = vec![1.0; 256];
 /// let mut x = vec![0.0; 256];
 /// let r = cg(&a, &IdentityPreconditioner, &b, &mut x, &Budget::new(200, 1e-10)?, &SolveOptions::default(), &mut Workspace::new())?;
-/// assert!(r.converged && r.iterations < 60);
+/// assert!(r.converged() && r.iterations < 60);
 /// # Ok::<(), prdp_core::Error>(())
 /// ```
 ///

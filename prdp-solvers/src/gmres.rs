@@ -3,7 +3,7 @@
 use prdp_core::{Error, LinearOperator, Real, Result, invalid, kernels};
 
 use crate::program::{validate, zero_rhs_report};
-use crate::{Budget, SolveOptions, SolveReport, Workspace};
+use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
 
 /// Solves A x = b by restarted GMRES(m) with modified Gram–Schmidt Arnoldi and Givens
 /// rotations.
@@ -35,7 +35,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let b = vec![1.0; n];
 /// let mut x = vec![0.0; n];
 /// let r = gmres(&a, 8, &b, &mut x, &Budget::new(100, 1e-10)?, &SolveOptions::default(), &mut Workspace::new())?;
-/// assert!(r.converged);
+/// assert!(r.converged());
 /// # Ok::<(), prdp_core::Error>(())
 /// ```
 ///
@@ -73,7 +73,7 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
         .then(|| Vec::with_capacity(budget.max_iters + 1));
     let mut matvecs = 0;
     let mut cycle = 0;
-    let (converged, rel) = loop {
+    let (stop, rel) = loop {
         let beta2 = if cycle == 0 && !opts.warm_start {
             r.copy_from_slice(b);
             kernels::dot(b, b)
@@ -94,10 +94,10 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
             });
         }
         if rel < budget.rtol || beta == T::zero() {
-            break (true, rel);
+            break (StopReason::Converged, rel);
         }
         if cycle == budget.max_iters {
-            break (false, rel);
+            break (StopReason::BudgetSpent, rel);
         }
         kernels::copy_scaled(T::one() / beta, r, &mut basis[..n]);
         g.fill(T::zero());
@@ -175,7 +175,7 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
     Ok(SolveReport {
         iterations: cycle,
         rel_residual: rel,
-        converged,
+        stop,
         matvecs,
         history,
     })

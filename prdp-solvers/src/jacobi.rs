@@ -2,7 +2,7 @@
 
 use prdp_core::{LinearOperator, Real, Result, kernels};
 
-use crate::diff::CotangentSink;
+use crate::cotangent::CotangentSink;
 use crate::precond::invert_diagonal;
 use crate::program::{Program, run, square};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
@@ -30,7 +30,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let b = vec![1.0; 30];
 /// let mut x = vec![0.0; 30];
 /// let report = jacobi(&a, &b, &mut x, &Budget::new(100, 1e-10)?, &SolveOptions::default(), &mut Workspace::new())?;
-/// assert!(report.converged && report.iterations < 100);
+/// assert!(report.converged() && report.iterations < 100);
 /// # Ok::<(), prdp_core::Error>(())
 /// ```
 ///

@@ -9,8 +9,8 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, check_finite, check_len, kernels};
 
-use crate::diff::CotangentSink;
-use crate::{Budget, SolveOptions, SolveReport, Workspace};
+use crate::cotangent::CotangentSink;
+use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
 
 /// One iterative method as a differentiable step program.
 pub(crate) trait Program<T: Real>: Sync {
@@ -157,7 +157,7 @@ pub(crate) fn zero_rhs_report(x: &mut [impl Real], opts: &SolveOptions) -> Solve
     SolveReport {
         iterations: 0,
         rel_residual: 0.0,
-        converged: true,
+        stop: StopReason::Converged,
         matvecs: 0,
         history: opts.record_history.then(|| vec![0.0]),
     }
@@ -197,7 +197,7 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     // step.
     let every_norm = rtol > 0.0 || history.is_some();
     let mut k = 0;
-    let (converged, res2) = loop {
+    let (stop, res2) = loop {
         if let Some(r2) = res2 {
             let rel = r2.sqrt().as_f64() / bnorm.as_f64();
             if let Some(h) = history.as_mut() {
@@ -211,12 +211,12 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                 });
             }
             if rel < rtol || r2 == T::zero() {
-                break (true, r2);
+                break (StopReason::Converged, r2);
             }
         }
         if k == budget.max_iters {
             break (
-                false,
+                StopReason::BudgetSpent,
                 res2.expect("the last step reports its residual norm"),
             );
         }
@@ -237,7 +237,7 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     Ok(SolveReport {
         iterations: k,
         rel_residual: res2.sqrt().as_f64() / bnorm.as_f64(),
-        converged,
+        stop,
         matvecs,
         history,
     })

@@ -2,6 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Why a solve stopped, as PETSc's converged reasons and lineax's results say it.
+///
+/// A solve that cannot go on (a vanishing denominator, a non-finite residual) returns
+/// [`prdp_core::Error::Breakdown`] naming the iteration and the quantity instead of a report,
+/// so a report's reason is one of these two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The relative residual fell below the tolerance (or is exactly zero, as for a zero
+    /// right-hand side).
+    Converged,
+    /// Every iteration of the budget ran without meeting the tolerance: the outcome of every
+    /// fixed-K solve (tolerance 0), and of a reverse sweep, which runs exactly the forward
+    /// solve's iterations.
+    #[default]
+    BudgetSpent,
+}
+
 /// The outcome of one solve.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SolveReport {
@@ -9,12 +27,19 @@ pub struct SolveReport {
     pub iterations: usize,
     /// Final relative residual ‖b − A x‖₂ / ‖b‖₂ (0 for a zero right-hand side).
     pub rel_residual: f64,
-    /// Whether the tolerance was met.
-    pub converged: bool,
+    /// Why the solve stopped.
+    pub stop: StopReason,
     /// Operator applications (A x or Aᵀ x) performed.
     pub matvecs: usize,
     /// Relative residual before the first iteration and after each iteration, if requested.
     pub history: Option<Vec<f64>>,
+}
+
+impl SolveReport {
+    /// Whether the tolerance was met.
+    pub fn converged(&self) -> bool {
+        self.stop == StopReason::Converged
+    }
 }
 
 /// Running totals of solver work: primal iterations, adjoint iterations and operator

@@ -2,7 +2,7 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, kernels};
 
-use crate::diff::CotangentSink;
+use crate::cotangent::CotangentSink;
 use crate::program::{Program, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
@@ -23,7 +23,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let b = vec![1.0; 8];
 /// let mut x = vec![0.0; 8];
 /// let r = steepest_descent(&a, &b, &mut x, &Budget::new(500, 1e-8)?, &SolveOptions::default(), &mut Workspace::new())?;
-/// assert!(r.converged);
+/// assert!(r.converged());
 /// # Ok::<(), prdp_core::Error>(())
 /// ```
 ///

@@ -211,11 +211,11 @@ impl Dynamics<'_> {
             )?;
             out.iterations += report.iterations;
             out.fresh_iterations = report.iterations;
-            out.converged = report.converged;
+            out.converged = report.converged();
             self.total.matvecs += report.matvecs;
             block
                 .precond
-                .observe(s, report.iterations, report.converged);
+                .observe(s, report.iterations, report.converged());
             if out.converged || bound == cap {
                 break;
             }

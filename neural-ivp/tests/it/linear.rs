@@ -141,7 +141,7 @@ fn preconditioned_cg_beats_plain_cg_on_gauss_newton() {
         &mut ws,
     )
     .unwrap();
-    assert!(pcg.converged, "{pcg:?}");
+    assert!(pcg.converged(), "{pcg:?}");
     assert!(
         (pcg.iterations as f64) < 0.25 * plain.iterations as f64,
         "PCG {} vs CG {} iterations",

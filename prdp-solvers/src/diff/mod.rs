@@ -14,19 +14,18 @@
 //! The matrix cotangent is handed to a [`CotangentSink`] term by term; the owner of A contracts
 //! it into its parameters, so Ā is never materialised.
 
-mod cotangent;
 mod tape;
 
 use prdp_core::{LinearOperator, Real, Result, Transposed, check_finite, check_len, invalid};
 use serde::{Deserialize, Serialize};
 
 use crate::cg::{CgPreconditioner, CgProgram};
+use crate::cotangent::CotangentSink;
 use crate::jacobi::with_inverse_diagonal;
 use crate::program::{Program, run};
 use crate::steepest::SteepestDescentProgram;
-use crate::{Budget, Method, PreconditionerKind, SolveOptions, SolveReport, Workspace};
+use crate::{Budget, Method, PreconditionerKind, SolveOptions, SolveReport, StopReason, Workspace};
 
-pub use cotangent::{CotangentSink, DiscardCotangent, FactoredCotangent};
 pub use tape::Tape;
 
 /// How the backward pass of a solve is computed.
@@ -401,7 +400,7 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     Ok(SolveReport {
         iterations: steps,
         rel_residual: 0.0,
-        converged: true,
+        stop: StopReason::BudgetSpent,
         matvecs,
         history: None,
     })

@@ -119,7 +119,7 @@ fn zero_right_hand_side_returns_zero_converged() {
         let r = solve(m, &a, &[0.0; 6], &mut x).unwrap();
         assert_eq!(x, [0.0; 6]);
         assert!(
-            r.converged && r.iterations == 0 && r.matvecs == 0,
+            r.converged() && r.iterations == 0 && r.matvecs == 0,
             "{}: {r:?}",
             m.name()
         );

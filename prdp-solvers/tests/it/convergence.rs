@@ -21,7 +21,7 @@ fn check<A: LinearOperator<f64>>(method: Method, a: &A, b: &[f64], max_iters: us
         )
         .unwrap();
     assert!(
-        r.converged,
+        r.converged(),
         "{} did not converge on {}: {r:?}",
         method.name(),
         a.describe()
@@ -116,7 +116,7 @@ fn poisson_1d_needs_about_600_jacobi_iterations_at_epsilon_1e5() {
             &mut Workspace::new(),
         )
         .unwrap();
-    assert!(r.converged);
+    assert!(r.converged());
     assert!(
         (400..=700).contains(&r.iterations),
         "Jacobi needed {} iterations",

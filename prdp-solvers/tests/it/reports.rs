@@ -3,8 +3,8 @@
 use crate::common::{poisson_2d, spd};
 use prdp_core::{FnOperator, LinearOperator};
 use prdp_solvers::{
-    Budget, Counters, DiffMode, DiffSolver, Method, PreconditionerKind, SolveOptions, Tape,
-    Workspace,
+    Budget, Counters, DiffMode, DiffSolver, Method, PreconditionerKind, SolveOptions, StopReason,
+    Tape, Workspace,
 };
 use prdp_testing::vector;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -141,8 +141,73 @@ fn warm_start_from_the_solution_needs_no_iterations() {
                 &mut Workspace::new(),
             )
             .unwrap();
-        assert!(r.converged && r.iterations == 0, "{}: {r:?}", m.name());
+        assert!(r.converged() && r.iterations == 0, "{}: {r:?}", m.name());
     }
+}
+
+/// Every method says why it stopped: the tolerance met (also at once, for b = 0), or the budget
+/// spent (a fixed K, or too few iterations for the tolerance); a reverse sweep runs exactly the
+/// forward's iterations.
+#[test]
+fn reports_say_why_a_solve_stopped() {
+    let a = poisson_2d(6);
+    let b = vector(8, 36);
+    let opts = SolveOptions::default();
+    for m in [
+        Method::Jacobi,
+        Method::SteepestDescent,
+        Method::Cg {
+            preconditioner: PreconditionerKind::None,
+        },
+        Method::Gmres { restart: 4 },
+        Method::BiCgStab,
+    ] {
+        let mut ws = Workspace::new();
+        let mut solve = |budget: Budget, b: &[f64]| {
+            let mut x = vec![0.0; 36];
+            m.solve(&a, b, &mut x, &budget, &opts, &mut ws).unwrap()
+        };
+        let fixed = solve(Budget::fixed(2), &b);
+        assert_eq!(
+            (fixed.stop, fixed.iterations),
+            (StopReason::BudgetSpent, 2),
+            "{}",
+            m.name()
+        );
+        assert!(!fixed.converged());
+        let short = solve(Budget::new(2, 1e-10).unwrap(), &b);
+        assert_eq!(short.stop, StopReason::BudgetSpent, "{}", m.name());
+        let met = solve(Budget::new(5000, 1e-6).unwrap(), &b);
+        assert_eq!(met.stop, StopReason::Converged, "{}: {met:?}", m.name());
+        assert!(met.converged() && met.rel_residual < 1e-6);
+        let zero = solve(Budget::fixed(3), &[0.0; 36]);
+        assert_eq!(
+            (zero.stop, zero.iterations),
+            (StopReason::Converged, 0),
+            "{}",
+            m.name()
+        );
+    }
+    let solver = DiffSolver::new(Method::Jacobi, Budget::fixed(4), DiffMode::Unrolled).unwrap();
+    let (mut tape, mut ws) = (Tape::new(), Workspace::new());
+    let mut u = vec![0.0; 36];
+    solver.forward(&a, &b, &mut u, &mut tape, &mut ws).unwrap();
+    let mut b_bar = vec![0.0; 36];
+    let reverse = solver
+        .backward(
+            &a,
+            &b,
+            &mut tape,
+            &b,
+            &mut b_bar,
+            &mut prdp_solvers::DiscardCotangent,
+            &mut ws,
+        )
+        .unwrap();
+    assert_eq!(
+        (reverse.stop, reverse.iterations),
+        (StopReason::BudgetSpent, 4)
+    );
 }
 
 #[test]
