@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::collocation::{Collocation, step_residuals};
 use crate::composite::Forward;
-use crate::error::{IvpError, Result, at_least, check_state, config_err, positive};
+use crate::error::{IvpError, Result, at_least, check_horizon, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
 use crate::network::{Network, NetworkConfig};
@@ -345,7 +345,8 @@ impl OdeSystem for EdnnDynamics<'_> {
 /// step, so that they follow the solution.
 ///
 /// # Errors
-/// Configuration, fit, factorisation and non-finite-state errors.
+/// Configuration errors (an output time outside [0, `t_end`] among them, as for Neural IVP),
+/// fit, factorisation and non-finite-state errors.
 ///
 /// # Reference
 /// Du and Zaki, *Evolutional deep neural network*, Phys. Rev. E 104, 045303 (2021); the
@@ -357,7 +358,7 @@ pub fn solve(
     output_times: &[f64],
 ) -> Result<EdnnSolution> {
     cfg.validate()?;
-    positive("t_end", t_end)?;
+    check_horizon(t_end, output_times)?;
     let start = Instant::now();
     let net = Network::new(&cfg.network, problem.dim(), problem.outputs())?;
     let mut theta = net.init(cfg.seed);
@@ -394,11 +395,7 @@ pub fn solve(
         ..StepControl::default()
     };
     let mut rk = Integrator::new(control, 0.0, theta.clone(), t_end)?;
-    let mut outputs: Vec<f64> = output_times
-        .iter()
-        .copied()
-        .filter(|&t| (0.0..=t_end).contains(&t))
-        .collect();
+    let mut outputs: Vec<f64> = output_times.to_vec();
     outputs.sort_by(f64::total_cmp);
     let mut snapshots: Vec<(f64, Vec<f64>)> = outputs
         .iter()

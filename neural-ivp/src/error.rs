@@ -80,6 +80,16 @@ pub(crate) fn config_err(key: &str, value: impl core::fmt::Display, expected: &s
     }
 }
 
+/// Checks a solve's horizon and output times: `t_end` > 0 and every output time in
+/// [0, `t_end`] (EDNN and Neural IVP reject the same requests).
+pub(crate) fn check_horizon(t_end: f64, output_times: &[f64]) -> Result<()> {
+    positive("t_end", t_end)?;
+    match output_times.iter().find(|&&t| !(0.0..=t_end).contains(&t)) {
+        Some(&t) => Err(config_err("output_times", t, "times in [0, t_end]")),
+        None => Ok(()),
+    }
+}
+
 /// Checks `got == expected`, naming `what` in the error.
 pub(crate) fn check_len(what: &str, expected: usize, got: usize) -> Result<()> {
     if expected == got {

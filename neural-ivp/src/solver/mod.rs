@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use crate::collocation::{pde_residual, step_residuals};
 use crate::composite::Forward;
-use crate::error::{Result, check_state, config_err, positive};
+use crate::error::{Result, check_horizon, check_state, config_err};
 use crate::fit::{FitReport, fit};
 use crate::network::Network;
 use crate::problems::{Ivp, initial_values};
@@ -144,10 +144,7 @@ impl NeuralIvp {
         output_times: &[f64],
         observer: &mut dyn FnMut(&StepRecord),
     ) -> Result<Solution> {
-        positive("t_end", t_end)?;
-        if let Some(&t) = output_times.iter().find(|&&t| !(0.0..=t_end).contains(&t)) {
-            return Err(config_err("output_times", t, "times in [0, t_end]"));
-        }
+        check_horizon(t_end, output_times)?;
         let start = Instant::now();
         let p = self.network(problem)?.num_params();
         if self.cfg.solver.rank > p {

@@ -1,5 +1,6 @@
 //! End-to-end runs, configuration errors and non-finite states.
 
+use neural_ivp::ednn::{self, EdnnConfig};
 use neural_ivp::problems::{Advection2d, Ivp};
 use neural_ivp::reference::{interior_grid, relative_l2};
 use neural_ivp::{
@@ -131,6 +132,31 @@ fn bad_configs_are_errors() {
         matches!(&e, IvpError::Config { key, .. } if key == "solver.rank"),
         "{e}"
     );
+}
+
+/// EDNN and Neural IVP reject the same horizons and output times, before any work.
+#[test]
+fn output_times_outside_the_horizon_are_errors_for_both_methods() {
+    let problem = Advection2d::default();
+    let key_of = |e: IvpError| match e {
+        IvpError::Config { key, .. } => key,
+        other => panic!("expected a configuration error, got {other}"),
+    };
+    for (t_end, times, key) in [
+        (0.1, &[0.05, 0.2][..], "output_times"),
+        (0.1, &[-0.01][..], "output_times"),
+        (0.0, &[][..], "t_end"),
+    ] {
+        let nivp = NeuralIvp::new(small_config())
+            .unwrap()
+            .solve(&problem, t_end, times)
+            .unwrap_err();
+        let ednn = ednn::solve(&problem, &EdnnConfig::default(), t_end, times).unwrap_err();
+        assert_eq!(
+            (key_of(nivp), key_of(ednn)),
+            (key.to_owned(), key.to_owned())
+        );
+    }
 }
 
 /// A problem whose operator produces NaN.
