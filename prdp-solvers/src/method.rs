@@ -3,10 +3,7 @@
 use prdp_core::{LinearOperator, Real, Result, invalid};
 use serde::{Deserialize, Serialize};
 
-use crate::cg::{CgPreconditioner, CgProgram};
-use crate::jacobi::with_inverse_diagonal;
 use crate::program::run;
-use crate::steepest::SteepestDescentProgram;
 use crate::{Budget, SolveOptions, SolveReport, Workspace, bicgstab, gmres};
 
 /// The preconditioner of CG when chosen by value.
@@ -93,34 +90,60 @@ impl Method {
         ws: &mut Workspace<T>,
     ) -> Result<SolveReport> {
         match *self {
-            Self::Jacobi => crate::jacobi(a, b, x, budget, opts, ws),
-            Self::SteepestDescent => run(&SteepestDescentProgram, a, b, x, budget, opts, ws, None),
-            Self::Cg {
-                preconditioner: PreconditionerKind::None,
-            } => run(
-                &CgProgram {
-                    m: CgPreconditioner::Identity,
-                },
-                a,
-                b,
-                x,
-                budget,
-                opts,
-                ws,
-                None,
-            ),
-            Self::Cg {
-                preconditioner: PreconditionerKind::Jacobi,
-            } => with_inverse_diagonal(a, ws, |prog, ws| {
-                let cg = CgProgram {
-                    m: CgPreconditioner::Diagonal(prog.inv_d),
-                };
-                run(&cg, a, b, x, budget, opts, ws, None)
-            }),
             Self::Gmres { restart } => gmres(a, restart, b, x, budget, opts, ws),
             Self::BiCgStab => bicgstab(a, b, x, budget, opts, ws),
+            _ => with_program!(self, a, ws, |prog, w| run(
+                &prog, a, b, x, budget, opts, w, None
+            )),
         }
     }
+}
+
+/// Runs `$body` with `$prog` bound to the step program of `$method` (Jacobi, steepest descent,
+/// CG: the methods with exact reverse steps) and `$w` to the workspace; any other method is an
+/// error naming unrolled differentiation. The one dispatch of those three methods, for
+/// [`Method::solve`] and for unrolled differentiation.
+macro_rules! with_program {
+    ($method:expr, $a:expr, $ws:expr, |$prog:ident, $w:ident| $body:expr) => {
+        match $method {
+            $crate::Method::Jacobi => {
+                $crate::jacobi::with_inverse_diagonal($a, $ws, |$prog, $w| $body)
+            }
+            $crate::Method::SteepestDescent => {
+                let $prog = $crate::steepest::SteepestDescentProgram;
+                let $w = $ws;
+                $body
+            }
+            $crate::Method::Cg {
+                preconditioner: $crate::PreconditionerKind::None,
+            } => {
+                let $prog = $crate::cg::CgProgram {
+                    m: $crate::cg::CgPreconditioner::Identity,
+                };
+                let $w = $ws;
+                $body
+            }
+            $crate::Method::Cg {
+                preconditioner: $crate::PreconditionerKind::Jacobi,
+            } => $crate::jacobi::with_inverse_diagonal($a, $ws, |jac, $w| {
+                let $prog = $crate::cg::CgProgram {
+                    m: $crate::cg::CgPreconditioner::Diagonal(jac.inv_d),
+                };
+                $body
+            }),
+            other => Err($crate::method::unrolled_unsupported(other)),
+        }
+    };
+}
+pub(crate) use with_program;
+
+/// The error of a method without exact reverse steps asked to unroll.
+pub(crate) fn unrolled_unsupported(m: &Method) -> prdp_core::Error {
+    invalid(
+        "mode",
+        format!("unrolled with {}", m.name()),
+        "unrolled differentiation is implemented for Jacobi, steepest descent and CG; use implicit mode",
+    )
 }
 
 /// The serialised form of [`Method`]: a flat table whose `kind` decides which other keys are

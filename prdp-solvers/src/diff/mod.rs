@@ -19,12 +19,10 @@ mod tape;
 use prdp_core::{LinearOperator, Real, Result, Transposed, check_finite, check_len, invalid};
 use serde::{Deserialize, Serialize};
 
-use crate::cg::{CgPreconditioner, CgProgram};
 use crate::cotangent::CotangentSink;
-use crate::jacobi::with_inverse_diagonal;
+use crate::method::{unrolled_unsupported, with_program};
 use crate::program::{Program, run};
-use crate::steepest::SteepestDescentProgram;
-use crate::{Budget, Method, PreconditionerKind, SolveOptions, SolveReport, StopReason, Workspace};
+use crate::{Budget, Method, SolveOptions, SolveReport, StopReason, Workspace};
 
 pub use tape::Tape;
 
@@ -90,46 +88,6 @@ pub struct DiffSolver {
     /// constant: no gradient flows into it.
     #[serde(default)]
     pub warm_start: bool,
-}
-
-/// Runs `$body` with `$prog` bound to the step program of `$method` and `$ws` to the workspace.
-macro_rules! with_program {
-    ($method:expr, $a:expr, $ws:expr, |$prog:ident, $w:ident| $body:expr) => {
-        match $method {
-            Method::Jacobi => with_inverse_diagonal($a, $ws, |$prog, $w| $body),
-            Method::SteepestDescent => {
-                let $prog = SteepestDescentProgram;
-                let $w = $ws;
-                $body
-            }
-            Method::Cg {
-                preconditioner: PreconditionerKind::None,
-            } => {
-                let $prog = CgProgram {
-                    m: CgPreconditioner::Identity,
-                };
-                let $w = $ws;
-                $body
-            }
-            Method::Cg {
-                preconditioner: PreconditionerKind::Jacobi,
-            } => with_inverse_diagonal($a, $ws, |jac, $w| {
-                let $prog = CgProgram {
-                    m: CgPreconditioner::Diagonal(jac.inv_d),
-                };
-                $body
-            }),
-            other => Err(unrolled_unsupported(other)),
-        }
-    };
-}
-
-fn unrolled_unsupported(m: &Method) -> prdp_core::Error {
-    invalid(
-        "mode",
-        format!("unrolled with {}", m.name()),
-        "unrolled differentiation is implemented for Jacobi, steepest descent and CG; use implicit mode",
-    )
 }
 
 impl DiffSolver {
