@@ -176,13 +176,7 @@ impl InverseConfig {
             Poisson::<T>::new(self.poisson.clone())?,
             self.solver.diff_solver(k0)?,
         )?;
-        let mut sc = InverseProblem::new(
-            physics,
-            self.solver.rtol,
-            self.learning_rate,
-            &theta_init,
-            &theta_ref,
-        )?;
+        let mut sc = InverseProblem::new(physics, self.learning_rate, &theta_init, &theta_ref)?;
         train(&mut sc, meta, opts, obs)
     }
 }
@@ -474,7 +468,6 @@ impl Experiment {
                     net,
                     physics,
                     converged,
-                    rtol: c.solver.rtol,
                     data,
                     validation_step: c.validation_step,
                     metric_channel: c.metric_channel,
@@ -613,7 +606,6 @@ fn emulator_parts<A: prdp_pde::Assembly<f32>>(
     EmulatorParts {
         net,
         physics,
-        rtol: c.solver.rtol,
         data,
         loss: c.loss,
         validation_step: c.validation_step,

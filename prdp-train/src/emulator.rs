@@ -14,7 +14,6 @@ use std::time::Instant;
 use prdp_core::Real;
 use prdp_nn::{Loss, Workspace};
 use prdp_pde::{Assembly, Dataset, Physics};
-use prdp_solvers::Budget;
 
 use crate::data_parallel::{BlockGradient, Parallel, minibatch_gradient};
 use crate::metrics::{rollout_validation, squared_ratio};
@@ -28,7 +27,6 @@ pub(crate) struct Emulator<T: Real, A: Assembly<T>> {
     ws: Workspace<T>,
     val_ws: Workspace<T>,
     physics: Physics<T, A>,
-    rtol: f64,
     data: Dataset<T>,
     loss: Loss,
     validation_step: usize,
@@ -53,7 +51,6 @@ struct Buffers<T> {
 pub(crate) struct EmulatorParts<T: Real, A: Assembly<T>> {
     pub net: Trainable<T>,
     pub physics: Physics<T, A>,
-    pub rtol: f64,
     pub data: Dataset<T>,
     pub loss: Loss,
     pub validation_step: usize,
@@ -86,7 +83,6 @@ impl<T: Real, A: Assembly<T>> Emulator<T, A> {
             val_ws: p.net.model.workspace(p.parallel.block_capacity(v))?,
             net: p.net,
             physics: p.physics,
-            rtol: p.rtol,
             data: p.data,
             loss: p.loss,
             validation_step: p.validation_step,
@@ -104,7 +100,7 @@ impl<T: Real, A: Assembly<T>> Emulator<T, A> {
         k: usize,
         ledger: &mut Ledger,
     ) -> Result<f64, TrainError> {
-        self.physics.set_budget(Budget::new(k, self.rtol)?)?;
+        self.physics.set_max_iters(k);
         minibatch_gradient(self, batch, ledger)
     }
 }
@@ -278,7 +274,6 @@ mod tests {
         Emulator::new(EmulatorParts {
             net,
             physics,
-            rtol: 0.0,
             data,
             loss: Loss::Nmse,
             validation_step: 2,

@@ -14,7 +14,6 @@ use std::time::Instant;
 use prdp_core::{Real, kernels};
 use prdp_nn::{Workspace, mse};
 use prdp_pde::{Assembly, Dataset, Physics};
-use prdp_solvers::Budget;
 
 use crate::data_parallel::{BlockGradient, Parallel, minibatch_gradient};
 use crate::metrics::{rollout_validation, squared_ratio};
@@ -29,7 +28,6 @@ pub(crate) struct Hybrid<T: Real, A: Assembly<T>> {
     val_ws: Workspace<T>,
     physics: Physics<T, A>,
     converged: Physics<T, A>,
-    rtol: f64,
     data: Dataset<T>,
     validation_step: usize,
     metric_channel: usize,
@@ -60,7 +58,6 @@ pub(crate) struct HybridParts<T: Real, A: Assembly<T>> {
     pub net: Trainable<T>,
     pub physics: Physics<T, A>,
     pub converged: Physics<T, A>,
-    pub rtol: f64,
     pub data: Dataset<T>,
     pub validation_step: usize,
     pub metric_channel: usize,
@@ -107,7 +104,6 @@ impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
             net: p.net,
             physics: p.physics,
             converged: p.converged,
-            rtol: p.rtol,
             data: p.data,
             validation_step: p.validation_step,
             metric_channel: p.metric_channel,
@@ -159,7 +155,7 @@ impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
         k: usize,
         ledger: &mut Ledger,
     ) -> Result<f64, TrainError> {
-        self.physics.set_budget(Budget::new(k, self.rtol)?)?;
+        self.physics.set_max_iters(k);
         minibatch_gradient(self, batch, ledger)
     }
 }
@@ -346,7 +342,6 @@ mod tests {
             net,
             physics,
             converged,
-            rtol: 1e-13,
             data,
             validation_step: 2,
             metric_channel: 0,

@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use prdp_core::Real;
 use prdp_pde::{Assembly, Physics, Poisson, ReferenceStepper};
-use prdp_solvers::Budget;
 use serde::{Deserialize, Serialize};
 
 use crate::record::write_atomic;
@@ -21,7 +20,6 @@ use crate::{Ledger, Phase, TrainError, Validation};
 /// Gradient descent on the load parameters θ through the differentiable Poisson solve.
 pub(crate) struct InverseProblem<T: Real> {
     physics: Physics<T, Poisson<T>>,
-    rtol: f64,
     learning_rate: f64,
     theta: Vec<T>,
     theta_ref: Vec<f64>,
@@ -44,7 +42,6 @@ impl<T: Real> InverseProblem<T> {
     /// learning rate is not positive; the direct solve's errors.
     pub(crate) fn new(
         physics: Physics<T, Poisson<T>>,
-        rtol: f64,
         learning_rate: f64,
         theta_init: &[f64],
         theta_ref: &[f64],
@@ -73,7 +70,6 @@ impl<T: Real> InverseProblem<T> {
         reference.step(&theta_ref_t, &mut u_ref)?;
         Ok(Self {
             physics,
-            rtol,
             learning_rate,
             theta: theta_init.iter().map(|&v| T::of(v)).collect(),
             theta_ref: theta_ref.to_vec(),
@@ -99,7 +95,7 @@ impl<T: Real> Scenario for InverseProblem<T> {
     }
 
     fn step(&mut self, _batch: &[usize], k: usize, ledger: &mut Ledger) -> Result<f64, TrainError> {
-        self.physics.set_budget(Budget::new(k, self.rtol)?)?;
+        self.physics.set_max_iters(k);
         let t = Instant::now();
         ledger.add_solver(&self.physics.forward_batch(&self.theta, &mut self.u, 1)?);
         ledger.add_time(Phase::PhysicsForward, t.elapsed());

@@ -140,6 +140,12 @@ impl<T: Real, A: Assembly<T>> Physics<T, A> {
         Ok(())
     }
 
+    /// Sets K, the primal budget's iteration count, keeping its tolerance (PRDP changes K between
+    /// intervals; the tolerance is the configuration's).
+    pub fn set_max_iters(&mut self, k: usize) {
+        self.solver.budget.max_iters = k;
+    }
+
     /// Sets the adjoint budget of implicit mode (`None`: the primal budget).
     ///
     /// # Errors

@@ -67,7 +67,8 @@ fn thread_count_does_not_change_results() {
     assert_eq!(run(1), run(3));
 }
 
-/// Stages keep separate tapes (backpropagation through two calls); set_budget changes K;
+/// Stages keep separate tapes (backpropagation through two calls); set_budget changes K and
+/// set_max_iters K alone;
 /// a VJP before any forward pass is an error.
 #[test]
 fn stages_and_budgets() {
@@ -100,6 +101,16 @@ fn stages_and_budgets() {
     single.vjp_batch(&w, &mut t).unwrap();
     assert_eq!(t, b1);
     assert!(p.set_adjoint_budget(Some(Budget::fixed(3))).is_err());
+    // set_max_iters changes K and keeps the configured tolerance.
+    let tolerant = DiffSolver::new(
+        Method::Jacobi,
+        Budget::new(5, 1e-3).unwrap(),
+        DiffMode::Unrolled,
+    )
+    .unwrap();
+    let mut q = Physics::new(heat(&[10], prdp_core::Boundary::Dirichlet), tolerant).unwrap();
+    q.set_max_iters(12);
+    assert_eq!(q.budget(), Budget::new(12, 1e-3).unwrap());
 }
 
 /// A rollout equals repeated forward passes; a warm start from the previous state converges in
