@@ -3,8 +3,8 @@
 use crate::common::{poisson_2d, spd};
 use prdp_core::{FnOperator, LinearOperator};
 use prdp_solvers::{
-    Budget, Counters, DiffMode, DiffSolver, Method, PreconditionerKind, SolveOptions, StopReason,
-    Tape, Workspace,
+    Budget, Counters, DiffMode, DiffSolver, DiscardCotangent, Method, PreconditionerKind,
+    SolveOptions, SolveReport, StopReason, Tape, Workspace,
 };
 use prdp_testing::vector;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -145,6 +145,24 @@ fn warm_start_from_the_solution_needs_no_iterations() {
     }
 }
 
+/// A forward solve into `u` and its backward pass with the seed ū = b (matrix cotangent
+/// discarded): the two reports.
+fn forward_and_backward<A: LinearOperator<f64>>(
+    solver: &DiffSolver,
+    a: &A,
+    b: &[f64],
+    u: &mut [f64],
+    tape: &mut Tape<f64>,
+    ws: &mut Workspace<f64>,
+) -> (SolveReport, SolveReport) {
+    let primal = solver.forward(a, b, u, tape, ws).unwrap();
+    let mut b_bar = vec![0.0; b.len()];
+    let adjoint = solver
+        .backward(a, b, tape, b, &mut b_bar, &mut DiscardCotangent, ws)
+        .unwrap();
+    (primal, adjoint)
+}
+
 /// Every method says why it stopped: the tolerance met (also at once, for b = 0), or the budget
 /// spent (a fixed K, or too few iterations for the tolerance); a reverse sweep runs exactly the
 /// forward's iterations.
@@ -191,19 +209,7 @@ fn reports_say_why_a_solve_stopped() {
     let solver = DiffSolver::new(Method::Jacobi, Budget::fixed(4), DiffMode::Unrolled).unwrap();
     let (mut tape, mut ws) = (Tape::new(), Workspace::new());
     let mut u = vec![0.0; 36];
-    solver.forward(&a, &b, &mut u, &mut tape, &mut ws).unwrap();
-    let mut b_bar = vec![0.0; 36];
-    let reverse = solver
-        .backward(
-            &a,
-            &b,
-            &mut tape,
-            &b,
-            &mut b_bar,
-            &mut prdp_solvers::DiscardCotangent,
-            &mut ws,
-        )
-        .unwrap();
+    let (_, reverse) = forward_and_backward(&solver, &a, &b, &mut u, &mut tape, &mut ws);
     assert_eq!(
         (reverse.stop, reverse.iterations),
         (StopReason::BudgetSpent, 4)
@@ -226,21 +232,9 @@ fn counters_sum_primal_and_adjoint_work() {
     let mut u = vec![0.0; 20];
     let mut c = Counters::default();
     for _ in 0..2 {
-        c.add_primal(&solver.forward(&a, &b, &mut u, &mut tape, &mut ws).unwrap());
-        let mut b_bar = vec![0.0; 20];
-        c.add_adjoint(
-            &solver
-                .backward(
-                    &a,
-                    &b,
-                    &mut tape,
-                    &b,
-                    &mut b_bar,
-                    &mut prdp_solvers::DiscardCotangent,
-                    &mut ws,
-                )
-                .unwrap(),
-        );
+        let (primal, adjoint) = forward_and_backward(&solver, &a, &b, &mut u, &mut tape, &mut ws);
+        c.add_primal(&primal);
+        c.add_adjoint(&adjoint);
     }
     assert_eq!(
         (
