@@ -13,9 +13,9 @@ pub enum StopReason {
     /// The relative residual fell below the tolerance (or is exactly zero, as for a zero
     /// right-hand side).
     Converged,
-    /// Every iteration of the budget ran without meeting the tolerance: the outcome of every
-    /// fixed-K solve (tolerance 0), and of a reverse sweep, which runs exactly the forward
-    /// solve's iterations.
+    /// Every iteration of the budget ran without meeting the tolerance: the outcome of a
+    /// fixed-K solve (tolerance 0) unless its residual vanishes exactly, and of a reverse sweep,
+    /// which runs exactly the forward solve's iterations.
     #[default]
     BudgetSpent,
 }
