@@ -167,7 +167,6 @@ pub struct ReproduceOptions {
 }
 
 fn main() {
-    provenance::capture();
     let cluster = cluster::Cluster::init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -1,8 +1,5 @@
 //! Where a summary's numbers come from: the commit, the command and the machine.
 
-use std::process::Command;
-use std::sync::OnceLock;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ReproduceOptions;
@@ -10,9 +7,11 @@ use crate::ReproduceOptions;
 /// Written into every `summary.json`, so that a committed result names the code that made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
-    /// `git rev-parse HEAD` when the process started ("unknown" outside a checkout).
+    /// The commit the binary was built from (`git rev-parse HEAD` at build time; "unknown"
+    /// outside a checkout): a reproduction that runs for hours names the code it ran, not the
+    /// commit the work tree has reached when it ends.
     pub commit: String,
-    /// Whether tracked files differed from that commit.
+    /// Whether tracked files differed from that commit when the binary was built.
     pub dirty: bool,
     /// The command line.
     pub command: String,
@@ -29,38 +28,12 @@ fn one() -> usize {
     1
 }
 
-/// The commit and its dirty flag when the process started: a reproduction that runs for hours
-/// must name the code it ran, not the commit the work tree has reached when it ends.
-static START: OnceLock<(String, bool)> = OnceLock::new();
-
-/// Reads the commit now; call it first thing in `main`.
-pub fn capture() {
-    START.get_or_init(|| {
-        let git = |args: &[&str]| {
-            Command::new("git")
-                .args(args)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-        };
-        let commit = git(&["rev-parse", "HEAD"]).map_or_else(
-            || "unknown".to_owned(),
-            |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
-        );
-        let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-            .is_some_and(|o| !o.stdout.is_empty());
-        (commit, dirty)
-    });
-}
-
 impl Provenance {
     /// The provenance of a summary written by this process.
     pub fn now(opts: &ReproduceOptions) -> Self {
-        capture();
-        let (commit, dirty) = START.get().cloned().unwrap_or_default();
         Self {
-            commit,
-            dirty,
+            commit: env!("PRDP_BUILD_COMMIT").to_owned(),
+            dirty: env!("PRDP_BUILD_DIRTY") == "true",
             command: format!(
                 "cargo xtask {}",
                 std::env::args().skip(1).collect::<Vec<_>>().join(" ")
