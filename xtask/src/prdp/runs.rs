@@ -117,7 +117,18 @@ pub fn run_each(
     data: &Path,
     ranks: &Ranks,
 ) -> Result<Vec<Result<RunRecord, TrainError>>> {
-    let costs = expected_costs(runs);
+    // A finished run (its record written) costs nothing to resume, so a rerun balances what is
+    // left. Rank 0 looks, so that every rank computes the same assignment.
+    let mut finished: Vec<u8> = runs
+        .iter()
+        .map(|r| u8::from(r.dir(dir).join("record.json").is_file()))
+        .collect();
+    ranks.broadcast_bytes(&mut finished);
+    let costs: Vec<f64> = expected_costs(runs)
+        .into_iter()
+        .zip(&finished)
+        .map(|(c, &f)| if f == 1 { 0.0 } else { c })
+        .collect();
     let owner = assign(&costs, ranks.size());
     // This rank's runs, longest expected first: the baselines and PRDP before the sweep, so
     // that an interrupted job has finished the runs its summary needs most.
