@@ -17,6 +17,7 @@ pub struct CountingAllocator;
 thread_local! {
     static LOCAL_ARMED: Cell<bool> = const { Cell::new(false) };
     static LOCAL_COUNT: Cell<usize> = const { Cell::new(0) };
+    static IN_COUNTER: Cell<bool> = const { Cell::new(false) };
 }
 static GLOBAL_ARMED: AtomicBool = AtomicBool::new(false);
 static GLOBAL_COUNT: AtomicUsize = AtomicUsize::new(0);
@@ -25,12 +26,13 @@ fn count() {
     if LOCAL_ARMED.with(Cell::get) {
         LOCAL_COUNT.with(|c| c.set(c.get() + 1));
     }
-    // Disarmed while the backtrace (which allocates) is taken and read.
-    if GLOBAL_ARMED.swap(false, Ordering::Relaxed) {
+    // The backtrace taken here allocates too: those allocations (on this thread only) are the
+    // counter's own; other threads' allocations meanwhile are still counted.
+    if GLOBAL_ARMED.load(Ordering::Relaxed) && !IN_COUNTER.with(|c| c.replace(true)) {
         if !not_the_tested_code() {
             GLOBAL_COUNT.fetch_add(1, Ordering::Relaxed);
         }
-        GLOBAL_ARMED.store(true, Ordering::Relaxed);
+        IN_COUNTER.with(|c| c.set(false));
     }
 }
 
