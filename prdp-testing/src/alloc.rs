@@ -8,9 +8,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// [`allocations_on_this_thread`] or [`allocations_on_all_threads`]. Install it in a test
 /// binary with
 ///
-/// ```ignore
+/// ```
+/// use prdp_testing::{CountingAllocator, allocations_on_this_thread};
+///
 /// #[global_allocator]
-/// static ALLOCATOR: prdp_testing::CountingAllocator = prdp_testing::CountingAllocator;
+/// static ALLOCATOR: CountingAllocator = CountingAllocator;
+///
+/// let n = allocations_on_this_thread(|| drop(std::hint::black_box(vec![1u8; 8])));
+/// assert_eq!(n, 1);
 /// ```
 pub struct CountingAllocator;
 
