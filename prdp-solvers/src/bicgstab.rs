@@ -2,8 +2,8 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, kernels};
 
-use crate::program::{validate, zero_rhs_report};
-use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
+use crate::program::{Params, Program, Step, run};
+use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b for general (nonsymmetric) A by the stabilised biconjugate gradient method.
 /// One iteration costs two operator applications; the shadow residual is r₀.
@@ -33,55 +33,87 @@ pub fn bicgstab<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
     ws: &mut Workspace<T>,
 ) -> Result<SolveReport> {
-    let (_, bnorm) = validate("BiCGStab", a, b, x, budget, opts)?;
-    if bnorm == T::zero() {
-        return Ok(zero_rhs_report(x, opts));
+    run(&BiCgStabProgram, a, b, x, Params { budget, opts }, ws, None)
+}
+
+/// BiCGStab as a step program. State: [x, r, r̂, p, v, ρ_old, α, ω]; scratch: s, t.
+pub(crate) struct BiCgStabProgram;
+
+impl<T: Real> Program<T> for BiCgStabProgram {
+    const NAME: &'static str = "BiCGStab";
+    const SCRATCH: usize = 2;
+
+    fn state_len(&self, n: usize) -> usize {
+        5 * n + 3
     }
-    let ([r, r_hat, p, v, s, t], _) = ws.split::<6>(b.len(), 0);
-    let mut matvecs = 0;
-    if opts.warm_start {
-        a.residual(x, b, r);
-        matvecs += 1;
-    } else {
-        x.fill(T::zero());
-        r.copy_from_slice(b);
+
+    fn extra_len(&self, _n: usize) -> usize {
+        0
     }
-    r_hat.copy_from_slice(r);
-    p.fill(T::zero());
-    v.fill(T::zero());
-    let (mut rho_old, mut alpha, mut omega) = (T::one(), T::one(), T::one());
-    let mut res2 = kernels::dot(r, r);
-    let mut history = opts
-        .record_history
-        .then(|| Vec::with_capacity(budget.max_iters + 1));
-    let breakdown = |k: usize, reason: String| Error::Breakdown {
-        solver: "BiCGStab",
-        iteration: k,
-        reason,
-    };
-    let mut k = 0;
-    let stop = loop {
-        let rel = res2.sqrt().as_f64() / bnorm.as_f64();
-        if let Some(h) = history.as_mut() {
-            h.push(rel);
-        }
-        if !rel.is_finite() {
-            return Err(breakdown(k, format!("the residual norm became {rel}")));
-        }
-        if rel < budget.rtol || res2 == T::zero() {
-            break StopReason::Converged;
-        }
-        if k == budget.max_iters {
-            break StopReason::BudgetSpent;
-        }
+
+    fn start<A: LinearOperator<T> + ?Sized>(
+        &self,
+        a: &A,
+        b: &[T],
+        u0: Option<&[T]>,
+        state: &mut [T],
+    ) -> (T, usize) {
+        let n = b.len();
+        let (x, rest) = state.split_at_mut(n);
+        let (r, rest) = rest.split_at_mut(n);
+        let (r_hat, rest) = rest.split_at_mut(n);
+        let (p, rest) = rest.split_at_mut(n);
+        let (v, scalars) = rest.split_at_mut(n);
+        let matvecs = match u0 {
+            Some(u0) => {
+                x.copy_from_slice(u0);
+                a.residual(x, b, r);
+                1
+            }
+            None => {
+                x.fill(T::zero());
+                r.copy_from_slice(b);
+                0
+            }
+        };
+        r_hat.copy_from_slice(r);
+        p.fill(T::zero());
+        v.fill(T::zero());
+        scalars.fill(T::one());
+        (kernels::dot(r, r), matvecs)
+    }
+
+    fn step<A: LinearOperator<T> + ?Sized>(
+        &self,
+        step: &Step<'_, T, A>,
+        state: &mut [T],
+        _extra: &mut [T],
+        scratch: &mut [&mut [T]],
+    ) -> Result<(Option<T>, usize)> {
+        let Step { a, b, k, stop, .. } = *step;
+        let n = b.len();
+        let (x, rest) = state.split_at_mut(n);
+        let (r, rest) = rest.split_at_mut(n);
+        let (r_hat, rest) = rest.split_at_mut(n);
+        let (p, rest) = rest.split_at_mut(n);
+        let (v, scalars) = rest.split_at_mut(n);
+        let [s, t] = scratch else {
+            unreachable!("BiCGStab uses two scratch vectors")
+        };
+        let (rho_old, omega) = (scalars[0], scalars[2]);
+        let breakdown = |reason: String| Error::Breakdown {
+            solver: "BiCGStab",
+            iteration: k,
+            reason,
+        };
         let rho = kernels::dot(r_hat, r);
         if rho == T::zero() || !rho.is_finite() {
-            return Err(breakdown(k, format!("r̂ᵀr = {rho}")));
+            return Err(breakdown(format!("r̂ᵀr = {rho}")));
         }
         if k == 0 {
             p.copy_from_slice(r);
         } else {
-            let beta = (rho / rho_old) * (alpha / omega);
+            let beta = (rho / rho_old) * (scalars[1] / omega);
             for ((pi, &ri), &vi) in p.iter_mut().zip(r.iter()).zip(v.iter()) {
                 *pi = ri + beta * (*pi - omega * vi);
             }
@@ -89,46 +121,36 @@ pub fn bicgstab<T: Real, A: LinearOperator<T> + ?Sized>(
         a.apply(p, v);
         let rv = kernels::dot(r_hat, v);
         if rv == T::zero() || !rv.is_finite() {
-            return Err(breakdown(k, format!("r̂ᵀAp = {rv}")));
+            return Err(breakdown(format!("r̂ᵀAp = {rv}")));
         }
-        alpha = rho / rv;
+        let alpha = rho / rv;
+        scalars[1] = alpha;
         s.copy_from_slice(r);
         kernels::axpy(-alpha, v, s);
         let s2 = kernels::dot(s, s);
-        if (s2.sqrt().as_f64() / bnorm.as_f64()) < budget.rtol || s2 == T::zero() {
+        // The half step already meets the test: x + αp is the iterate.
+        if stop.met(s2) {
             kernels::axpy(alpha, p, x);
             r.copy_from_slice(s);
-            res2 = s2;
-            matvecs += 1;
-            k += 1;
-            continue;
+            return Ok((Some(s2), 1));
         }
         a.apply(s, t);
         let tt = kernels::dot(t, t);
         if tt == T::zero() || !tt.is_finite() {
-            return Err(breakdown(k, format!("‖As‖² = {tt}")));
+            return Err(breakdown(format!("‖As‖² = {tt}")));
         }
-        omega = kernels::dot(t, s) / tt;
+        let omega = kernels::dot(t, s) / tt;
         if omega == T::zero() {
             return Err(breakdown(
-                k,
                 "the stabilisation parameter ω is zero".to_owned(),
             ));
         }
+        scalars[2] = omega;
         kernels::axpy(alpha, p, x);
         kernels::axpy(omega, s, x);
         r.copy_from_slice(s);
         kernels::axpy(-omega, t, r);
-        res2 = kernels::dot(r, r);
-        rho_old = rho;
-        matvecs += 2;
-        k += 1;
-    };
-    Ok(SolveReport {
-        iterations: k,
-        rel_residual: res2.sqrt().as_f64() / bnorm.as_f64(),
-        stop,
-        matvecs,
-        history,
-    })
+        scalars[0] = rho;
+        Ok((Some(kernels::dot(r, r)), 2))
+    }
 }

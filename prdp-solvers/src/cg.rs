@@ -2,9 +2,8 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, kernels};
 
-use crate::cotangent::CotangentSink;
 use crate::precond::Preconditioner;
-use crate::program::{Program, run};
+use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b for symmetric definite A by conjugate gradients, preconditioned by M
@@ -47,7 +46,7 @@ pub fn cg<T: Real, A: LinearOperator<T> + ?Sized>(
         }
         None => CgPreconditioner::Custom(precond),
     };
-    run(&CgProgram { m }, a, b, x, budget, opts, ws, None)
+    run(&CgProgram { m }, a, b, x, Params { budget, opts }, ws, None)
 }
 
 /// The preconditioner of a CG program.
@@ -88,17 +87,12 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         n + 3
     }
 
-    fn uses_diagonal(&self) -> bool {
-        matches!(self.m, CgPreconditioner::Diagonal(_))
-    }
-
     fn start<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
         b: &[T],
         u0: Option<&[T]>,
         state: &mut [T],
-        _scratch: &mut [&mut [T]],
     ) -> (T, usize) {
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
@@ -121,17 +115,14 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         (kernels::dot(r, r), matvecs)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
-        a: &A,
-        b: &[T],
-        k: usize,
+        step: &Step<'_, T, A>,
         state: &mut [T],
         extra: &mut [T],
         scratch: &mut [&mut [T]],
-        _norm: bool,
     ) -> Result<(Option<T>, usize)> {
+        let Step { a, b, k, .. } = *step;
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
         let (r, rest) = rest.split_at_mut(n);
@@ -168,6 +159,12 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         };
         Ok((Some(res2), 1))
     }
+}
+
+impl<T: Real> Reversible<T> for CgProgram<'_, T> {
+    fn uses_diagonal(&self) -> bool {
+        matches!(self.m, CgPreconditioner::Diagonal(_))
+    }
 
     fn reverse_step<A: LinearOperator<T> + ?Sized>(
         &self,
@@ -175,12 +172,15 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         state: &[T],
         extra: &[T],
         next: &[T],
-        adj: &mut [T],
-        _bbar: &mut [T],
-        diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         scratch: &mut [&mut [T]],
     ) -> usize {
+        let Adjoint {
+            state: adj,
+            diag_bar,
+            sink,
+            ..
+        } = adj;
         let n = (state.len() - 1) / 3;
         let p = &state[2 * n..3 * n];
         let rho = state[3 * n];
@@ -199,7 +199,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         let rho_next_b = rho_b[0] + beta_b / rho;
         let mut rho_bar = -beta_b * beta / rho;
         // ρ' = r'ᵀ M⁻¹ r' and z' = M⁻¹ r'
-        self.chain_preconditioner(r_next, pb, rho_next_b, rb, diag_bar);
+        self.chain_preconditioner(r_next, pb, rho_next_b, rb, diag_bar.as_deref_mut());
         // r' = r − α q and u' = u + α p
         let alpha_b = kernels::dot(ub, p) - kernels::dot(rb, q);
         // α = ρ / σ
@@ -237,18 +237,21 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         &self,
         u0: Option<&[T]>,
         state: &[T],
-        adj: &mut [T],
-        bbar: &mut [T],
-        diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         _scratch: &mut [&mut [T]],
     ) {
+        let Adjoint {
+            state: adj,
+            bbar,
+            diag_bar,
+            sink,
+        } = adj;
         let n = bbar.len();
         let r0 = &state[n..2 * n];
         let (rb, rest) = adj[n..].split_at_mut(n);
         let (pb, rho_b) = rest.split_at_mut(n);
         // p₀ = z₀ = M⁻¹ r₀: z̄₀ = p̄₀.
-        self.chain_preconditioner(r0, pb, rho_b[0], rb, diag_bar);
+        self.chain_preconditioner(r0, pb, rho_b[0], rb, diag_bar.as_deref_mut());
         kernels::axpy(T::one(), rb, bbar);
         if let Some(u0) = u0 {
             sink.rank_one(rb, u0);

@@ -2,8 +2,8 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, invalid, kernels};
 
-use crate::program::{validate, zero_rhs_report};
-use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
+use crate::program::{Params, Program, Step, run};
+use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by restarted GMRES(m) with modified Gram–Schmidt Arnoldi and Givens
 /// rotations.
@@ -50,55 +50,90 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
     ws: &mut Workspace<T>,
 ) -> Result<SolveReport> {
-    if restart == 0 {
-        return Err(invalid("restart", restart, "GMRES(m) needs m >= 1"));
+    run(
+        &GmresProgram { restart },
+        a,
+        b,
+        x,
+        Params { budget, opts },
+        ws,
+        None,
+    )
+}
+
+/// GMRES(m) as a step program; a step is one restart cycle. State: [x, r = b − A x, ‖r‖²];
+/// extras (rebuilt by every cycle): the Arnoldi basis V ((m+1)·n), the rotated Hessenberg
+/// matrix H ((m+1)·m), the Givens cosines and sines (m each), the rotated right-hand side g
+/// (m+1) and the least-squares solution y (m).
+pub(crate) struct GmresProgram {
+    /// Restart length m.
+    pub(crate) restart: usize,
+}
+
+impl<T: Real> Program<T> for GmresProgram {
+    const NAME: &'static str = "GMRES";
+    const SCRATCH: usize = 0;
+
+    fn state_len(&self, n: usize) -> usize {
+        2 * n + 1
     }
-    let (n, bnorm) = validate("GMRES", a, b, x, budget, opts)?;
-    if bnorm == T::zero() {
-        return Ok(zero_rhs_report(x, opts));
+
+    fn extra_len(&self, n: usize) -> usize {
+        let m = self.restart;
+        (m + 1) * n + (m + 1) * m + 4 * m + 1
     }
-    let m = restart;
-    // Basis V (m+1 vectors) and the residual; small: H ((m+1)·m), cs, sn (m), g (m+1), y (m).
-    let (vecs, small) = ws.split_flat(m + 2, n, (m + 1) * m + 4 * m + 1);
-    let (basis, r) = vecs.split_at_mut((m + 1) * n);
-    let (h, rest) = small.split_at_mut((m + 1) * m);
-    let (cs, rest) = rest.split_at_mut(m);
-    let (sn, rest) = rest.split_at_mut(m);
-    let (g, y) = rest.split_at_mut(m + 1);
-    if !opts.warm_start {
-        x.fill(T::zero());
+
+    fn validate(&self) -> Result<()> {
+        if self.restart == 0 {
+            return Err(invalid("restart", self.restart, "GMRES(m) needs m >= 1"));
+        }
+        Ok(())
     }
-    let mut history = opts
-        .record_history
-        .then(|| Vec::with_capacity(budget.max_iters + 1));
-    let mut matvecs = 0;
-    let mut cycle = 0;
-    let (stop, rel) = loop {
-        let beta2 = if cycle == 0 && !opts.warm_start {
-            r.copy_from_slice(b);
-            kernels::dot(b, b)
-        } else {
-            matvecs += 1;
-            a.residual(x, b, r)
+
+    fn start<A: LinearOperator<T> + ?Sized>(
+        &self,
+        a: &A,
+        b: &[T],
+        u0: Option<&[T]>,
+        state: &mut [T],
+    ) -> (T, usize) {
+        let n = b.len();
+        let (x, rest) = state.split_at_mut(n);
+        let (r, beta2) = rest.split_at_mut(n);
+        let matvecs = match u0 {
+            Some(u0) => {
+                x.copy_from_slice(u0);
+                beta2[0] = a.residual(x, b, r);
+                1
+            }
+            None => {
+                x.fill(T::zero());
+                r.copy_from_slice(b);
+                beta2[0] = kernels::dot(b, b);
+                0
+            }
         };
-        let beta = beta2.sqrt();
-        let rel = beta.as_f64() / bnorm.as_f64();
-        if let Some(hist) = history.as_mut() {
-            hist.push(rel);
-        }
-        if !rel.is_finite() {
-            return Err(Error::Breakdown {
-                solver: "GMRES",
-                iteration: cycle,
-                reason: format!("the residual norm became {rel}"),
-            });
-        }
-        if rel < budget.rtol || beta == T::zero() {
-            break (StopReason::Converged, rel);
-        }
-        if cycle == budget.max_iters {
-            break (StopReason::BudgetSpent, rel);
-        }
+        (beta2[0], matvecs)
+    }
+
+    fn step<A: LinearOperator<T> + ?Sized>(
+        &self,
+        step: &Step<'_, T, A>,
+        state: &mut [T],
+        extra: &mut [T],
+        _scratch: &mut [&mut [T]],
+    ) -> Result<(Option<T>, usize)> {
+        let Step { a, b, k: cycle, .. } = *step;
+        let (n, m) = (b.len(), self.restart);
+        let (x, rest) = state.split_at_mut(n);
+        let (r, beta2) = rest.split_at_mut(n);
+        let (basis, rest) = extra.split_at_mut((m + 1) * n);
+        let (h, rest) = rest.split_at_mut((m + 1) * m);
+        let (cs, rest) = rest.split_at_mut(m);
+        let (sn, rest) = rest.split_at_mut(m);
+        let (g, y) = rest.split_at_mut(m + 1);
+        let beta = beta2[0].sqrt();
+        let mut matvecs = 0;
         kernels::copy_scaled(T::one() / beta, r, &mut basis[..n]);
         g.fill(T::zero());
         g[0] = beta;
@@ -170,13 +205,8 @@ pub fn gmres<T: Real, A: LinearOperator<T> + ?Sized>(
         for i in 0..steps {
             kernels::axpy(y[i], &basis[i * n..(i + 1) * n], x);
         }
-        cycle += 1;
-    };
-    Ok(SolveReport {
-        iterations: cycle,
-        rel_residual: rel,
-        stop,
-        matvecs,
-        history,
-    })
+        // The true residual, for the next cycle and the stopping test.
+        beta2[0] = a.residual(x, b, r);
+        Ok((Some(beta2[0]), matvecs + 1))
+    }
 }

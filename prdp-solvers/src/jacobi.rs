@@ -2,9 +2,8 @@
 
 use prdp_core::{LinearOperator, Real, Result, kernels};
 
-use crate::cotangent::CotangentSink;
 use crate::precond::invert_diagonal;
-use crate::program::{Program, run, square};
+use crate::program::{Adjoint, Params, Program, Reversible, Step, run, square};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by Jacobi relaxation, x ← x + D⁻¹(b − A x) with D = diag(A), under `budget`.
@@ -46,7 +45,7 @@ pub fn jacobi<T: Real, A: LinearOperator<T> + ?Sized>(
     ws: &mut Workspace<T>,
 ) -> Result<SolveReport> {
     with_inverse_diagonal(a, ws, |prog, ws| {
-        run(&prog, a, b, x, budget, opts, ws, None)
+        run(&prog, a, b, x, Params { budget, opts }, ws, None)
     })
 }
 
@@ -116,17 +115,12 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         0
     }
 
-    fn uses_diagonal(&self) -> bool {
-        true
-    }
-
     fn start<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
         b: &[T],
         u0: Option<&[T]>,
         state: &mut [T],
-        _scratch: &mut [&mut [T]],
     ) -> (T, usize) {
         let (u, r) = state.split_at_mut(b.len());
         match u0 {
@@ -142,17 +136,14 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
-        a: &A,
-        b: &[T],
-        _k: usize,
+        step: &Step<'_, T, A>,
         state: &mut [T],
         _extra: &mut [T],
         _scratch: &mut [&mut [T]],
-        norm: bool,
     ) -> Result<(Option<T>, usize)> {
+        let Step { a, b, norm, .. } = *step;
         let (u, r) = state.split_at_mut(b.len());
         match self.uniform {
             Some(di) => {
@@ -173,6 +164,12 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
             Ok((None, 1))
         }
     }
+}
+
+impl<T: Real> Reversible<T> for JacobiProgram<'_, T> {
+    fn uses_diagonal(&self) -> bool {
+        true
+    }
 
     fn reverse_step<A: LinearOperator<T> + ?Sized>(
         &self,
@@ -180,12 +177,15 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         state: &[T],
         _extra: &[T],
         next: &[T],
-        adj: &mut [T],
-        bbar: &mut [T],
-        diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         scratch: &mut [&mut [T]],
     ) -> usize {
+        let Adjoint {
+            state: adj,
+            bbar,
+            diag_bar,
+            sink,
+        } = adj;
         let n = bbar.len();
         let (ub, rb) = adj.split_at_mut(n);
         let (_, r) = state.split_at(n);
@@ -199,7 +199,7 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         }
         let at_rb = &*scratch[0];
         let inv = self.inv_d;
-        match (self.uniform, diag_bar, through) {
+        match (self.uniform, diag_bar.as_deref_mut(), through) {
             (Some(d), None, true) => reverse_sweep::<_, true>(|_| d, rb, ub, at_rb, bbar, r, None),
             (Some(d), None, false) => {
                 reverse_sweep::<_, false>(|_| d, rb, ub, at_rb, bbar, r, None)
@@ -214,17 +214,14 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         &self,
         u0: Option<&[T]>,
         _state: &[T],
-        adj: &mut [T],
-        bbar: &mut [T],
-        _diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         _scratch: &mut [&mut [T]],
     ) {
-        let n = bbar.len();
-        let rb = &adj[n..];
-        kernels::axpy(T::one(), rb, bbar);
+        let n = adj.bbar.len();
+        let rb = &adj.state[n..];
+        kernels::axpy(T::one(), rb, adj.bbar);
         if let Some(u0) = u0 {
-            sink.rank_one(rb, u0);
+            adj.sink.rank_one(rb, u0);
         }
     }
 }

@@ -3,8 +3,8 @@
 use prdp_core::{LinearOperator, Real, Result, invalid};
 use serde::{Deserialize, Serialize};
 
-use crate::program::run;
-use crate::{Budget, SolveOptions, SolveReport, Workspace, bicgstab, gmres};
+use crate::program::{Params, run};
+use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// The preconditioner of CG when chosen by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -89,22 +89,25 @@ impl Method {
         opts: &SolveOptions,
         ws: &mut Workspace<T>,
     ) -> Result<SolveReport> {
-        match *self {
-            Self::Gmres { restart } => gmres(a, restart, b, x, budget, opts, ws),
-            Self::BiCgStab => bicgstab(a, b, x, budget, opts, ws),
-            _ => with_program!(self, a, ws, |prog, w| run(
-                &prog, a, b, x, budget, opts, w, None
-            )),
-        }
+        with_program!(any, self, a, ws, |prog, w| run(
+            &prog,
+            a,
+            b,
+            x,
+            Params { budget, opts },
+            w,
+            None
+        ))
     }
 }
 
-/// Runs `$body` with `$prog` bound to the step program of `$method` (Jacobi, steepest descent,
-/// CG: the methods with exact reverse steps) and `$w` to the workspace; any other method is an
-/// error naming unrolled differentiation. The one dispatch of those three methods, for
-/// [`Method::solve`] and for unrolled differentiation.
+/// The one dispatch from a [`Method`] to its step program: runs `$body` with `$prog` bound to
+/// the program of `$method` (a `&Method`) and `$w` to the workspace. Mode `any` serves every
+/// method ([`Method::solve`]); mode `reversible` serves the methods with exact reverse steps
+/// (Jacobi, steepest descent, CG) and makes any other an error naming unrolled
+/// differentiation, so that `$body` may use [`crate::program::Reversible`].
 macro_rules! with_program {
-    ($method:expr, $a:expr, $ws:expr, |$prog:ident, $w:ident| $body:expr) => {
+    ($mode:ident, $method:expr, $a:expr, $ws:expr, |$prog:ident, $w:ident| $body:expr) => {
         match $method {
             $crate::Method::Jacobi => {
                 $crate::jacobi::with_inverse_diagonal($a, $ws, |$prog, $w| $body)
@@ -131,9 +134,26 @@ macro_rules! with_program {
                 };
                 $body
             }),
-            other => Err($crate::method::unrolled_unsupported(other)),
+            $crate::Method::Gmres { restart } => $crate::method::with_program!(
+                @$mode $method,
+                $crate::gmres::GmresProgram { restart: *restart },
+                |$prog| { let $w = $ws; $body }
+            ),
+            $crate::Method::BiCgStab => $crate::method::with_program!(
+                @$mode $method,
+                $crate::bicgstab::BiCgStabProgram,
+                |$prog| { let $w = $ws; $body }
+            ),
         }
     };
+    (@any $method:expr, $program:expr, |$prog:ident| $arm:block) => {{
+        let $prog = $program;
+        $arm
+    }};
+    (@reversible $method:expr, $program:expr, |$prog:ident| $arm:block) => {{
+        let _forward_only = $program;
+        Err($crate::method::unrolled_unsupported($method))
+    }};
 }
 pub(crate) use with_program;
 

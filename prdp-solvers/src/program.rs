@@ -1,33 +1,91 @@
 //! Iterative methods written as step programs, and the forward driver that runs them.
 //!
-//! Jacobi, steepest descent and CG are each a [`Program`]: a state vector (the solution
-//! first), a `step` that advances it by one iteration and writes the per-iteration extras the
-//! reverse pass needs, and the exact reverse of each step. The plain solve runs the steps
-//! without recording; unrolled differentiation records states and extras (all of them, or
-//! checkpoints it replays from) and runs the reverse steps. Both therefore execute the same
-//! arithmetic, so the unrolled gradient is the gradient of exactly the program that ran.
+//! Every method (Jacobi, steepest descent, CG, GMRES, BiCGStab) is a [`Program`]: a state (the
+//! solution first, then what one iteration carries to the next), a `start` from the initial
+//! guess and a `step` that advances the state by one iteration, writing its per-iteration
+//! extras. [`run`] is the one loop that applies the budget: the meaning of K, PRDP's knob, and
+//! of the stopping test ([`StopRule`]) is written here once. Jacobi, steepest descent and CG are
+//! also [`Reversible`]: each step has an exact reverse. Unrolled differentiation records states
+//! and extras (all of them, or checkpoints it replays from) through the same `run` and runs the
+//! reverse steps, so the unrolled gradient is the gradient of exactly the program that ran.
 
 use prdp_core::{Error, LinearOperator, Real, Result, check_finite, check_len, kernels};
 
 use crate::cotangent::CotangentSink;
 use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
 
-/// One iterative method as a differentiable step program.
+/// The most scratch vectors any program asks for.
+pub(crate) const MAX_SCRATCH: usize = 2;
+
+/// The stopping test of a solve: relative residual ‖r‖/‖b‖ below `rtol`, or r = 0.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StopRule<T> {
+    /// Relative residual tolerance ε (0: never by tolerance).
+    pub(crate) rtol: f64,
+    /// ‖b‖₂.
+    pub(crate) bnorm: T,
+}
+
+impl<T: Real> StopRule<T> {
+    /// The relative residual of an iterate whose squared residual norm is `res2`.
+    pub(crate) fn relative(&self, res2: T) -> f64 {
+        res2.sqrt().as_f64() / self.bnorm.as_f64()
+    }
+
+    /// Whether an iterate with squared residual norm `res2` meets the test.
+    pub(crate) fn met(&self, res2: T) -> bool {
+        self.relative(res2) < self.rtol || res2 == T::zero()
+    }
+}
+
+/// What one forward step reads besides its buffers.
+pub(crate) struct Step<'a, T, A: ?Sized> {
+    /// The system matrix.
+    pub(crate) a: &'a A,
+    /// The right-hand side.
+    pub(crate) b: &'a [T],
+    /// Index of the step (0 for the first).
+    pub(crate) k: usize,
+    /// Whether the caller reads the new residual norm; a method may skip it (`None`) when not.
+    pub(crate) norm: bool,
+    /// The solve's stopping test, for methods that can stop inside an iteration (BiCGStab's
+    /// half step).
+    pub(crate) stop: StopRule<T>,
+}
+
+/// The adjoints a reverse step updates: of the state (`state`, length `state_len`), of the
+/// right-hand side (`bbar`), of the diagonal (`diag_bar`, absent when the sink does not want
+/// the matrix cotangent or the method has no diagonal term), and the matrix cotangent's sink.
+pub(crate) struct Adjoint<'a, T> {
+    pub(crate) state: &'a mut [T],
+    pub(crate) bbar: &'a mut [T],
+    pub(crate) diag_bar: Option<&'a mut [T]>,
+    pub(crate) sink: &'a mut dyn CotangentSink<T>,
+}
+
+/// One iterative method as a step program.
 pub(crate) trait Program<T: Real>: Sync {
     /// Method name for errors.
     const NAME: &'static str;
 
-    /// Length of the state (solution first, then method vectors and scalars).
-    fn state_len(&self, n: usize) -> usize;
-
-    /// Length of the per-step extras recorded for the reverse pass.
-    fn extra_len(&self, n: usize) -> usize;
-
-    /// Number of length-n scratch vectors `step` and the reverse steps need.
+    /// Number of length-n scratch vectors (at most `MAX_SCRATCH`) `step` and the reverse steps
+    /// need; their contents do not survive a step.
     const SCRATCH: usize;
 
-    /// Whether the reverse pass produces a diagonal cotangent.
-    fn uses_diagonal(&self) -> bool;
+    /// Length of the state (solution first, then what a step carries to the next).
+    fn state_len(&self, n: usize) -> usize;
+
+    /// Length of the per-step extras a step writes (what the reverse pass needs, or a forward
+    /// method's per-iteration work space).
+    fn extra_len(&self, n: usize) -> usize;
+
+    /// Checks the method's own parameters before a solve.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the parameter.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// Initialises the state for the initial guess `u0` (zero if `None`); returns ‖r₀‖² and the
     /// operator applications used.
@@ -37,59 +95,56 @@ pub(crate) trait Program<T: Real>: Sync {
         b: &[T],
         u0: Option<&[T]>,
         state: &mut [T],
-        scratch: &mut [&mut [T]],
     ) -> (T, usize);
 
     /// Advances the state by one iteration, writing this step's extras; returns the squared
-    /// residual norm of the new iterate and the operator applications used.
-    ///
-    /// The norm may be skipped (`None`) when `norm` is false, i.e. when nothing reads it; a
-    /// method whose iteration computes it anyway returns it regardless.
+    /// residual norm of the new iterate (or `None` where `step.norm` allows skipping it) and
+    /// the operator applications used.
     ///
     /// # Errors
     /// [`Error::Breakdown`] on a zero or non-finite denominator.
-    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
-        a: &A,
-        b: &[T],
-        k: usize,
+        step: &Step<'_, T, A>,
         state: &mut [T],
         extra: &mut [T],
         scratch: &mut [&mut [T]],
-        norm: bool,
     ) -> Result<(Option<T>, usize)>;
+}
 
-    /// Reverse of `step` k: turns the adjoint of state k+1 (in `adj`) into the adjoint of state
-    /// k, accumulating into `bbar`, `diag_bar` (absent when the sink does not want the matrix
-    /// cotangent, or the method has no diagonal term) and the matrix cotangent. Returns the
-    /// operator applications used.
-    #[allow(clippy::too_many_arguments)]
+/// A program whose steps have exact reverses (Jacobi, steepest descent, CG).
+pub(crate) trait Reversible<T: Real>: Program<T> {
+    /// Whether the reverse pass produces a diagonal cotangent.
+    fn uses_diagonal(&self) -> bool;
+
+    /// Reverse of a step: turns the adjoint of the step's output state `next` (in
+    /// `adj.state`) into the adjoint of its input `state`, accumulating into `adj.bbar`,
+    /// `adj.diag_bar` and the matrix cotangent. Returns the operator applications used.
     fn reverse_step<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
         state: &[T],
         extra: &[T],
         next: &[T],
-        adj: &mut [T],
-        bbar: &mut [T],
-        diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         scratch: &mut [&mut [T]],
     ) -> usize;
 
-    /// Reverse of `start`.
-    #[allow(clippy::too_many_arguments)]
+    /// Reverse of `start` from the initial guess `u0` (zero if `None`).
     fn reverse_start(
         &self,
         u0: Option<&[T]>,
         state: &[T],
-        adj: &mut [T],
-        bbar: &mut [T],
-        diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         scratch: &mut [&mut [T]],
     );
+}
+
+/// The settings of one solve: its budget and options.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params<'a> {
+    pub(crate) budget: &'a Budget,
+    pub(crate) opts: &'a SolveOptions,
 }
 
 /// Where the forward driver keeps what the reverse pass needs.
@@ -163,18 +218,18 @@ pub(crate) fn zero_rhs_report(x: &mut [impl Real], opts: &SolveOptions) -> Solve
     }
 }
 
-/// Runs `prog` under `budget`, recording into `rec` if given; writes the solution into `x`.
-#[allow(clippy::too_many_arguments)]
+/// Runs `prog` under `params`, recording into `rec` if given; writes the solution into `x`.
 pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     prog: &P,
     a: &A,
     b: &[T],
     x: &mut [T],
-    budget: &Budget,
-    opts: &SolveOptions,
+    params: Params<'_>,
     ws: &mut Workspace<T>,
     mut rec: Option<&mut dyn Recorder<T>>,
 ) -> Result<SolveReport> {
+    let Params { budget, opts } = params;
+    prog.validate()?;
     let (n, bnorm) = validate(P::NAME, a, b, x, budget, opts)?;
     if bnorm == T::zero() {
         if let Some(r) = rec {
@@ -183,23 +238,26 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
         return Ok(zero_rhs_report(x, opts));
     }
     let slen = prog.state_len(n);
-    let (mut vs, small) = ws.split::<6>(n, slen + prog.extra_len(n));
+    let (mut vs, small) = ws.split::<MAX_SCRATCH>(P::SCRATCH, n, slen + prog.extra_len(n));
     let (state, extra_buf) = small.split_at_mut(slen);
     let scratch = &mut vs[..P::SCRATCH];
-    let (res0, mut matvecs) = prog.start(a, b, opts.warm_start.then_some(&*x), state, scratch);
+    let (res0, mut matvecs) = prog.start(a, b, opts.warm_start.then_some(&*x), state);
     let mut res2 = Some(res0);
     let mut history = opts
         .record_history
         .then(|| Vec::with_capacity(budget.max_iters + 1));
-    let rtol = budget.rtol;
+    let stop_rule = StopRule {
+        rtol: budget.rtol,
+        bnorm,
+    };
     // With no tolerance and no history only the last iterate's norm is read; a method that can
     // skip the others (Jacobi) does, so a non-finite iterate is then reported after the last
     // step.
-    let every_norm = rtol > 0.0 || history.is_some();
+    let every_norm = budget.rtol > 0.0 || history.is_some();
     let mut k = 0;
     let (stop, res2) = loop {
         if let Some(r2) = res2 {
-            let rel = r2.sqrt().as_f64() / bnorm.as_f64();
+            let rel = stop_rule.relative(r2);
             if let Some(h) = history.as_mut() {
                 h.push(rel);
             }
@@ -210,7 +268,7 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                     reason: format!("the residual norm became {rel}"),
                 });
             }
-            if rel < rtol || r2 == T::zero() {
+            if stop_rule.met(r2) {
                 break (StopReason::Converged, r2);
             }
         }
@@ -224,8 +282,14 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
             Some(r) => r.before_step(k, state),
             None => &mut *extra_buf,
         };
-        let last = k + 1 == budget.max_iters;
-        let (r2, mv) = prog.step(a, b, k, state, extra, scratch, every_norm || last)?;
+        let step = Step {
+            a,
+            b,
+            k,
+            norm: every_norm || k + 1 == budget.max_iters,
+            stop: stop_rule,
+        };
+        let (r2, mv) = prog.step(&step, state, extra, scratch)?;
         res2 = r2;
         matvecs += mv;
         k += 1;
@@ -236,7 +300,7 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     x.copy_from_slice(&state[..n]);
     Ok(SolveReport {
         iterations: k,
-        rel_residual: res2.sqrt().as_f64() / bnorm.as_f64(),
+        rel_residual: stop_rule.relative(res2),
         stop,
         matvecs,
         history,

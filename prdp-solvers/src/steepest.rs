@@ -2,8 +2,7 @@
 
 use prdp_core::{Error, LinearOperator, Real, Result, kernels};
 
-use crate::cotangent::CotangentSink;
-use crate::program::{Program, run};
+use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by steepest descent with exact line search, x ← x + α r,
@@ -37,7 +36,15 @@ pub fn steepest_descent<T: Real, A: LinearOperator<T> + ?Sized>(
     opts: &SolveOptions,
     ws: &mut Workspace<T>,
 ) -> Result<SolveReport> {
-    run(&SteepestDescentProgram, a, b, x, budget, opts, ws, None)
+    run(
+        &SteepestDescentProgram,
+        a,
+        b,
+        x,
+        Params { budget, opts },
+        ws,
+        None,
+    )
 }
 
 /// Steepest descent as a step program. State: [u, r, ρ = rᵀr]; extras: [q = A r, α, σ = rᵀq].
@@ -55,17 +62,12 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         n + 2
     }
 
-    fn uses_diagonal(&self) -> bool {
-        false
-    }
-
     fn start<A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
         b: &[T],
         u0: Option<&[T]>,
         state: &mut [T],
-        _scratch: &mut [&mut [T]],
     ) -> (T, usize) {
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
@@ -86,17 +88,14 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         (rho[0], matvecs)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
-        a: &A,
-        b: &[T],
-        k: usize,
+        step: &Step<'_, T, A>,
         state: &mut [T],
         extra: &mut [T],
         _scratch: &mut [&mut [T]],
-        _norm: bool,
     ) -> Result<(Option<T>, usize)> {
+        let Step { a, b, k, .. } = *step;
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
         let (r, rho) = rest.split_at_mut(n);
@@ -118,6 +117,12 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         rho[0] = kernels::dot(r, r);
         Ok((Some(rho[0]), 1))
     }
+}
+
+impl<T: Real> Reversible<T> for SteepestDescentProgram {
+    fn uses_diagonal(&self) -> bool {
+        false
+    }
 
     fn reverse_step<A: LinearOperator<T> + ?Sized>(
         &self,
@@ -125,12 +130,12 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         state: &[T],
         extra: &[T],
         next: &[T],
-        adj: &mut [T],
-        _bbar: &mut [T],
-        _diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         scratch: &mut [&mut [T]],
     ) -> usize {
+        let Adjoint {
+            state: adj, sink, ..
+        } = adj;
         let n = (state.len() - 1) / 2;
         let r = &state[n..2 * n];
         let r_next = &next[n..2 * n];
@@ -168,12 +173,15 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         &self,
         u0: Option<&[T]>,
         state: &[T],
-        adj: &mut [T],
-        bbar: &mut [T],
-        _diag_bar: Option<&mut [T]>,
-        sink: &mut dyn CotangentSink<T>,
+        adj: &mut Adjoint<'_, T>,
         _scratch: &mut [&mut [T]],
     ) {
+        let Adjoint {
+            state: adj,
+            bbar,
+            sink,
+            ..
+        } = adj;
         let n = bbar.len();
         let r0 = &state[n..2 * n];
         let (rb, rho_b) = adj[n..].split_at_mut(n);

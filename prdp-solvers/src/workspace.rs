@@ -35,35 +35,25 @@ impl<T: Real> Workspace<T> {
         self.diagonal = d;
     }
 
-    /// `count` vectors of length `n` as one flat buffer, plus a buffer of length `small`, with
-    /// arbitrary contents.
-    pub(crate) fn split_flat(
+    /// `count` vectors of length `n` (the first `count` of the `N` returned; the rest are
+    /// empty) plus a buffer of length `small`, with arbitrary contents (callers initialise what
+    /// they read).
+    pub(crate) fn split<const N: usize>(
         &mut self,
         count: usize,
         n: usize,
         small: usize,
-    ) -> (&mut [T], &mut [T]) {
+    ) -> ([&mut [T]; N], &mut [T]) {
+        debug_assert!(count <= N, "{count} scratch vectors asked of {N}");
         grow(&mut self.vectors, count * n);
         grow(&mut self.small, small);
-        (&mut self.vectors[..count * n], &mut self.small[..small])
-    }
-
-    /// `N` vectors of length `n` plus a buffer of length `small`, with arbitrary contents
-    /// (callers initialise what they read).
-    pub(crate) fn split<const N: usize>(
-        &mut self,
-        n: usize,
-        small: usize,
-    ) -> ([&mut [T]; N], &mut [T]) {
-        grow(&mut self.vectors, N * n);
-        grow(&mut self.small, small);
-        let data = &mut self.vectors[..N * n];
+        let data = &mut self.vectors[..count * n];
         let sm = &mut self.small[..small];
-        if n == 0 {
-            return (core::array::from_fn(|_| &mut [][..]), sm);
-        }
-        let mut chunks = data.chunks_exact_mut(n);
-        let vs = core::array::from_fn(|_| chunks.next().expect("buffer holds N vectors"));
+        let mut chunks = data.chunks_exact_mut(n.max(1));
+        let vs = core::array::from_fn(|_| match chunks.next() {
+            Some(v) => v,
+            None => &mut [][..],
+        });
         (vs, sm)
     }
 }

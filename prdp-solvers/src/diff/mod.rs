@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cotangent::CotangentSink;
 use crate::method::{unrolled_unsupported, with_program};
-use crate::program::{Program, run};
+use crate::program::{Adjoint, MAX_SCRATCH, Params, Program, Reversible, Step, StopRule, run};
 use crate::{Budget, Method, SolveOptions, SolveReport, StopReason, Workspace};
 
 pub use tape::Tape;
@@ -181,7 +181,7 @@ impl DiffSolver {
             DiffMode::Unrolled | DiffMode::Checkpointed { .. } => {
                 let segment = self.segment();
                 let budget = self.budget;
-                with_program!(&self.method, a, ws, |prog, w| {
+                with_program!(reversible, &self.method, a, ws, |prog, w| {
                     let n = b.len();
                     tape.reset(
                         n,
@@ -189,7 +189,11 @@ impl DiffSolver {
                         Program::<T>::extra_len(&prog, n),
                         segment,
                     );
-                    run(&prog, a, b, u, &budget, &opts, w, Some(tape))
+                    let params = Params {
+                        budget: &budget,
+                        opts: &opts,
+                    };
+                    run(&prog, a, b, u, params, w, Some(tape))
                 })?
             }
         };
@@ -243,8 +247,9 @@ impl DiffSolver {
                 if tape.zero_rhs {
                     return Ok(SolveReport::default());
                 }
-                with_program!(&self.method, a, ws, |prog, w| reverse(
-                    &prog, a, b, tape, u_bar, b_bar, sink, w
+                let seeds = Seeds { u_bar, b_bar, sink };
+                with_program!(reversible, &self.method, a, ws, |prog, w| reverse(
+                    &prog, a, b, tape, seeds, w
                 ))
             }
         }
@@ -261,22 +266,27 @@ impl DiffSolver {
     }
 }
 
+/// The seed of a reverse sweep and where its cotangents go.
+struct Seeds<'a, T> {
+    u_bar: &'a [T],
+    b_bar: &'a mut [T],
+    sink: &'a mut dyn CotangentSink<T>,
+}
+
 /// The reverse sweep over a recorded (or checkpointed) run of `prog`.
-#[allow(clippy::too_many_arguments)]
-fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
+fn reverse<T: Real, P: Reversible<T>, A: LinearOperator<T> + ?Sized>(
     prog: &P,
     a: &A,
     b: &[T],
     tape: &mut Tape<T>,
-    u_bar: &[T],
-    b_bar: &mut [T],
-    sink: &mut dyn CotangentSink<T>,
+    seeds: Seeds<'_, T>,
     ws: &mut Workspace<T>,
 ) -> Result<SolveReport> {
+    let Seeds { u_bar, b_bar, sink } = seeds;
     let buf = &mut tape.rev;
     let n = tape.n;
     let (slen, elen, steps, seg) = (tape.state_len, tape.extra_len, tape.steps, tape.segment);
-    let (mut vs, _) = ws.split::<3>(n, 0);
+    let (mut vs, _) = ws.split::<MAX_SCRATCH>(P::SCRATCH, n, 0);
     let scratch = &mut vs[..P::SCRATCH];
     buf.adjoint.clear();
     buf.adjoint.resize(slen, T::zero());
@@ -286,6 +296,12 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     if diag {
         buf.diag_bar.resize(n, T::zero());
     }
+    let mut adj = Adjoint {
+        state: &mut buf.adjoint,
+        bbar: b_bar,
+        diag_bar: diag.then_some(&mut buf.diag_bar[..]),
+        sink,
+    };
     let mut matvecs = 0;
     if seg == 1 {
         for k in (0..steps).rev() {
@@ -294,15 +310,17 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                 &tape.states[k * slen..(k + 1) * slen],
                 &tape.extras[k * elen..(k + 1) * elen],
                 &tape.states[(k + 1) * slen..(k + 2) * slen],
-                &mut buf.adjoint,
-                b_bar,
-                diag.then_some(&mut buf.diag_bar[..]),
-                sink,
+                &mut adj,
                 scratch,
             );
         }
     } else {
         let segments = steps.div_ceil(seg);
+        // Replayed steps run without a stopping test: the recorded run took every one of them.
+        let stop = StopRule {
+            rtol: 0.0,
+            bnorm: T::one(),
+        };
         for c in (0..segments).rev() {
             let (start, end) = (c * seg, ((c + 1) * seg).min(steps));
             let len = end - start;
@@ -317,14 +335,18 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                 let (done, ahead) = buf.states.split_at_mut((i + 1) * slen);
                 let next = &mut ahead[..slen];
                 next.copy_from_slice(&done[i * slen..]);
-                let (_, mv) = prog.step(
+                let step = Step {
                     a,
                     b,
                     k,
+                    norm: false,
+                    stop,
+                };
+                let (_, mv) = prog.step(
+                    &step,
                     next,
                     &mut buf.extras[i * elen..(i + 1) * elen],
                     scratch,
-                    false,
                 )?;
                 matvecs += mv;
             }
@@ -334,10 +356,7 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                     &buf.states[i * slen..(i + 1) * slen],
                     &buf.extras[i * elen..(i + 1) * elen],
                     &buf.states[(i + 1) * slen..(i + 2) * slen],
-                    &mut buf.adjoint,
-                    b_bar,
-                    diag.then_some(&mut buf.diag_bar[..]),
-                    sink,
+                    &mut adj,
                     scratch,
                 );
             }
@@ -346,10 +365,7 @@ fn reverse<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
     prog.reverse_start(
         tape.warm.then_some(&tape.initial_guess[..]),
         &tape.states[..slen],
-        &mut buf.adjoint,
-        b_bar,
-        diag.then_some(&mut buf.diag_bar[..]),
-        sink,
+        &mut adj,
         scratch,
     );
     if diag {

@@ -145,6 +145,34 @@ fn gmres_ref(a: &Dense, b: &[f64], m: usize, cycles: usize) -> Vec<f64> {
     x
 }
 
+/// van der Vorst's Bi-CGSTAB (1992) with shadow residual r̂ = r₀, K full iterations.
+fn bicgstab_ref(a: &Dense, b: &[f64], k: usize) -> Vec<f64> {
+    let n = b.len();
+    let mut x = vec![0.0; n];
+    let mut r = b.to_vec();
+    let r_hat = r.clone();
+    let (mut p, mut v) = (vec![0.0; n], vec![0.0; n]);
+    let (mut rho_old, mut alpha, mut omega) = (1.0, 1.0, 1.0);
+    for _ in 0..k {
+        let rho = dot(&r_hat, &r);
+        let beta = (rho / rho_old) * (alpha / omega);
+        for i in 0..n {
+            p[i] = r[i] + beta * (p[i] - omega * v[i]);
+        }
+        v = matvec(a, &p);
+        alpha = rho / dot(&r_hat, &v);
+        let s: Vec<f64> = (0..n).map(|i| r[i] - alpha * v[i]).collect();
+        let t = matvec(a, &s);
+        omega = dot(&t, &s) / dot(&t, &t);
+        for i in 0..n {
+            x[i] += alpha * p[i] + omega * s[i];
+            r[i] = s[i] - omega * t[i];
+        }
+        rho_old = rho;
+    }
+    x
+}
+
 fn solve_fixed(method: Method, a: &CsrMatrix<f64>, b: &[f64], k: usize) -> Vec<f64> {
     let mut x = vec![0.0; b.len()];
     let r = method
@@ -197,5 +225,13 @@ proptest! {
         let b = vector(seed + 9, n);
         let x = solve_fixed(Method::Gmres { restart: m }, &a, &b, cycles);
         prop_assert!(rel_err(&x, &gmres_ref(&dense(&a), &b, m, cycles)) < 1e-8);
+    }
+
+    #[test]
+    fn bicgstab_matches_reference(n in 5usize..40, k in 1usize..6, seed in 0u64..10_000) {
+        let a = dominant(seed, n);
+        let b = vector(seed + 3, n);
+        let x = solve_fixed(Method::BiCgStab, &a, &b, k);
+        prop_assert!(rel_err(&x, &bicgstab_ref(&dense(&a), &b, k)) < 1e-9);
     }
 }
