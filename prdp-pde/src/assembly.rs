@@ -36,8 +36,11 @@ pub trait Assembly<T: Real>: Send + Sync {
     /// A short description, e.g. `"heat 2D (30x30, Dirichlet, nu*dt = 0.001)"`.
     fn describe(&self) -> String;
 
-    /// Length of the input g.
-    fn input_len(&self) -> usize;
+    /// Length of the input g (by default the number of unknowns, as for an implicit time step
+    /// whose input is the previous state).
+    fn input_len(&self) -> usize {
+        self.state_len()
+    }
 
     /// Number of unknowns n (length of u and of β(g)).
     fn state_len(&self) -> usize;
@@ -64,11 +67,16 @@ pub trait Assembly<T: Real>: Send + Sync {
     /// [`Assembly::operator_scratch_len`] values (contract of the caller; panics otherwise).
     fn operator<'a>(&'a self, g: &'a [T], scratch: &'a mut [T]) -> Self::Operator<'a>;
 
-    /// b ← β(g).
-    fn rhs(&self, g: &[T], b: &mut [T]);
+    /// b ← β(g); by default β(g) = g (an implicit time step of the state g).
+    fn rhs(&self, g: &[T], b: &mut [T]) {
+        b.copy_from_slice(g);
+    }
 
-    /// ḡ += (∂β/∂g)ᵀ b̄ (accumulates).
-    fn rhs_vjp(&self, g: &[T], b_bar: &[T], g_bar: &mut [T]);
+    /// ḡ += (∂β/∂g)ᵀ b̄ (accumulates); by default ḡ += b̄, the VJP of the default β(g) = g.
+    fn rhs_vjp(&self, g: &[T], b_bar: &[T], g_bar: &mut [T]) {
+        let _ = g;
+        prdp_core::kernels::axpy(T::one(), b_bar, g_bar);
+    }
 
     /// The sink that contracts the factored matrix cotangent Ā = −Σλᵢuᵢᵀ + diag(d) into ḡ:
     /// for `rank_one(λ, u)` it does ḡ −= (∂(Λ(g)u)/∂g)ᵀλ, for `diagonal(d)` it does

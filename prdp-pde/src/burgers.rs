@@ -243,9 +243,6 @@ macro_rules! burgers_assembly {
                     c.dt
                 )
             }
-            fn input_len(&self) -> usize {
-                self.state_len()
-            }
             fn state_len(&self) -> usize {
                 $shape(self.config.n).iter().product()
             }
@@ -270,12 +267,6 @@ macro_rules! burgers_assembly {
                     ),
                     blocks: $blocks,
                 }
-            }
-            fn rhs(&self, g: &[T], b: &mut [T]) {
-                b.copy_from_slice(g);
-            }
-            fn rhs_vjp(&self, _g: &[T], b_bar: &[T], g_bar: &mut [T]) {
-                prdp_core::kernels::axpy(T::one(), b_bar, g_bar);
             }
             fn operator_vjp<'a>(
                 &'a self,

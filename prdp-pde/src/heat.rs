@@ -147,9 +147,6 @@ impl<T: Real> Assembly<T> for Heat<T> {
             c.nu * c.dt
         )
     }
-    fn input_len(&self) -> usize {
-        self.state_len()
-    }
     fn state_len(&self) -> usize {
         self.config.dims.iter().product()
     }
@@ -161,12 +158,6 @@ impl<T: Real> Assembly<T> for Heat<T> {
     }
     fn operator<'a>(&'a self, _g: &'a [T], _scratch: &'a mut [T]) -> Self::Operator<'a> {
         &self.stencil
-    }
-    fn rhs(&self, g: &[T], b: &mut [T]) {
-        b.copy_from_slice(g);
-    }
-    fn rhs_vjp(&self, _g: &[T], b_bar: &[T], g_bar: &mut [T]) {
-        prdp_core::kernels::axpy(T::one(), b_bar, g_bar);
     }
     fn operator_vjp<'a>(
         &'a self,

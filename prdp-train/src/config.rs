@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use prdp_nn::{Architecture, Loss, Model, Optimizer};
 use prdp_pde::{
-    Burgers1d, BurgersConfig, DataSpec, Dataset, FourierSeries, Heat, HeatConfig, KEpsilon,
-    NavierStokes, NavierStokesConfig, Physics, Poisson, PoissonConfig, burgers_dataset,
+    Assembly, Burgers1d, BurgersConfig, DataSpec, Dataset, FourierSeries, Heat, HeatConfig,
+    KEpsilon, NavierStokes, NavierStokesConfig, Physics, Poisson, PoissonConfig, burgers_dataset,
     heat_dataset, k_epsilon, navier_stokes_dataset,
 };
 use prdp_solvers::{Budget, DiffMode, DiffSolver, Method};
@@ -429,23 +429,12 @@ impl Experiment {
                 let net = trainable(&c.model, &c.optimizer, self.seed)?;
                 let data = c.dataset(data_cache)?;
                 let parallel = parallel(ranks, c.gradient_blocks, c.batch_size, &data, &net)?;
-                Ok(match &c.physics {
-                    EmulatorPhysics::Heat(h) => {
-                        let physics =
-                            Physics::new(Heat::<f32>::new(h.clone())?, c.solver.diff_solver(k0)?)?;
-                        Box::new(Emulator::new(emulator_parts(
-                            c, net, physics, data, parallel,
-                        ))?)
-                    }
-                    EmulatorPhysics::Burgers(b) => {
-                        let physics = Physics::new(
-                            Burgers1d::<f32>::new(b.clone())?,
-                            c.solver.diff_solver(k0)?,
-                        )?;
-                        Box::new(Emulator::new(emulator_parts(
-                            c, net, physics, data, parallel,
-                        ))?)
-                    }
+                c.physics.build(EmulatorScenario {
+                    config: c,
+                    k0,
+                    net,
+                    data,
+                    parallel,
                 })
             }
             ScenarioConfig::Hybrid(c) => {
@@ -521,24 +510,12 @@ impl Experiment {
             ScenarioConfig::Emulator(c) => {
                 let data = c.dataset(data_cache)?;
                 let g = data.train.states_at(1)?;
-                let count = data.train.samples();
-                Ok(match &c.physics {
-                    EmulatorPhysics::Heat(h) => k_epsilon(
-                        &Heat::<f32>::new(h.clone())?,
-                        c.solver.method,
-                        &g,
-                        count,
-                        max_k,
-                        epsilon,
-                    )?,
-                    EmulatorPhysics::Burgers(b) => k_epsilon(
-                        &Burgers1d::<f32>::new(b.clone())?,
-                        c.solver.method,
-                        &g,
-                        count,
-                        max_k,
-                        epsilon,
-                    )?,
+                c.physics.build(KEpsilonOf {
+                    method: c.solver.method,
+                    inputs: &g,
+                    count: data.train.samples(),
+                    max_k,
+                    epsilon,
                 })
             }
             ScenarioConfig::Hybrid(c) => {
@@ -596,21 +573,83 @@ fn trainable(
     Trainable::new(model, params, optimizer.clone())
 }
 
-fn emulator_parts<A: prdp_pde::Assembly<f32>>(
-    c: &EmulatorConfig,
+/// Something built from an emulator's assembly, whichever physics it is: with
+/// [`EmulatorPhysics::build`], the one place where a physics becomes its assembly type, for the
+/// training scenario ([`EmulatorScenario`]) and for K_ε ([`KEpsilonOf`]) alike.
+trait BuildWith {
+    /// What is built.
+    type Output;
+    /// Builds it from the assembly.
+    fn with_assembly<A: Assembly<f32> + 'static>(
+        self,
+        assembly: A,
+    ) -> Result<Self::Output, TrainError>;
+}
+
+impl EmulatorPhysics {
+    /// Builds `what` from this physics' assembly (in f32, the precision of the paper).
+    fn build<W: BuildWith>(&self, what: W) -> Result<W::Output, TrainError> {
+        match self {
+            Self::Heat(h) => what.with_assembly(Heat::<f32>::new(h.clone())?),
+            Self::Burgers(b) => what.with_assembly(Burgers1d::<f32>::new(b.clone())?),
+        }
+    }
+}
+
+/// The emulator training scenario, from its parts.
+struct EmulatorScenario<'a> {
+    config: &'a EmulatorConfig,
+    k0: usize,
     net: Trainable<f32>,
-    physics: Physics<f32, A>,
     data: Dataset<f32>,
     parallel: Parallel<f32>,
-) -> EmulatorParts<f32, A> {
-    EmulatorParts {
-        net,
-        physics,
-        data,
-        loss: c.loss,
-        validation_step: c.validation_step,
-        batch: c.batch_size,
-        parallel,
+}
+
+impl BuildWith for EmulatorScenario<'_> {
+    type Output = Box<dyn Scenario>;
+
+    fn with_assembly<A: Assembly<f32> + 'static>(
+        self,
+        assembly: A,
+    ) -> Result<Box<dyn Scenario>, TrainError> {
+        let c = self.config;
+        let physics = Physics::new(assembly, c.solver.diff_solver(self.k0)?)?;
+        Ok(Box::new(Emulator::new(EmulatorParts {
+            net: self.net,
+            physics,
+            data: self.data,
+            loss: c.loss,
+            validation_step: c.validation_step,
+            batch: c.batch_size,
+            parallel: self.parallel,
+        })?))
+    }
+}
+
+/// K_ε of an assembly over `count` inputs.
+struct KEpsilonOf<'a> {
+    method: Method,
+    inputs: &'a [f32],
+    count: usize,
+    max_k: usize,
+    epsilon: f64,
+}
+
+impl BuildWith for KEpsilonOf<'_> {
+    type Output = KEpsilon;
+
+    fn with_assembly<A: Assembly<f32> + 'static>(
+        self,
+        assembly: A,
+    ) -> Result<KEpsilon, TrainError> {
+        Ok(k_epsilon(
+            &assembly,
+            self.method,
+            self.inputs,
+            self.count,
+            self.max_k,
+            self.epsilon,
+        )?)
     }
 }
 

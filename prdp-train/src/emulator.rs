@@ -8,17 +8,16 @@
 //! iterative physics P_K, through which the gradient flows (implicitly or unrolled). Validation
 //! rolls the network out alone (as the reference code does) and reports eq. 56 at step t.
 
-use std::path::Path;
 use std::time::Instant;
 
 use prdp_core::Real;
 use prdp_nn::{Loss, Workspace};
 use prdp_pde::{Assembly, Dataset, Physics};
 
-use crate::data_parallel::{BlockGradient, Parallel, minibatch_gradient};
+use crate::data_parallel::{BlockGradient, Parallel};
 use crate::metrics::{rollout_validation, squared_ratio};
+use crate::network_scenario::NetworkScenario;
 use crate::trainable::Trainable;
-use crate::trainer::Scenario;
 use crate::{Ledger, Phase, TrainError, Validation};
 
 /// The state of a mixed-chain emulator training.
@@ -91,18 +90,6 @@ impl<T: Real, A: Assembly<T>> Emulator<T, A> {
             buf,
         })
     }
-
-    /// The loss of the minibatch `batch` at the current parameters with `k` solver iterations,
-    /// leaving its gradient in `self.net.grad` (on every rank of a data-parallel run).
-    fn loss_and_gradient(
-        &mut self,
-        batch: &[usize],
-        k: usize,
-        ledger: &mut Ledger,
-    ) -> Result<f64, TrainError> {
-        self.physics.set_max_iters(k);
-        minibatch_gradient(self, batch, ledger)
-    }
 }
 
 impl<T: Real, A: Assembly<T>> BlockGradient<T> for Emulator<T, A> {
@@ -160,23 +147,27 @@ impl<T: Real, A: Assembly<T>> BlockGradient<T> for Emulator<T, A> {
     }
 }
 
-impl<T: Real, A: Assembly<T>> Scenario for Emulator<T, A> {
-    fn num_params(&self) -> usize {
-        self.net.params.len()
+impl<T: Real, A: Assembly<T>> NetworkScenario for Emulator<T, A> {
+    type Real = T;
+
+    fn net(&self) -> &Trainable<T> {
+        &self.net
     }
 
-    fn train_len(&self) -> usize {
-        self.data.train.samples()
+    fn net_mut(&mut self) -> &mut Trainable<T> {
+        &mut self.net
+    }
+
+    fn data(&self) -> &Dataset<T> {
+        &self.data
     }
 
     fn batch_size(&self) -> usize {
         self.batch
     }
 
-    fn step(&mut self, batch: &[usize], k: usize, ledger: &mut Ledger) -> Result<f64, TrainError> {
-        let loss = self.loss_and_gradient(batch, k, ledger)?;
-        self.net.update(ledger)?;
-        Ok(loss)
+    fn set_max_iters(&mut self, k: usize) {
+        self.physics.set_max_iters(k);
     }
 
     fn validate(&mut self) -> Result<Validation, TrainError> {
@@ -204,14 +195,6 @@ impl<T: Real, A: Assembly<T>> Scenario for Emulator<T, A> {
             Ok(())
         })?;
         Ok(rollout_validation(&ratios, steps, self.validation_step))
-    }
-
-    fn save(&self, path: &Path) -> Result<(), TrainError> {
-        self.net.save(path)
-    }
-
-    fn load(&mut self, path: &Path) -> Result<(), TrainError> {
-        self.net.load(path)
     }
 }
 

@@ -8,17 +8,16 @@
 //! Validation rolls the corrected solver out with converged coarse physics and reports eq. 56
 //! on the x-velocity at step t.
 
-use std::path::Path;
 use std::time::Instant;
 
 use prdp_core::{Real, kernels};
 use prdp_nn::{Workspace, mse};
 use prdp_pde::{Assembly, Dataset, Physics};
 
-use crate::data_parallel::{BlockGradient, Parallel, minibatch_gradient};
+use crate::data_parallel::{BlockGradient, Parallel};
 use crate::metrics::{rollout_validation, squared_ratio};
+use crate::network_scenario::NetworkScenario;
 use crate::trainable::Trainable;
-use crate::trainer::Scenario;
 use crate::{Ledger, Phase, TrainError, Validation};
 
 /// The state of a neural-hybrid corrector training.
@@ -114,49 +113,31 @@ impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
     }
 }
 
-impl<T: Real, A: Assembly<T>> Scenario for Hybrid<T, A> {
-    fn num_params(&self) -> usize {
-        self.net.params.len()
+impl<T: Real, A: Assembly<T>> NetworkScenario for Hybrid<T, A> {
+    type Real = T;
+
+    fn net(&self) -> &Trainable<T> {
+        &self.net
     }
 
-    fn train_len(&self) -> usize {
-        self.data.train.samples()
+    fn net_mut(&mut self) -> &mut Trainable<T> {
+        &mut self.net
+    }
+
+    fn data(&self) -> &Dataset<T> {
+        &self.data
     }
 
     fn batch_size(&self) -> usize {
         self.batch
     }
 
-    fn step(&mut self, batch: &[usize], k: usize, ledger: &mut Ledger) -> Result<f64, TrainError> {
-        let loss = self.loss_and_gradient(batch, k, ledger)?;
-        self.net.update(ledger)?;
-        Ok(loss)
+    fn set_max_iters(&mut self, k: usize) {
+        self.physics.set_max_iters(k);
     }
 
     fn validate(&mut self) -> Result<Validation, TrainError> {
         self.validate_rollout()
-    }
-
-    fn save(&self, path: &Path) -> Result<(), TrainError> {
-        self.net.save(path)
-    }
-
-    fn load(&mut self, path: &Path) -> Result<(), TrainError> {
-        self.net.load(path)
-    }
-}
-
-impl<T: Real, A: Assembly<T>> Hybrid<T, A> {
-    /// The loss of the minibatch `batch` at the current parameters with `k` solver iterations,
-    /// leaving its gradient in `self.net.grad` (on every rank of a data-parallel run).
-    fn loss_and_gradient(
-        &mut self,
-        batch: &[usize],
-        k: usize,
-        ledger: &mut Ledger,
-    ) -> Result<f64, TrainError> {
-        self.physics.set_max_iters(k);
-        minibatch_gradient(self, batch, ledger)
     }
 }
 

@@ -50,6 +50,7 @@ mod ledger;
 mod metrics;
 #[cfg(feature = "mpi")]
 mod mpi_ranks;
+mod network_scenario;
 mod observe;
 pub mod presets;
 mod probe;

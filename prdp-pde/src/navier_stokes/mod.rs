@@ -211,9 +211,6 @@ impl<T: Real> Assembly<T> for NavierStokes<T> {
             c.n, c.scheme, c.nu, c.dt
         )
     }
-    fn input_len(&self) -> usize {
-        3 * self.cells()
-    }
     fn state_len(&self) -> usize {
         3 * self.cells()
     }
