@@ -7,7 +7,7 @@ use neural_ivp::problems::{Advection2d, Ivp};
 use neural_ivp::reference::{Fd2d, Fd2dKind, integrate, interior_grid, relative_l2};
 use neural_ivp::{
     EmbeddingConfig, FitConfig, LinearSolveConfig, NetworkConfig, NeuralIvp, NeuralIvpConfig,
-    StepControl,
+    PrintSteps, StepControl,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,16 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let solver = NeuralIvp::new(cfg)?;
-    let sol = solver.solve_observed(&problem, t_end, &[0.0, t_end], &mut |s| {
-        println!(
-            "t = {:.4}  h = {:.2e}  CG iterations {:?}  λ̂max = {:.3e}  residual = {:.2e}",
-            s.t,
-            s.h,
-            s.cg_iters,
-            s.lambda_max,
-            s.residual.unwrap_or(f64::NAN)
-        );
-    })?;
+    let sol = solver.solve_observed(&problem, t_end, &[0.0, t_end], &mut PrintSteps)?;
     let rec = &sol.record;
     println!(
         "p = {}, initial fit error {:.2e} (Adam {:.2e}), {} steps, {} solves, {} CG iterations, {} builds, {:.1} s",

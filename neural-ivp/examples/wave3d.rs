@@ -9,7 +9,7 @@ use neural_ivp::problems::{Ivp, Wave3d};
 use neural_ivp::reference::{interior_grid, relative_l2};
 use neural_ivp::{
     EmbeddingConfig, FitConfig, LinearSolveConfig, NetworkConfig, NeuralIvp, NeuralIvpConfig,
-    RkScheme, StepControl,
+    PrintSteps, RkScheme, StepControl,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -56,21 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let times: Vec<f64> = (0..=5).map(|k| t_end * k as f64 / 5.0).collect();
     let solver = NeuralIvp::new(cfg)?;
-    let sol = solver.solve_observed(&problem, t_end, &times, &mut |s| {
-        println!(
-            "t = {:.4}  h = {:.2e}  CG iterations {:?}{}  λ̂max = {:.3e}  residual {:.2e}",
-            s.t,
-            s.h,
-            s.cg_iters,
-            if s.cg_converged {
-                ""
-            } else {
-                " (not converged)"
-            },
-            s.lambda_max,
-            s.residual.unwrap_or(f64::NAN),
-        );
-    })?;
+    let sol = solver.solve_observed(&problem, t_end, &times, &mut PrintSteps)?;
     let rec = &sol.record;
     println!(
         "a = {}, focus = {}: p = {}, initial fit error {:.3e} (Adam {:.3e}), {} steps, {} CG iterations, {} restarts, {:.1} s",

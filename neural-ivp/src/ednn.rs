@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::collocation::{Collocation, step_residuals};
 use crate::composite::Forward;
+use crate::drive::{Evolution, Landing, drive};
 use crate::error::{IvpError, Result, at_least, check_horizon, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
 use crate::gemm::{gemm, gemm_par, rm, rm_mut};
 use crate::network::{Network, NetworkConfig};
+use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
-use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl};
+use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl, StepInfo};
 use crate::sampling::{self, derive};
 use crate::tangent::TrunkForward;
 use crate::trunk::Trunk;
@@ -357,6 +359,20 @@ pub fn solve(
     t_end: f64,
     output_times: &[f64],
 ) -> Result<EdnnSolution> {
+    solve_observed(problem, cfg, t_end, output_times, &mut Silent)
+}
+
+/// As [`solve`], telling `observer` of every step ([`Observer::ednn_step`]).
+///
+/// # Errors
+/// As [`solve`].
+pub fn solve_observed(
+    problem: &dyn Ivp,
+    cfg: &EdnnConfig,
+    t_end: f64,
+    output_times: &[f64],
+    observer: &mut dyn Observer,
+) -> Result<EdnnSolution> {
     cfg.validate()?;
     check_horizon(t_end, output_times)?;
     let start = Instant::now();
@@ -375,84 +391,41 @@ pub fn solve(
     let (n, m, p) = (cfg.points, net.outputs(), net.num_params());
     let mut at = Collocation::new(&net, n);
     at.resample(derive(cfg.seed, sampling::POINTS, 0), &measure)?;
-    // Du and Zaki keep their collocation points; a focused measure follows the solution, so
-    // its points are redrawn for every step
-    let redraw = !measure.is_uniform();
-    let mut sys = EdnnDynamics {
-        net: &net,
-        problem,
-        rcond: cfg.rcond,
-        at,
-        jac: vec![0.0; n * m * p],
-        solves: 0,
-        solve_seconds: 0.0,
-        rank: 0,
-        step: 0,
-    };
     let control = StepControl {
         method: RkScheme::Rk4,
         h0: Some(cfg.dt),
         ..StepControl::default()
     };
-    let mut rk = Integrator::new(control, 0.0, theta.clone(), t_end)?;
-    let mut outputs: Vec<f64> = output_times.to_vec();
-    outputs.sort_by(f64::total_cmp);
-    let mut snapshots: Vec<(f64, Vec<f64>)> = outputs
-        .iter()
-        .take_while(|&&t| t <= 0.0)
-        .map(|&t| (t, theta.clone()))
-        .collect();
-    let mut next_out = snapshots.len();
-    let mut steps = Vec::new();
-    while rk.t() < t_end {
-        let stop = outputs.get(next_out).copied().unwrap_or(t_end).min(t_end);
-        if redraw && sys.step > 0 {
-            let index = sys.step as u64;
-            sys.at.resample(
-                derive(cfg.seed, sampling::POINTS, index),
-                &problem.measure(rk.t()),
-            )?;
-            rk.invalidate_derivative();
-        }
-        rk.step(&mut sys, stop)?;
-        sys.step += 1;
-        let t = rk.t();
-        if next_out < outputs.len() && t >= outputs[next_out] {
-            snapshots.push((outputs[next_out], rk.y().to_vec()));
-            next_out += 1;
-        }
-        let measured = if cfg.eval_points > 0 {
-            let theta_dot = rk.ensure_derivative(&mut sys)?.to_vec();
-            Some(step_residuals(
-                &net,
-                problem,
-                rk.y(),
-                &theta_dot,
-                t,
-                cfg.eval_points,
-                derive(cfg.seed, sampling::EVAL, steps.len() as u64),
-                cfg.eval_interior,
-            )?)
-        } else {
-            None
-        };
-        steps.push(EdnnStep {
-            t,
-            residual: measured.as_ref().map(|m| m.residual.total),
-            residual_interior: measured.as_ref().and_then(|m| m.interior),
-            residuals: measured.map_or_else(Vec::new, |m| m.residual.outputs),
-            rank: sys.rank,
-            wall: start.elapsed().as_secs_f64(),
-        });
-    }
+    let mut rk = Integrator::new(control, 0.0, theta, t_end)?;
+    let mut run = EdnnRun {
+        sys: EdnnDynamics {
+            net: &net,
+            problem,
+            rcond: cfg.rcond,
+            at,
+            jac: vec![0.0; n * m * p],
+            solves: 0,
+            solve_seconds: 0.0,
+            rank: 0,
+            step: 0,
+        },
+        cfg,
+        // Du and Zaki keep their collocation points; a focused measure follows the solution,
+        // so its points are redrawn for every step
+        redraw: !measure.is_uniform(),
+        steps: Vec::new(),
+        start,
+        observer,
+    };
+    let snapshots = drive(&mut run, &mut rk, t_end, output_times)?;
     let record = EdnnRecord {
         problem: problem.name(),
         params: p,
         config: cfg.clone(),
         fit: fit_report,
-        steps,
-        solves: sys.solves,
-        solve_seconds: sys.solve_seconds,
+        steps: run.steps,
+        solves: run.sys.solves,
+        solve_seconds: run.sys.solve_seconds,
         wall_seconds: start.elapsed().as_secs_f64(),
     };
     Ok(EdnnSolution {
@@ -460,4 +433,65 @@ pub fn solve(
         snapshots,
         record,
     })
+}
+
+/// One EDNN run in progress: what the loop's step hooks work on.
+struct EdnnRun<'a> {
+    sys: EdnnDynamics<'a>,
+    cfg: &'a EdnnConfig,
+    redraw: bool,
+    steps: Vec<EdnnStep>,
+    start: Instant,
+    observer: &'a mut dyn Observer,
+}
+
+impl Evolution for EdnnRun<'_> {
+    const LANDING: Landing = Landing::OnOutputs;
+
+    fn system(&mut self) -> &mut dyn OdeSystem {
+        &mut self.sys
+    }
+
+    fn before_step(&mut self, index: usize, rk: &mut Integrator) -> Result<()> {
+        if self.redraw && index > 0 {
+            self.sys.at.resample(
+                derive(self.cfg.seed, sampling::POINTS, index as u64),
+                &self.sys.problem.measure(rk.t()),
+            )?;
+            rk.invalidate_derivative();
+        }
+        Ok(())
+    }
+
+    fn after_step(&mut self, index: usize, _info: &StepInfo, rk: &mut Integrator) -> Result<()> {
+        self.sys.step = index + 1;
+        let cfg = self.cfg;
+        let t = rk.t();
+        let measured = if cfg.eval_points > 0 {
+            let theta_dot = rk.ensure_derivative(&mut self.sys)?.to_vec();
+            Some(step_residuals(
+                self.sys.net,
+                self.sys.problem,
+                rk.y(),
+                &theta_dot,
+                t,
+                cfg.eval_points,
+                derive(cfg.seed, sampling::EVAL, index as u64),
+                cfg.eval_interior,
+            )?)
+        } else {
+            None
+        };
+        let step = EdnnStep {
+            t,
+            residual: measured.as_ref().map(|m| m.residual.total),
+            residual_interior: measured.as_ref().and_then(|m| m.interior),
+            residuals: measured.map_or_else(Vec::new, |m| m.residual.outputs),
+            rank: self.sys.rank,
+            wall: self.start.elapsed().as_secs_f64(),
+        };
+        self.observer.ednn_step(&step);
+        self.steps.push(step);
+        Ok(())
+    }
 }

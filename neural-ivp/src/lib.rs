@@ -23,7 +23,8 @@
 //!   dimensions, the wave equation on a Schwarzschild background; [`reference`](mod@reference):
 //!   finite-difference solvers to measure against; [`ednn`]: the EDNN baseline of Du & Zaki.
 //! - [`NeuralIvp`]: the driver, configured by a serde [`NeuralIvpConfig`] (unknown keys are
-//!   errors) and returning θ at the requested times with a [`RunRecord`].
+//!   errors) and returning θ at the requested times with a [`RunRecord`]; EDNN and Neural IVP
+//!   run the same time-stepping loop, and an [`Observer`] watches either run (steps, restarts).
 //!
 //! Monte Carlo points are uniform in the cube as in the paper unless a problem names a focused
 //! [`Measure`] (the 3D wave at a = 200, whose data fill 0.05% of the cube): then a share of the
@@ -63,6 +64,7 @@
 
 mod collocation;
 mod composite;
+mod drive;
 pub mod ednn;
 mod error;
 mod fit;
@@ -71,6 +73,7 @@ mod gemm;
 mod jets;
 mod network;
 mod nystrom;
+mod observe;
 pub mod problems;
 pub mod reference;
 mod restart;
@@ -88,6 +91,7 @@ pub use gauss_newton::{BlockOperator, GaussNewton};
 pub use jets::{Derivatives, JetWorkspace, Jets, PointJet, hessian_index};
 pub use network::{Activation, EmbeddingConfig, Network, NetworkConfig, Tensor, Trunks};
 pub use nystrom::NystromPreconditioner;
+pub use observe::{Observer, PrintSteps, Silent};
 pub use restart::{RefitInit, RestartConfig, RestartPolicy, RestartReason};
 pub use rk::{ErrorNorm, Integrator, OdeSystem, RkScheme, StepControl, StepInfo, Tableau};
 pub use sampling::Measure;

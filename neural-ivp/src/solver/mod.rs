@@ -15,12 +15,14 @@ use std::time::Instant;
 
 use crate::collocation::{pde_residual, step_residuals};
 use crate::composite::Forward;
-use crate::error::{Result, check_horizon, check_state, config_err};
+use crate::drive::{Evolution, Landing, drive};
+use crate::error::{Result, check_horizon, config_err};
 use crate::fit::{FitReport, fit};
 use crate::network::Network;
+use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
-use crate::restart::{RefitInit, RestartPolicy};
-use crate::rk::Integrator;
+use crate::restart::{RefitInit, RestartPolicy, RestartReason};
+use crate::rk::{Integrator, OdeSystem, StepInfo};
 use crate::sampling::{self, derive};
 use dynamics::Dynamics;
 
@@ -130,10 +132,19 @@ impl NeuralIvp {
     /// Configuration errors, [`IvpError::NonFinite`](crate::IvpError::NonFinite) naming the time and step if θ, θ̇ or the
     /// PDE right-hand side stop being finite, integrator and factorisation errors.
     pub fn solve(&self, problem: &dyn Ivp, t_end: f64, output_times: &[f64]) -> Result<Solution> {
-        self.solve_observed(problem, t_end, output_times, &mut |_| {})
+        self.solve_observed(problem, t_end, output_times, &mut Silent)
     }
 
-    /// As [`NeuralIvp::solve`], calling `observer` after every accepted step.
+    /// As [`NeuralIvp::solve`], telling `observer` of every accepted step and every restart.
+    ///
+    /// # Example
+    /// ```no_run
+    /// use neural_ivp::{NeuralIvp, NeuralIvpConfig, PrintSteps, problems::Heat2d};
+    /// let solver = NeuralIvp::new(NeuralIvpConfig::default())?;
+    /// let problem = Heat2d { nu: 0.05, sigma: 0.3 };
+    /// let sol = solver.solve_observed(&problem, 0.1, &[0.1], &mut PrintSteps)?;
+    /// # Ok::<(), neural_ivp::IvpError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`NeuralIvp::solve`].
@@ -142,7 +153,7 @@ impl NeuralIvp {
         problem: &dyn Ivp,
         t_end: f64,
         output_times: &[f64],
-        observer: &mut dyn FnMut(&StepRecord),
+        observer: &mut dyn Observer,
     ) -> Result<Solution> {
         check_horizon(t_end, output_times)?;
         let start = Instant::now();
@@ -155,127 +166,169 @@ impl NeuralIvp {
             ));
         }
         let (net, theta0, fit_report) = self.fit_initial(problem)?;
-        let mut fit_seconds = fit_report.seconds;
-        let mut dynamics = Dynamics::new(&net, problem, &self.cfg);
-        let mut rk = Integrator::new(self.cfg.integrator.clone(), 0.0, theta0.clone(), t_end)?;
-        let mut snapshots = Vec::new();
-        let mut outputs: Vec<f64> = output_times.to_vec();
-        outputs.sort_by(f64::total_cmp);
-        let mut next_out = 0;
-        while next_out < outputs.len() && outputs[next_out] <= 0.0 {
-            snapshots.push((outputs[next_out], theta0.clone()));
-            next_out += 1;
-        }
-        let mut policy = RestartPolicy::new(self.cfg.restart.clone());
-        let mut steps = Vec::new();
-        let mut restarts = Vec::new();
-        let mut dense = vec![0.0; net.num_params()];
-        while rk.t() < t_end {
-            dynamics.begin_step();
-            if steps.len() % self.cfg.resample_every == 0 {
-                dynamics.resample(steps.len() as u64, rk.t())?;
-                rk.invalidate_derivative();
-            }
-            let info = rk.step(&mut dynamics, t_end)?;
-            let t = rk.t();
-            check_state("θ", rk.y(), t, steps.len())?;
-            while next_out < outputs.len() && outputs[next_out] <= t {
-                rk.dense(outputs[next_out], &mut dense)?;
-                snapshots.push((outputs[next_out], dense.clone()));
-                next_out += 1;
-            }
-            let eval_seed = derive(self.cfg.seed, sampling::EVAL, steps.len() as u64);
-            let measured = match (self.cfg.eval_points, rk.derivative()) {
-                (0, _) | (_, None) => None,
-                (n, Some(theta_dot)) => Some(step_residuals(
-                    &net,
-                    problem,
-                    rk.y(),
-                    theta_dot,
-                    t,
-                    n,
-                    eval_seed,
-                    self.cfg.eval_interior,
-                )?),
-            };
-            let residual_before = measured.as_ref().map(|r| r.residual.total);
-            let rec = dynamics.finish_step(
-                t,
-                info.h,
-                info.rejected,
-                measured,
-                start.elapsed().as_secs_f64(),
-            );
-            let mean_iters = rec.cg_iters_fresh.iter().sum::<usize>() as f64
-                / rec.cg_iters_fresh.len().max(1) as f64;
-            observer(&rec);
-            let reason = policy.observe(mean_iters, rec.lambda_max);
-            steps.push(rec);
-            if let Some(reason) = reason.filter(|_| t < t_end) {
-                let old = rk.y().to_vec();
-                let (theta, report) = self.refit(problem, &net, &old, t, policy.count() as u64)?;
-                fit_seconds += report.seconds;
-                let limit = self
-                    .cfg
-                    .restart
-                    .max_fit_error
-                    .unwrap_or(fit_report.rel_error);
-                let mut accepted = report.rel_error <= limit;
-                let mut residual_after = None;
-                if accepted {
-                    rk.set_state(&theta);
-                    dynamics.reset();
-                    if let Some(before) = residual_before {
-                        let theta_dot = rk.ensure_derivative(&mut dynamics)?.to_vec();
-                        let after = pde_residual(
-                            &net,
-                            problem,
-                            &theta,
-                            &theta_dot,
-                            t,
-                            self.cfg.eval_points,
-                            eval_seed,
-                        )?
-                        .total;
-                        residual_after = Some(after);
-                        accepted = after <= before;
-                    }
-                    if !accepted {
-                        rk.set_state(&old);
-                        dynamics.reset();
-                    }
-                }
-                policy.restarted();
-                restarts.push(RestartEvent {
-                    t,
-                    step: steps.len(),
-                    reason,
-                    fit: report,
-                    accepted,
-                    residual_before,
-                    residual_after,
-                });
-            }
-        }
-        let totals = dynamics.totals();
+        let mut rk = Integrator::new(self.cfg.integrator.clone(), 0.0, theta0, t_end)?;
+        let mut run = Run {
+            solver: self,
+            net: &net,
+            problem,
+            dynamics: Dynamics::new(&net, problem, &self.cfg),
+            policy: RestartPolicy::new(self.cfg.restart.clone()),
+            steps: Vec::new(),
+            restarts: Vec::new(),
+            fit_error: fit_report.rel_error,
+            fit_seconds: fit_report.seconds,
+            t_end,
+            start,
+            observer,
+        };
+        let snapshots = drive(&mut run, &mut rk, t_end, output_times)?;
+        let totals = run.dynamics.totals();
         let record = RunRecord {
             problem: problem.name(),
             params: net.num_params(),
             config: self.cfg.clone(),
             fit: fit_report,
-            steps,
-            restarts,
+            steps: run.steps,
+            restarts: run.restarts,
             solves: totals.solves,
             cg_iters: totals.cg_iters,
             matvecs: totals.matvecs,
             builds: totals.builds,
             wall_seconds: start.elapsed().as_secs_f64(),
-            fit_seconds,
+            fit_seconds: run.fit_seconds,
         };
         Ok(Solution {
             network: net,
             snapshots,
             record,
+        })
+    }
+}
+
+/// One Neural IVP run in progress: what the loop's step hooks work on.
+struct Run<'a> {
+    solver: &'a NeuralIvp,
+    net: &'a Network,
+    problem: &'a dyn Ivp,
+    dynamics: Dynamics<'a>,
+    policy: RestartPolicy,
+    steps: Vec<StepRecord>,
+    restarts: Vec<RestartEvent>,
+    /// The initial fit's relative error: the default bound on a refit's.
+    fit_error: f64,
+    fit_seconds: f64,
+    t_end: f64,
+    start: Instant,
+    observer: &'a mut dyn Observer,
+}
+
+impl Evolution for Run<'_> {
+    const LANDING: Landing = Landing::Dense;
+
+    fn system(&mut self) -> &mut dyn OdeSystem {
+        &mut self.dynamics
+    }
+
+    fn before_step(&mut self, index: usize, rk: &mut Integrator) -> Result<()> {
+        self.dynamics.begin_step();
+        if index.is_multiple_of(self.solver.cfg.resample_every) {
+            self.dynamics.resample(index as u64, rk.t())?;
+            rk.invalidate_derivative();
+        }
+        Ok(())
+    }
+
+    fn after_step(&mut self, index: usize, info: &StepInfo, rk: &mut Integrator) -> Result<()> {
+        let cfg = &self.solver.cfg;
+        let t = rk.t();
+        let eval_seed = derive(cfg.seed, sampling::EVAL, index as u64);
+        let measured = match (cfg.eval_points, rk.derivative()) {
+            (0, _) | (_, None) => None,
+            (n, Some(theta_dot)) => Some(step_residuals(
+                self.net,
+                self.problem,
+                rk.y(),
+                theta_dot,
+                t,
+                n,
+                eval_seed,
+                cfg.eval_interior,
+            )?),
+        };
+        let residual_before = measured.as_ref().map(|r| r.residual.total);
+        let rec = self.dynamics.finish_step(
+            t,
+            info.h,
+            info.rejected,
+            measured,
+            self.start.elapsed().as_secs_f64(),
+        );
+        let mean_iters = rec.cg_iters_fresh.iter().sum::<usize>() as f64
+            / rec.cg_iters_fresh.len().max(1) as f64;
+        self.observer.step(&rec);
+        let reason = self.policy.observe(mean_iters, rec.lambda_max);
+        self.steps.push(rec);
+        if let Some(reason) = reason.filter(|_| t < self.t_end) {
+            let event = self.restart(reason, t, residual_before, eval_seed, rk)?;
+            self.observer.restart(&event);
+            self.restarts.push(event);
+        }
+        Ok(())
+    }
+}
+
+impl Run<'_> {
+    /// Refits at `t` and keeps the refit only if its fit error is within the bound and its
+    /// fresh-point residual no larger than the state's it would replace (`residual_before`).
+    fn restart(
+        &mut self,
+        reason: RestartReason,
+        t: f64,
+        residual_before: Option<f64>,
+        eval_seed: u64,
+        rk: &mut Integrator,
+    ) -> Result<RestartEvent> {
+        let cfg = &self.solver.cfg;
+        let old = rk.y().to_vec();
+        let (theta, report) =
+            self.solver
+                .refit(self.problem, self.net, &old, t, self.policy.count() as u64)?;
+        self.fit_seconds += report.seconds;
+        let limit = cfg.restart.max_fit_error.unwrap_or(self.fit_error);
+        let mut accepted = report.rel_error <= limit;
+        let mut residual_after = None;
+        if accepted {
+            rk.set_state(&theta);
+            self.dynamics.reset();
+            if let Some(before) = residual_before {
+                let theta_dot = rk.ensure_derivative(&mut self.dynamics)?.to_vec();
+                let after = pde_residual(
+                    self.net,
+                    self.problem,
+                    &theta,
+                    &theta_dot,
+                    t,
+                    cfg.eval_points,
+                    eval_seed,
+                )?
+                .total;
+                residual_after = Some(after);
+                accepted = after <= before;
+            }
+            if !accepted {
+                rk.set_state(&old);
+                self.dynamics.reset();
+            }
+        }
+        self.policy.restarted();
+        Ok(RestartEvent {
+            t,
+            step: self.steps.len(),
+            reason,
+            fit: report,
+            accepted,
+            residual_before,
+            residual_after,
         })
     }
 }

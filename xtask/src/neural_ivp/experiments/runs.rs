@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::Result;
 use neural_ivp::ednn::{self, EdnnConfig, EdnnSolution};
 use neural_ivp::problems::Ivp;
-use neural_ivp::{NeuralIvp, NeuralIvpConfig, Solution};
+use neural_ivp::{NeuralIvp, NeuralIvpConfig, Observer, Solution, StepRecord};
 
 use crate::neural_ivp::Ctx;
 
@@ -20,20 +20,14 @@ pub(super) fn run_nivp(
 ) -> Result<Solution> {
     let name = problem.name();
     let solver = NeuralIvp::new(cfg)?;
-    let t0 = Instant::now();
-    let mut last = 0.0;
-    let sol = solver.solve_observed(problem, t_end, times, &mut |s| {
-        let el = t0.elapsed().as_secs_f64();
-        if el - last > 15.0 {
-            last = el;
-            ctx.log.say(&format!(
-                "  {name} Neural IVP: t = {:.4}/{t_end}, CG {:?}, residual {:.2e}",
-                s.t,
-                s.cg_iters,
-                s.residual.unwrap_or(f64::NAN)
-            ));
-        }
-    })?;
+    let mut progress = Progress {
+        ctx,
+        name: &name,
+        t_end,
+        start: Instant::now(),
+        last: 0.0,
+    };
+    let sol = solver.solve_observed(problem, t_end, times, &mut progress)?;
     let r = &sol.record;
     ctx.log.say(&format!(
         "  {name} Neural IVP: p = {}, fit error {:.2e}, {} steps, {} solves, {:.1} CG iterations per solve, {} builds, {} restarts, {:.1} s",
@@ -75,4 +69,30 @@ pub(super) fn run_ednn(
         r.solve_seconds
     ));
     Ok(sol)
+}
+
+/// Logs a Neural IVP run's progress at most every 15 s.
+struct Progress<'a> {
+    ctx: &'a Ctx,
+    name: &'a str,
+    t_end: f64,
+    start: Instant,
+    last: f64,
+}
+
+impl Observer for Progress<'_> {
+    fn step(&mut self, s: &StepRecord) {
+        let el = self.start.elapsed().as_secs_f64();
+        if el - self.last > 15.0 {
+            self.last = el;
+            self.ctx.log.say(&format!(
+                "  {} Neural IVP: t = {:.4}/{}, CG {:?}, residual {:.2e}",
+                self.name,
+                s.t,
+                self.t_end,
+                s.cg_iters,
+                s.residual.unwrap_or(f64::NAN)
+            ));
+        }
+    }
 }
