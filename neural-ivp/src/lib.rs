@@ -25,6 +25,8 @@
 //! - [`NeuralIvp`]: the driver, configured by a serde [`NeuralIvpConfig`] (unknown keys are
 //!   errors) and returning θ at the requested times with a [`RunRecord`]; EDNN and Neural IVP
 //!   run the same time-stepping loop, and an [`Observer`] watches either run (steps, restarts).
+//! - [`presets`]: the quick, medium and full sizes of the paper's experiments as the
+//!   workspace's `cargo xtask reproduce neural-ivp` runs them.
 //!
 //! Monte Carlo points are uniform in the cube as in the paper unless a problem names a focused
 //! [`Measure`] (the 3D wave at a = 200, whose data fill 0.05% of the cube): then a share of the
@@ -74,6 +76,7 @@ mod jets;
 mod network;
 mod nystrom;
 mod observe;
+pub mod presets;
 pub mod problems;
 pub mod reference;
 mod restart;

@@ -11,11 +11,11 @@ use prdp_train::{
 use serde::{Deserialize, Serialize};
 
 use super::figures;
-use super::plan::{Paper, Plan};
 use super::runs::{Run, estimate, run_all, run_each};
 use super::stats::mean_std;
 use crate::provenance::Provenance;
 use crate::{ReproduceOptions, Size};
+use prdp_train::presets::{Paper, Plan};
 
 /// Seeds below which no savings figure is printed: one or two seeds give no spread to judge
 /// the accuracy against.

@@ -3,12 +3,12 @@
 
 mod emulator;
 mod figures;
-mod plan;
 mod poisson;
 mod runs;
 mod stats;
 
 use anyhow::{Context, Result};
+use prdp_train::presets;
 
 pub use emulator::{Summary as EmulatorSummary, table as emulator_table};
 pub use poisson::{Summary as PoissonSummary, table as poisson_table};
@@ -42,7 +42,7 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
             );
             continue;
         }
-        let mut plan = plan::plan(n, opts.size == Size::Quick, opts.seeds)?;
+        let mut plan = presets::plan(n, opts.size == Size::Quick, opts.seeds)?;
         if let Some(sweep) = &opts.sweep {
             plan.sweep.clone_from(sweep);
         }

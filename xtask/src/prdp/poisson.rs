@@ -18,10 +18,10 @@ use prdp_train::{
 use serde::{Deserialize, Serialize};
 
 use super::figures;
-use super::plan::poisson_cases;
 use super::runs::{Run, run_all};
 use crate::ReproduceOptions;
 use crate::provenance::Provenance;
+use prdp_train::presets::poisson_cases;
 
 /// One row of the section 4.1 table.
 #[derive(Debug, Clone, Serialize, Deserialize)]

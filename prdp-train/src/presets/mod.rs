@@ -29,6 +29,10 @@
 //! // `exp.run(&RunOptions::default(), None, &mut Silent)` trains it (a few seconds).
 //! ```
 
+mod plan;
+
+pub use plan::{Paper, Plan, SEEDS, plan, poisson_cases};
+
 use prdp_core::Boundary;
 use prdp_nn::{
     Activation, Architecture, Init, Loss, LrSchedule, MlpConfig, Optimizer, Padding, ResNetConfig,

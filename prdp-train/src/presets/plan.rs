@@ -1,11 +1,16 @@
-//! What each PRDP experiment runs: the scenario, the PRDP settings, the fixed-K sweep, the
-//! seeds, and the paper's figures to compare against.
+//! What each PRDP experiment of the paper runs: the scenario, the PRDP settings, the fixed-K
+//! sweep, the seeds, and the paper's figures to compare against.
 
 use prdp_nn::{Architecture, ResNetConfig};
 use prdp_pde::{DataSpec, NavierStokesConfig};
 use prdp_solvers::{DiffMode, Method};
-use prdp_train::{PrdpConfig, ScenarioConfig, TimeScale, presets, rescale_time};
 use serde::{Deserialize, Serialize};
+
+use crate::presets::{
+    NAMES, burgers_emulator, burgers_prdp, heat_emulator, heat_prdp, navier_stokes_hybrid,
+    navier_stokes_prdp,
+};
+use crate::{PrdpConfig, ScenarioConfig, TimeScale, TrainError, rescale_time};
 
 /// The paper's numbers for one experiment (PRDP paper, sections 4.2–4.4 and appendix G.2).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
@@ -28,7 +33,22 @@ pub struct Paper {
     pub wall: Option<f64>,
 }
 
-/// One emulator or hybrid experiment.
+/// One emulator or hybrid experiment of the paper, as this workspace reproduces it.
+///
+/// # Example
+/// ```
+/// use prdp_train::presets::plan;
+/// // Heat 1D at the reference code's settings: 10 seeds, the sweep of figure 4, 800 update
+/// // steps; its paper figures beside it.
+/// let p = plan("heat1d", false, None)?;
+/// assert_eq!((p.seeds.len(), p.scenario.update_steps()), (10, 800));
+/// assert_eq!(p.paper.k_max, Some(10));
+/// // The quick plan of heat 2D trains 40 epochs instead of 70, so its learning-rate decay and
+/// // controller interval are rescaled by 40/70.
+/// let q = plan("heat2d", true, None)?;
+/// assert!(q.time_scale.is_rescaled() && q.time_scale.factor() < 1.0);
+/// # Ok::<(), prdp_train::TrainError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Experiment name (directory and table label).
@@ -58,35 +78,30 @@ fn seeds_list(n: usize) -> Vec<u64> {
     SEEDS.iter().copied().cycle().take(n).collect()
 }
 
-/// The plan of `name` ("heat1d", …), full or quick; `seeds` overrides the default count. A
-/// plan shorter than its preset (fewer epochs or samples) has its learning-rate schedule and
-/// controller interval rescaled by [`rescale_time`].
+/// The plan of `name` (one of [`NAMES`] but `"poisson"`), full or quick; `n_seeds` overrides the
+/// default count. A plan shorter than its preset (fewer epochs or samples) has its
+/// learning-rate schedule and controller interval rescaled by [`rescale_time`].
 ///
 /// # Errors
-/// An unknown name; a preset without update steps.
-pub fn plan(name: &str, quick: bool, n_seeds: Option<usize>) -> anyhow::Result<Plan> {
+/// [`TrainError::Config`] naming `experiment` for an unknown name; a preset without update
+/// steps.
+pub fn plan(name: &str, quick: bool, n_seeds: Option<usize>) -> Result<Plan, TrainError> {
     let (reference, mut prdp) = match name {
-        "heat1d" => (
-            ScenarioConfig::Emulator(presets::heat_emulator(1)),
-            presets::heat_prdp(1),
-        ),
-        "heat2d" => (
-            ScenarioConfig::Emulator(presets::heat_emulator(2)),
-            presets::heat_prdp(2),
-        ),
-        "heat3d" => (
-            ScenarioConfig::Emulator(presets::heat_emulator(3)),
-            presets::heat_prdp(3),
-        ),
-        "burgers" => (
-            ScenarioConfig::Emulator(presets::burgers_emulator()),
-            presets::burgers_prdp(),
-        ),
+        "heat1d" => (ScenarioConfig::Emulator(heat_emulator(1)), heat_prdp(1)),
+        "heat2d" => (ScenarioConfig::Emulator(heat_emulator(2)), heat_prdp(2)),
+        "heat3d" => (ScenarioConfig::Emulator(heat_emulator(3)), heat_prdp(3)),
+        "burgers" => (ScenarioConfig::Emulator(burgers_emulator()), burgers_prdp()),
         "navier-stokes" => (
-            ScenarioConfig::Hybrid(presets::navier_stokes_hybrid()),
-            presets::navier_stokes_prdp(),
+            ScenarioConfig::Hybrid(navier_stokes_hybrid()),
+            navier_stokes_prdp(),
         ),
-        _ => anyhow::bail!("unknown experiment {name}"),
+        _ => {
+            return Err(TrainError::config(
+                "experiment",
+                name,
+                "one of heat1d, heat2d, heat3d, burgers, navier-stokes",
+            ));
+        }
     };
     let mut scenario = reference.clone();
     if quick {
@@ -196,7 +211,7 @@ pub fn plan(name: &str, quick: bool, n_seeds: Option<usize>) -> anyhow::Result<P
         ),
     };
     Ok(Plan {
-        name: prdp_train::presets::NAMES
+        name: NAMES
             .into_iter()
             .find(|&n| n == name)
             .expect("matched above"),
