@@ -454,7 +454,7 @@ impl Trunk {
             for i in 0..k {
                 for o in 0..nout {
                     let at = |comp: usize| (comp * k + i) * nout + o;
-                    let (v, d1, d2) = act.eval(z[at(0)]);
+                    let (v, d1, d2) = act.jet(z[at(0)]);
                     z[at(0)] = v;
                     match order {
                         Derivatives::Laplacian => {

@@ -1,4 +1,5 @@
-//! The network u(x, θ): a scaled sinusoidal embedding, an MLP with swish (or tanh) activations
+//! The network u(x, θ): a scaled sinusoidal embedding, an MLP with swish (or tanh, or any
+//! [`prdp_nn::Activation`]) activations
 //! and a linear head per output (or one MLP shared by all outputs), and an output factor
 //! Π_j(1 − x_j²) that imposes homogeneous Dirichlet conditions on [−1, 1]^d. Parameters live in
 //! one flat `f64` vector with named [`Tensor`] views, trunk after trunk, in the layout of
@@ -8,95 +9,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+pub use prdp_nn::Activation;
+
 use crate::error::{Result, at_least, config_err, positive};
 use crate::trunk::Trunk;
-
-/// The activation of the hidden layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Activation {
-    /// swish(z) = z·sigmoid(z) (Neural IVP).
-    #[default]
-    Swish,
-    /// tanh (EDNN).
-    Tanh,
-}
-
-impl Activation {
-    /// Returns σ(z), σ′(z) and σ″(z).
-    #[inline(always)]
-    pub fn eval(self, z: f64) -> (f64, f64, f64) {
-        match self {
-            Self::Swish => swish(z),
-            Self::Tanh => tanh3(z),
-        }
-    }
-
-    /// z ← σ(z) and d ← σ′(z) element-wise (the forward pass of a hidden layer).
-    #[inline]
-    pub(crate) fn apply(self, z: &mut [f64], d: &mut [f64]) {
-        match self {
-            Self::Swish => z.iter_mut().zip(d.iter_mut()).for_each(|(zi, di)| {
-                let (v, d1, _) = swish(*zi);
-                *zi = v;
-                *di = d1;
-            }),
-            Self::Tanh => z.iter_mut().zip(d.iter_mut()).for_each(|(zi, di)| {
-                let (v, d1, _) = tanh3(*zi);
-                *zi = v;
-                *di = d1;
-            }),
-        }
-    }
-}
-
-#[inline(always)]
-fn swish(z: f64) -> (f64, f64, f64) {
-    let s = 1.0 / (1.0 + fast_exp(-z));
-    let sp = s * (1.0 - s);
-    (z * s, s + z * sp, sp * (2.0 + z * (1.0 - 2.0 * s)))
-}
-
-#[inline(always)]
-fn tanh3(z: f64) -> (f64, f64, f64) {
-    let t = 1.0 - 2.0 / (fast_exp(2.0 * z.clamp(-20.0, 20.0)) + 1.0);
-    let d = 1.0 - t * t;
-    (t, d, -2.0 * t * d)
-}
-
-/// eˣ to a few ulp without branches (so activation loops vectorise): x = n·ln2 + r with
-/// |r| ≤ ln2/2, a degree-13 Taylor polynomial of eʳ, and 2ⁿ assembled from its bits; x is
-/// clamped to [−708, 708].
-#[inline(always)]
-pub(crate) fn fast_exp(x: f64) -> f64 {
-    const LOG2E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 0.693_147_180_369_123_8;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    const ROUND: f64 = 6_755_399_441_055_744.0;
-    let x = x.clamp(-708.0, 708.0);
-    let n = (x * LOG2E + ROUND) - ROUND;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p: f64 = 1.0 / 6_227_020_800.0;
-    for c in [
-        1.0 / 479_001_600.0,
-        1.0 / 39_916_800.0,
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5_040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ] {
-        p = p.mul_add(r, c);
-    }
-    let bits = ((n as i64 + 1023) as u64) << 52;
-    p * f64::from_bits(bits)
-}
 
 /// The sinusoidal embedding of eq. 5 of the paper: for every coordinate x_j and k = 0, …, L−1,
 /// the features `scale·2^(−αk)·sin(2^k·π/2·x_j)` and the same with cos (all sines first, then
@@ -147,7 +63,7 @@ pub struct NetworkConfig {
     pub depth: usize,
     /// The sinusoidal embedding, or `None` to feed the raw coordinates (EDNN).
     pub embedding: Option<EmbeddingConfig>,
-    /// Hidden activation.
+    /// Hidden activation (swish in Neural IVP, tanh in EDNN).
     pub activation: Activation,
     /// Multiply every output by Π_j(1 − x_j²) (homogeneous Dirichlet on [−1, 1]^d).
     pub dirichlet: bool,
@@ -421,22 +337,4 @@ pub(crate) fn count_points(dim: usize, points: &[f64]) -> Result<usize> {
         });
     }
     Ok(points.len() / dim)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fast_exp;
-
-    #[test]
-    fn fast_exp_is_accurate() {
-        let mut worst = 0.0f64;
-        let mut x = -700.0;
-        while x < 700.0 {
-            let rel = (fast_exp(x) - x.exp()).abs() / x.exp();
-            worst = worst.max(rel);
-            x += 0.0137;
-        }
-        assert!(worst < 4e-16, "{worst}");
-        assert_eq!(fast_exp(0.0), 1.0);
-    }
 }

@@ -165,7 +165,7 @@ impl Trunk {
                     *zi += bi;
                 }
             }
-            act.apply(z, sd);
+            act.forward_with_derivative(z, sd);
         }
         let head = self.layers[depth];
         fwd.out.resize(n * m, 0.0);

@@ -70,7 +70,7 @@ mod schedule;
 mod view;
 mod workspace;
 
-pub use activation::Activation;
+pub use activation::{Activation, fast_exp};
 pub use checkpoint::{Checkpoint, FORMAT_VERSION, OptimizerCheckpoint};
 pub use config::{Architecture, LayerConfig, MlpConfig, Padding, ResNetConfig, SequentialConfig};
 pub use error::{NnError, Result};
