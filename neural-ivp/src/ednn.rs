@@ -13,7 +13,6 @@ use crate::composite::Forward;
 use crate::drive::{Evolution, Landing, drive};
 use crate::error::{IvpError, Result, at_least, check_horizon, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
-use crate::gemm::{gemm, gemm_par, rm, rm_mut};
 use crate::network::{Network, NetworkConfig};
 use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
@@ -21,6 +20,7 @@ use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl, StepInfo};
 use crate::sampling::{self, derive};
 use crate::tangent::TrunkForward;
 use crate::trunk::Trunk;
+use prdp_nn::gemm::{gemm, rm, rm_mut};
 
 /// EDNN settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +223,7 @@ fn trunk_jacobian(
                     Accum::Replace,
                     rm(&abar, n, nout),
                     rm(&theta[layer.w..layer.b], nout, nin),
+                    1,
                 );
                 core::mem::swap(&mut abar, &mut next);
             }
@@ -250,9 +251,21 @@ pub fn truncated_lstsq(
     let k = rows.min(p);
     let mut g = vec![0.0; k * k];
     if wide {
-        gemm_par(rm_mut(&mut g, k, k), Accum::Replace, j, j.transpose());
+        gemm(
+            rm_mut(&mut g, k, k),
+            Accum::Replace,
+            j,
+            j.transpose(),
+            rayon::current_num_threads(),
+        );
     } else {
-        gemm_par(rm_mut(&mut g, k, k), Accum::Replace, j.transpose(), j);
+        gemm(
+            rm_mut(&mut g, k, k),
+            Accum::Replace,
+            j.transpose(),
+            j,
+            rayon::current_num_threads(),
+        );
     }
     // the vector the eigenvectors act on: Jᵀf (tall) or f (wide)
     let mut rhs = vec![0.0; k];
@@ -264,6 +277,7 @@ pub fn truncated_lstsq(
             Accum::Replace,
             j.transpose(),
             rm(f, rows, 1),
+            1,
         );
     }
     let gm = Mat::<f64>::from_fn(k, k, |a, b| g[a * k + b]);
@@ -298,6 +312,7 @@ pub fn truncated_lstsq(
             Accum::Replace,
             j.transpose(),
             rm(&sol, rows, 1),
+            1,
         );
     } else {
         out.copy_from_slice(&sol);

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::composite::Forward;
 use crate::error::{IvpError, Result, at_least, check_len, non_negative, positive};
-use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
 use crate::sampling::{Measure, scale_rows};
 use crate::tangent::TangentWorkspace;
+use prdp_nn::gemm::{gemm, rm, rm_mut};
 
 /// A target function: writes the m target values of `n` points (n × d row-major) into `out`
 /// (n × m row-major).
@@ -437,12 +437,14 @@ pub fn tune_head(
                 faer::Accum::Add,
                 rm(&phi, nc, k).transpose(),
                 rm(&phi, nc, k),
+                1,
             );
             gemm(
                 rm_mut(rhs, k, o.len()),
                 faer::Accum::Add,
                 rm(&phi, nc, k).transpose(),
                 rm(&yt, nc, o.len()),
+                1,
             );
         }
     }

@@ -13,10 +13,10 @@ use core::ops::Range;
 use faer::Accum;
 
 use crate::error::Result;
-use crate::gemm::{gemm, rm, rm_mut};
 use crate::network::Network;
 use crate::tangent::{part, point_lanes, split_parts};
 use crate::trunk::Trunk;
+use prdp_nn::gemm::{gemm, rm, rm_mut};
 use rayon::prelude::*;
 
 /// Target size (f64 entries) of one jet buffer of a point chunk.
@@ -442,6 +442,7 @@ impl Trunk {
                 Accum::Replace,
                 rm(&lane.a, c * k, nin),
                 w.transpose(),
+                1,
             );
             let bias = &theta[layer.b..layer.b + nout];
             let z = &mut lane.z[..c * k * nout];

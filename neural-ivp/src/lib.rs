@@ -71,7 +71,6 @@ pub mod ednn;
 mod error;
 mod fit;
 mod gauss_newton;
-mod gemm;
 mod jets;
 mod network;
 mod nystrom;

@@ -16,8 +16,8 @@ use faer::Accum;
 use rayon::prelude::*;
 
 use crate::error::{Result, check_len};
-use crate::gemm::{gemm, gemm_par, rm, rm_mut};
 use crate::trunk::Trunk;
+use prdp_nn::gemm::{gemm, rm, rm_mut};
 
 /// Target size (in f64 entries) of one tangent buffer of a point chunk.
 const CHUNK_BUDGET: usize = 1 << 20;
@@ -151,11 +151,12 @@ impl Trunk {
             let z = &mut hi[0];
             z.resize(n * layer.n_out, 0.0);
             let w = rm(&theta[layer.w..layer.b], layer.n_out, layer.n_in);
-            gemm_par(
+            gemm(
                 rm_mut(z, n, layer.n_out),
                 Accum::Replace,
                 rm(input, n, layer.n_in),
                 w.transpose(),
+                rayon::current_num_threads(),
             );
             let sd = &mut fwd.sder[l];
             sd.resize(n * layer.n_out, 0.0);
@@ -169,11 +170,12 @@ impl Trunk {
         }
         let head = self.layers[depth];
         fwd.out.resize(n * m, 0.0);
-        gemm_par(
+        gemm(
             rm_mut(&mut fwd.out, n, m),
             Accum::Replace,
             rm(&fwd.acts[depth], n, head.n_in),
             rm(&theta[head.w..head.b], m, head.n_in).transpose(),
+            rayon::current_num_threads(),
         );
         fwd.bc.resize(n, 0.0);
         let d = self.dim();
@@ -281,6 +283,7 @@ impl Trunk {
                 Accum::Replace,
                 rm(a, nc, nin),
                 rm(pw, r * nout, nin).transpose(),
+                1,
             );
             // propagated part: δa_{l−1} · Wᵀ for all tangents at once
             if l > 0 {
@@ -290,6 +293,7 @@ impl Trunk {
                     Accum::Add,
                     rm(&lane.buf1, nc * r, nin),
                     w.transpose(),
+                    1,
                 );
             }
             let dst = &mut dst[..nc * r * nout];
@@ -375,6 +379,7 @@ impl Trunk {
                 Accum::Add,
                 rm(zbar, nc, r * nout).transpose(),
                 rm(a, nc, nin),
+                1,
             );
             let gb = &mut packed_g[bo..bo + r * nout];
             for row in zbar[..nc * r * nout].chunks_exact(r * nout) {
@@ -389,6 +394,7 @@ impl Trunk {
                     Accum::Replace,
                     rm(zbar, nc * r, nout),
                     w,
+                    1,
                 );
                 core::mem::swap(&mut lane.buf1, &mut lane.buf2);
             }

@@ -1,11 +1,23 @@
-//! Dense matrix products through faer, split across threads by output blocks.
+//! Dense matrix products through faer on row-major slices, split across threads by output
+//! blocks: the one GEMM helper of the workspace (the layers of this crate, and Neural IVP's
+//! trunks, tangents, jets and EDNN's normal equations).
+//!
+//! # Example
+//! ```
+//! use faer::Accum;
+//! use prdp_nn::gemm::{gemm, rm, rm_mut};
+//! let (a, b) = ([1.0, 2.0, 3.0, 4.0], [1.0, 0.0, 0.0, 1.0]);
+//! let mut c = [0.0; 4];
+//! gemm(rm_mut(&mut c, 2, 2), Accum::Replace, rm(&a, 2, 2), rm(&b, 2, 2), 2);
+//! assert_eq!(c, a);
+//! ```
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use prdp_core::Real;
 
 /// Products below this many multiply–adds run on one thread.
-const PAR_MIN_MACS: usize = 1 << 21;
+const PAR_MIN_MACS: usize = 1 << 20;
 
 /// Output blocks are split at multiples of this many rows or columns (a multiple of the
 /// micro-kernel tile sizes).
@@ -18,7 +30,7 @@ const SPLIT_ALIGN: usize = 16;
 /// sequential faer kernel over the full inner dimension, so the result does not depend on
 /// `threads`. (faer's own `Par::rayon` is much slower than this for the skinny batch-by-width
 /// products of a dense layer on these machines.)
-pub(crate) fn gemm<T: Real>(
+pub fn gemm<T: Real>(
     dst: MatMut<'_, T>,
     beta: Accum,
     lhs: MatRef<'_, T>,
@@ -52,28 +64,32 @@ pub(crate) fn gemm<T: Real>(
     }
 }
 
-/// A row-major `rows × cols` view of `s`.
+/// A row-major `rows × cols` view of the first `rows·cols` entries of `s`.
+///
+/// # Panics
+/// If `s` is shorter than `rows·cols`.
 #[inline]
 #[track_caller]
-pub(crate) fn rm<T>(s: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
-    assert_eq!(
-        s.len(),
-        rows * cols,
+pub fn rm<T>(s: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
+    assert!(
+        s.len() >= rows * cols,
         "matrix view: slice of {} for {rows}x{cols}",
         s.len()
     );
-    MatRef::from_row_major_slice(s, rows, cols)
+    MatRef::from_row_major_slice(&s[..rows * cols], rows, cols)
 }
 
-/// A mutable row-major `rows × cols` view of `s`.
+/// A mutable row-major `rows × cols` view of the first `rows·cols` entries of `s`.
+///
+/// # Panics
+/// If `s` is shorter than `rows·cols`.
 #[inline]
 #[track_caller]
-pub(crate) fn rm_mut<T>(s: &mut [T], rows: usize, cols: usize) -> MatMut<'_, T> {
-    assert_eq!(
-        s.len(),
-        rows * cols,
+pub fn rm_mut<T>(s: &mut [T], rows: usize, cols: usize) -> MatMut<'_, T> {
+    assert!(
+        s.len() >= rows * cols,
         "matrix view: slice of {} for {rows}x{cols}",
         s.len()
     );
-    MatMut::from_row_major_slice_mut(s, rows, cols)
+    MatMut::from_row_major_slice_mut(&mut s[..rows * cols], rows, cols)
 }

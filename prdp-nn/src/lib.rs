@@ -59,7 +59,7 @@ mod conv;
 mod dense;
 mod error;
 mod exec;
-mod gemm;
+pub mod gemm;
 mod init;
 mod loss;
 mod model;
