@@ -59,9 +59,13 @@ pub enum IvpError {
         reason: String,
     },
 
-    /// An error from the linear-algebra layers (shapes, CG breakdown, ...).
+    /// An error from the linear-algebra layers (shapes, non-finite values, ...).
     #[error(transparent)]
     Core(#[from] prdp_core::Error),
+
+    /// An error of a CG solve (a breakdown, ...).
+    #[error(transparent)]
+    Solver(#[from] prdp_solvers::SolverError),
 
     /// An error from the neural-network layer (optimiser configuration, ...).
     #[error(transparent)]

@@ -1,4 +1,5 @@
-//! The error type shared by `prdp-core` and `prdp-solvers`.
+//! The error type of `prdp-core`: inputs, operators, settings and factorisations (the
+//! solvers' own breakdowns are `prdp_solvers::SolverError`).
 
 /// Everything a caller can get wrong, or that can go wrong numerically, in the linear-algebra
 /// layers. Messages name the offending sizes, values or settings.
@@ -45,17 +46,6 @@ pub enum Error {
         what: String,
         /// Where the singularity was detected.
         detail: String,
-    },
-
-    /// An iterative method broke down: a zero denominator or a non-finite intermediate.
-    #[error("{solver} broke down at iteration {iteration}: {reason}")]
-    Breakdown {
-        /// The solver (e.g. `"CG"`).
-        solver: &'static str,
-        /// The iteration at which it happened (0-based).
-        iteration: usize,
-        /// The quantity that vanished or overflowed.
-        reason: String,
     },
 
     /// An argument or configuration value is out of its valid range.

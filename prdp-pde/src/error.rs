@@ -7,10 +7,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PdeError {
-    /// An error of `prdp-core` or `prdp-solvers` (shapes, non-finite values, breakdown,
-    /// singular matrices, invalid solver settings).
+    /// An error of `prdp-core` (shapes, non-finite values, singular matrices, invalid
+    /// settings).
     #[error(transparent)]
     Core(#[from] prdp_core::Error),
+
+    /// An error of a solve (its input or settings, or a breakdown of the iteration).
+    #[error(transparent)]
+    Solver(#[from] prdp_solvers::SolverError),
 
     /// A physical or numerical parameter is out of range, e.g. `nu must be > 0, got -1`.
     #[error("{name} must be {expected}, got {value}")]

@@ -30,7 +30,10 @@ fn db_dtheta() -> Vec<f64> {
 
 /// Runs gradient descent with K = `schedule(step)`; returns (update steps, cumulative inner
 /// iterations) to reach the target relative error.
-fn optimise(label: &str, schedule: impl Fn(usize) -> usize) -> prdp_core::Result<(usize, usize)> {
+fn optimise(
+    label: &str,
+    schedule: impl Fn(usize) -> usize,
+) -> prdp_solvers::Result<(usize, usize)> {
     let a = Stencil::<f64>::laplacian(&[N], &[1.0 / (N as f64 + 1.0)], Boundary::Dirichlet)?;
     let s = db_dtheta();
     let b_ref: Vec<f64> = s.iter().map(|v| THETA_REF * v).collect();
@@ -82,7 +85,7 @@ fn optimise(label: &str, schedule: impl Fn(usize) -> usize) -> prdp_core::Result
     unreachable!("the loop only ends by returning")
 }
 
-fn main() -> prdp_core::Result<()> {
+fn main() -> prdp_solvers::Result<()> {
     let (steps_c, cost_c) = optimise("converged physics, K = K_eps = 600", |_| K_EPS)?;
     let (steps_p, cost_p) = optimise(
         "progressive refinement, K = 25 + 6 * step (capped at 600)",

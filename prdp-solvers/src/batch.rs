@@ -1,6 +1,8 @@
 //! Many independent right-hand sides (a minibatch) solved in parallel.
 
-use prdp_core::{LinearOperator, Real, Result, check_len, invalid};
+use prdp_core::{LinearOperator, Real, check_len, invalid};
+
+use crate::error::Result;
 use rayon::prelude::*;
 
 use crate::{
@@ -56,7 +58,7 @@ impl<T: Real> BatchWorkspace<T> {
 /// let mut x = vec![0.0f32; 25 * 900];
 /// let reports = solve_batch(&Method::Jacobi, &a, &b, &mut x, 25, &Budget::new(100, 1e-5)?, &SolveOptions::default(), &mut BatchWorkspace::new())?;
 /// assert!(reports.iter().all(|r| r.converged()));
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn solve_batch<T: Real, A: LinearOperator<T> + ?Sized>(
@@ -99,7 +101,7 @@ pub fn solve_batch_with<T: Real, A: LinearOperator<T>, F: Fn(usize) -> A + Sync>
     bws: &mut BatchWorkspace<T>,
 ) -> Result<Vec<SolveReport>> {
     if count == 0 {
-        return Err(invalid("count", 0, "at least one sample"));
+        return Err(invalid("count", 0, "at least one sample").into());
     }
     let n = b.len() / count;
     check_len("batched right-hand sides (count * n)", count * n, b.len())?;

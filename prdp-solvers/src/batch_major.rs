@@ -8,7 +8,9 @@
 //! per-sample order ([`kernels::lane_norms2`]) and each sample stops where it would stop alone
 //! (a converged sample's lane is frozen), so the results equal [`crate::jacobi`]'s bit for bit.
 
-use prdp_core::{Error, Lanes, LinearOperator, Real, Result, check_len, invalid, kernels};
+use prdp_core::{Lanes, LinearOperator, Real, check_len, invalid, kernels};
+
+use crate::error::{Result, SolverError};
 use rayon::prelude::*;
 
 use crate::precond::invert_diagonal;
@@ -59,7 +61,7 @@ struct Group<T> {
     live: Vec<bool>,
     /// Operator applications before the first iteration (1 with a warm start).
     start_matvecs: usize,
-    error: Option<Error>,
+    error: Option<SolverError>,
 }
 
 /// The progress of one sample; its counts are written when it stops.
@@ -71,7 +73,7 @@ struct Lane<T> {
     converged: bool,
     zero_rhs: bool,
     history: Option<Vec<f64>>,
-    error: Option<Error>,
+    error: Option<SolverError>,
 }
 
 impl<T: Real> LaneWorkspace<T> {
@@ -129,7 +131,7 @@ impl<T: Real> Group<T> {
 /// let r2 = jacobi(&a, &b[60..90], &mut x2, &budget, &SolveOptions::default(), &mut Workspace::new())?;
 /// assert_eq!(x2, x[60..90]);
 /// assert_eq!(r2, reports[2]);
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn jacobi_batch_major<T: Real, A: LinearOperator<T> + ?Sized>(
@@ -143,7 +145,7 @@ pub fn jacobi_batch_major<T: Real, A: LinearOperator<T> + ?Sized>(
     reports: &mut [SolveReport],
 ) -> Result<()> {
     if count == 0 {
-        return Err(invalid("count", 0, "at least one sample"));
+        return Err(invalid("count", 0, "at least one sample").into());
     }
     let lanes = a.lanes().ok_or_else(|| {
         invalid(
@@ -300,7 +302,7 @@ fn iterate<T: Real>(
                         h.push(rel);
                     }
                     if !rel.is_finite() {
-                        lane.error = Some(Error::Breakdown {
+                        lane.error = Some(SolverError::Breakdown {
                             solver: "Jacobi",
                             iteration: k,
                             reason: format!("the residual norm became {rel}"),

@@ -1,6 +1,8 @@
 //! BiCGStab.
 
-use prdp_core::{Error, LinearOperator, Real, Result, kernels};
+use prdp_core::{LinearOperator, Real, kernels};
+
+use crate::error::{Result, SolverError};
 
 use crate::program::{Params, Program, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
@@ -9,7 +11,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// One iteration costs two operator applications; the shadow residual is r₀.
 ///
 /// # Errors
-/// Shape and finiteness errors for bad input; [`Error::Breakdown`] if r̂ᵀr or r̂ᵀAp vanishes,
+/// Shape and finiteness errors for bad input; [`SolverError::Breakdown`](crate::SolverError::Breakdown) if r̂ᵀr or r̂ᵀAp vanishes,
 /// or the stabilisation step degenerates.
 ///
 /// # Example
@@ -20,7 +22,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let mut x = vec![0.0; 3];
 /// let r = bicgstab(&a, &[1.0, 2.0, 3.0], &mut x, &Budget::new(50, 1e-12)?, &SolveOptions::default(), &mut Workspace::new())?;
 /// assert!(r.converged());
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 ///
 /// # Reference
@@ -101,7 +103,7 @@ impl<T: Real> Program<T> for BiCgStabProgram {
             unreachable!("BiCGStab uses two scratch vectors")
         };
         let (rho_old, omega) = (scalars[0], scalars[2]);
-        let breakdown = |reason: String| Error::Breakdown {
+        let breakdown = |reason: String| SolverError::Breakdown {
             solver: "BiCGStab",
             iteration: k,
             reason,

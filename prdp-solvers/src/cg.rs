@@ -1,6 +1,8 @@
 //! Preconditioned conjugate gradients.
 
-use prdp_core::{Error, LinearOperator, Real, Result, kernels};
+use prdp_core::{LinearOperator, Real, kernels};
+
+use crate::error::{Result, SolverError};
 
 use crate::precond::Preconditioner;
 use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
@@ -13,7 +15,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// residual is updated by recurrence.
 ///
 /// # Errors
-/// Shape and finiteness errors for bad input; [`Error::Breakdown`] if pᵀAp or rᵀM⁻¹r vanishes
+/// Shape and finiteness errors for bad input; [`SolverError::Breakdown`](crate::SolverError::Breakdown) if pᵀAp or rᵀM⁻¹r vanishes
 /// or overflows.
 ///
 /// # Example
@@ -25,7 +27,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let mut x = vec![0.0; 256];
 /// let r = cg(&a, &IdentityPreconditioner, &b, &mut x, &Budget::new(200, 1e-10)?, &SolveOptions::default(), &mut Workspace::new())?;
 /// assert!(r.converged() && r.iterations < 60);
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 ///
 /// # Reference
@@ -131,7 +133,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         let z = &mut *scratch[0];
         a.apply(p, q);
         let sigma = kernels::dot(p, q);
-        let breakdown = |what: &str, v: T| Error::Breakdown {
+        let breakdown = |what: &str, v: T| SolverError::Breakdown {
             solver: "CG",
             iteration: k,
             reason: format!("{what} = {v} (the operator or preconditioner is not definite)"),

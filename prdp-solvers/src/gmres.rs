@@ -1,6 +1,8 @@
 //! Restarted GMRES(m) (PRDP paper, appendix B.3, Algorithm 3).
 
-use prdp_core::{Error, LinearOperator, Real, Result, invalid, kernels};
+use prdp_core::{LinearOperator, Real, invalid, kernels};
+
+use crate::error::{Result, SolverError};
 
 use crate::program::{Params, Program, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
@@ -16,8 +18,8 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// the exact solution in that space.
 ///
 /// # Errors
-/// Shape and finiteness errors for bad input; [`Error::InvalidArgument`] for `restart = 0`;
-/// [`Error::Breakdown`] for a non-finite Arnoldi vector or a singular Hessenberg matrix.
+/// Shape and finiteness errors for bad input; [`prdp_core::Error::InvalidArgument`] (in [`SolverError::Core`](crate::SolverError::Core)) for `restart = 0`;
+/// [`SolverError::Breakdown`](crate::SolverError::Breakdown) for a non-finite Arnoldi vector or a singular Hessenberg matrix.
 ///
 /// # Example
 /// ```
@@ -36,7 +38,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let mut x = vec![0.0; n];
 /// let r = gmres(&a, 8, &b, &mut x, &Budget::new(100, 1e-10)?, &SolveOptions::default(), &mut Workspace::new())?;
 /// assert!(r.converged());
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 ///
 /// # Reference
@@ -85,7 +87,7 @@ impl<T: Real> Program<T> for GmresProgram {
 
     fn validate(&self) -> Result<()> {
         if self.restart == 0 {
-            return Err(invalid("restart", self.restart, "GMRES(m) needs m >= 1"));
+            return Err(invalid("restart", self.restart, "GMRES(m) needs m >= 1").into());
         }
         Ok(())
     }
@@ -153,7 +155,7 @@ impl<T: Real> Program<T> for GmresProgram {
             }
             let hnext = kernels::nrm2(w);
             if !hnext.is_finite() {
-                return Err(Error::Breakdown {
+                return Err(SolverError::Breakdown {
                     solver: "GMRES",
                     iteration: cycle,
                     reason: format!("Arnoldi vector {} has norm {hnext}", j + 1),
@@ -194,7 +196,7 @@ impl<T: Real> Program<T> for GmresProgram {
             }
             let hii = h[i * m + i];
             if hii == T::zero() || !hii.is_finite() {
-                return Err(Error::Breakdown {
+                return Err(SolverError::Breakdown {
                     solver: "GMRES",
                     iteration: cycle,
                     reason: format!("the Hessenberg matrix is singular (entry {i} is {hii})"),

@@ -1,6 +1,8 @@
 //! Jacobi relaxation (PRDP paper, appendix B.1, Algorithm 1).
 
-use prdp_core::{LinearOperator, Real, Result, kernels};
+use prdp_core::{LinearOperator, Real, kernels};
+
+use crate::error::Result;
 
 use crate::precond::invert_diagonal;
 use crate::program::{Adjoint, Params, Program, Reversible, Step, run, square};
@@ -19,7 +21,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// # Errors
 /// Shape and finiteness errors for bad input, [`prdp_core::Error::NoDiagonal`] if the operator
 /// has no diagonal, [`prdp_core::Error::Singular`] for a zero diagonal entry,
-/// [`prdp_core::Error::Breakdown`] if the iteration overflows.
+/// [`SolverError::Breakdown`](crate::SolverError::Breakdown) if the iteration overflows.
 ///
 /// # Example
 /// ```
@@ -30,7 +32,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let mut x = vec![0.0; 30];
 /// let report = jacobi(&a, &b, &mut x, &Budget::new(100, 1e-10)?, &SolveOptions::default(), &mut Workspace::new())?;
 /// assert!(report.converged() && report.iterations < 100);
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 ///
 /// # Reference

@@ -39,7 +39,7 @@
 //! let mut a_bar = FactoredCotangent::default();
 //! p5.backward(&a, &u0, &mut tape, &u1.clone(), &mut u0_bar, &mut a_bar, &mut ws)?;
 //! assert_eq!(a_bar.rank_one.len(), 1); // Ā = −λuᵀ
-//! # Ok::<(), prdp_core::Error>(())
+//! # Ok::<(), prdp_solvers::SolverError>(())
 //! ```
 
 #![deny(missing_docs)]
@@ -51,6 +51,7 @@ mod budget;
 mod cg;
 mod cotangent;
 mod diff;
+mod error;
 mod gmres;
 mod jacobi;
 mod method;
@@ -67,6 +68,7 @@ pub use budget::{Budget, SolveOptions};
 pub use cg::cg;
 pub use cotangent::{CotangentSink, DiscardCotangent, FactoredCotangent};
 pub use diff::{DiffMode, DiffSolver, Tape};
+pub use error::{Result, SolverError};
 pub use gmres::gmres;
 pub use jacobi::jacobi;
 pub use method::{Method, PreconditionerKind};

@@ -1,6 +1,8 @@
 //! Choosing a solver by value (for configs), and solving with it.
 
-use prdp_core::{LinearOperator, Real, Result, invalid};
+use prdp_core::{LinearOperator, Real, invalid};
+
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::program::{Params, run};
@@ -71,7 +73,9 @@ impl Method {
     /// [`prdp_core::Error::InvalidArgument`] naming `restart` if it is zero.
     pub fn validate(&self) -> Result<()> {
         match self {
-            Self::Gmres { restart: 0 } => Err(invalid("restart", 0, "GMRES(m) needs m >= 1")),
+            Self::Gmres { restart: 0 } => {
+                Err(invalid("restart", 0, "GMRES(m) needs m >= 1").into())
+            }
             _ => Ok(()),
         }
     }
@@ -158,12 +162,12 @@ macro_rules! with_program {
 pub(crate) use with_program;
 
 /// The error of a method without exact reverse steps asked to unroll.
-pub(crate) fn unrolled_unsupported(m: &Method) -> prdp_core::Error {
-    invalid(
+pub(crate) fn unrolled_unsupported(m: &Method) -> crate::SolverError {
+    crate::SolverError::Core(invalid(
         "mode",
         format!("unrolled with {}", m.name()),
         "unrolled differentiation is implemented for Jacobi, steepest descent and CG; use implicit mode",
-    )
+    ))
 }
 
 /// The serialised form of [`Method`]: a flat table whose `kind` decides which other keys are

@@ -9,7 +9,9 @@
 //! and extras (all of them, or checkpoints it replays from) through the same `run` and runs the
 //! reverse steps, so the unrolled gradient is the gradient of exactly the program that ran.
 
-use prdp_core::{Error, LinearOperator, Real, Result, check_finite, check_len, kernels};
+use prdp_core::{Error, LinearOperator, Real, check_finite, check_len, kernels};
+
+use crate::error::{Result, SolverError};
 
 use crate::cotangent::CotangentSink;
 use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
@@ -102,7 +104,7 @@ pub(crate) trait Program<T: Real>: Sync {
     /// the operator applications used.
     ///
     /// # Errors
-    /// [`Error::Breakdown`] on a zero or non-finite denominator.
+    /// [`SolverError::Breakdown`](crate::SolverError::Breakdown) on a zero or non-finite denominator.
     fn step<A: LinearOperator<T> + ?Sized>(
         &self,
         step: &Step<'_, T, A>,
@@ -167,7 +169,8 @@ pub(crate) fn square<T: Real, A: LinearOperator<T> + ?Sized>(solver: &str, a: &A
             what: format!("{solver} system matrix ({})", a.describe()),
             rows: a.nrows(),
             cols: n,
-        });
+        }
+        .into());
     }
     Ok(n)
 }
@@ -201,7 +204,8 @@ pub(crate) fn validate<T: Real, A: LinearOperator<T> + ?Sized>(
             &format!("{solver} right-hand side b"),
             "a vector whose norm overflows",
             &format!("entries small enough that ‖b‖² fits in {}", T::NAME),
-        ));
+        )
+        .into());
     }
     Ok((n, bnorm))
 }
@@ -262,7 +266,7 @@ pub(crate) fn run<T: Real, P: Program<T>, A: LinearOperator<T> + ?Sized>(
                 h.push(rel);
             }
             if !rel.is_finite() {
-                return Err(Error::Breakdown {
+                return Err(SolverError::Breakdown {
                     solver: P::NAME,
                     iteration: k,
                     reason: format!("the residual norm became {rel}"),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Why a solve stopped, as PETSc's converged reasons and lineax's results say it.
 ///
 /// A solve that cannot go on (a vanishing denominator, a non-finite residual) returns
-/// [`prdp_core::Error::Breakdown`] naming the iteration and the quantity instead of a report,
+/// [`SolverError::Breakdown`](crate::SolverError::Breakdown) naming the iteration and the quantity instead of a report,
 /// so a report's reason is one of these two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,6 +1,8 @@
 //! Steepest descent (PRDP paper, appendix B.2, Algorithm 2).
 
-use prdp_core::{Error, LinearOperator, Real, Result, kernels};
+use prdp_core::{LinearOperator, Real, kernels};
+
+use crate::error::{Result, SolverError};
 
 use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
@@ -11,7 +13,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// operator application per iteration.
 ///
 /// # Errors
-/// Shape and finiteness errors for bad input; [`Error::Breakdown`] if rᵀAr vanishes or
+/// Shape and finiteness errors for bad input; [`SolverError::Breakdown`](crate::SolverError::Breakdown) if rᵀAr vanishes or
 /// overflows (A indefinite or singular along r).
 ///
 /// # Example
@@ -23,7 +25,7 @@ use crate::{Budget, SolveOptions, SolveReport, Workspace};
 /// let mut x = vec![0.0; 8];
 /// let r = steepest_descent(&a, &b, &mut x, &Budget::new(500, 1e-8)?, &SolveOptions::default(), &mut Workspace::new())?;
 /// assert!(r.converged());
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 ///
 /// # Reference
@@ -103,7 +105,7 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         a.apply(r, q);
         let sigma = kernels::dot(r, q);
         if sigma == T::zero() || !sigma.is_finite() {
-            return Err(Error::Breakdown {
+            return Err(SolverError::Breakdown {
                 solver: "steepest descent",
                 iteration: k,
                 reason: format!("rᵀAr = {sigma} (the operator is not definite along the residual)"),

@@ -36,9 +36,12 @@ pub enum TrainError {
         /// What became non-finite.
         detail: String,
     },
-    /// A linear-algebra or solver error.
+    /// A linear-algebra error (shapes, non-finite values, settings).
     #[error(transparent)]
-    Solver(#[from] prdp_core::Error),
+    Core(#[from] prdp_core::Error),
+    /// A solver error (its input or settings, or a breakdown of the iteration).
+    #[error(transparent)]
+    Solver(#[from] prdp_solvers::SolverError),
     /// A PDE assembly, physics or data error.
     #[error(transparent)]
     Pde(#[from] prdp_pde::PdeError),
@@ -116,11 +119,11 @@ impl TrainError {
     /// Whether the error is a symptom of divergence: a non-finite value or a solver breakdown
     /// in the physics or the network.
     pub fn is_divergence(&self) -> bool {
-        use prdp_core::Error as E;
-        let core = |e: &E| matches!(e, E::NonFinite { .. } | E::Breakdown { .. });
+        use prdp_pde::PdeError;
+        let core = |e: &prdp_core::Error| matches!(e, prdp_core::Error::NonFinite { .. });
         match self {
-            Self::Solver(e) => core(e),
-            Self::Pde(prdp_pde::PdeError::Core(e)) => core(e),
+            Self::Core(e) | Self::Pde(PdeError::Core(e)) => core(e),
+            Self::Solver(e) | Self::Pde(PdeError::Solver(e)) => e.is_divergence(),
             Self::NonFiniteMetric { .. } => true,
             Self::Rank { diverged, .. } => *diverged,
             _ => false,

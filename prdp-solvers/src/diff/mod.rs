@@ -16,7 +16,9 @@
 
 mod tape;
 
-use prdp_core::{LinearOperator, Real, Result, Transposed, check_finite, check_len, invalid};
+use prdp_core::{LinearOperator, Real, Transposed, check_finite, check_len, invalid};
+
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::cotangent::CotangentSink;
@@ -72,7 +74,7 @@ impl Default for DiffMode {
 /// let mut b_bar = vec![0.0; 30];
 /// solver.backward(&a, &b, &mut tape, &vec![1.0; 30], &mut b_bar, &mut DiscardCotangent, &mut ws)?;
 /// assert!(b_bar.iter().all(|g| *g > 0.0));
-/// # Ok::<(), prdp_core::Error>(())
+/// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,7 +118,7 @@ impl DiffSolver {
         self.budget.validate()?;
         match self.mode {
             DiffMode::Implicit { adjoint_budget } => {
-                adjoint_budget.map_or(Ok(()), |b| b.validate())
+                adjoint_budget.map_or(Ok(()), |b| Ok(b.validate()?))
             }
             DiffMode::Unrolled | DiffMode::Checkpointed { .. } => {
                 if matches!(self.method, Method::Gmres { .. } | Method::BiCgStab) {
@@ -127,7 +129,8 @@ impl DiffSolver {
                         "segment",
                         0,
                         "a checkpoint segment of at least 1 iteration",
-                    ));
+                    )
+                    .into());
                 }
                 Ok(())
             }

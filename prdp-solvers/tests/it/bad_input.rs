@@ -4,7 +4,7 @@ use crate::common::{poisson_1d, spd};
 use prdp_core::{Boundary, CsrMatrix, Error, FnOperator, LinearOperator};
 use prdp_solvers::{
     Budget, DiffMode, DiffSolver, FactoredCotangent, Method, PreconditionerKind, SolveOptions,
-    Tape, Workspace,
+    SolverError, Tape, Workspace,
 };
 use prdp_testing::vector;
 
@@ -26,7 +26,7 @@ fn solve(
     a: &CsrMatrix<f64>,
     b: &[f64],
     x: &mut [f64],
-) -> prdp_core::Result<prdp_solvers::SolveReport> {
+) -> prdp_solvers::Result<prdp_solvers::SolveReport> {
     solve_under(m, a, b, x, &Budget::new(50, 1e-8).unwrap())
 }
 
@@ -37,7 +37,7 @@ fn solve_under(
     b: &[f64],
     x: &mut [f64],
     budget: &Budget,
-) -> prdp_core::Result<prdp_solvers::SolveReport> {
+) -> prdp_solvers::Result<prdp_solvers::SolveReport> {
     m.solve(
         a,
         b,
@@ -54,13 +54,13 @@ fn mismatched_lengths_name_the_vector() {
     for m in ALL {
         let e = solve(m, &a, &[1.0; 4], &mut [0.0; 5]).unwrap_err();
         assert!(
-            matches!(&e, Error::Length { expected: 5, got: 4, what } if what.contains("right-hand side")),
+            matches!(&e, SolverError::Core(Error::Length { expected: 5, got: 4, what }) if what.contains("right-hand side")),
             "{}: {e}",
             m.name()
         );
         let e = solve(m, &a, &[1.0; 5], &mut [0.0; 6]).unwrap_err();
         assert!(
-            matches!(&e, Error::Length { expected: 5, got: 6, what } if what.contains("solution")),
+            matches!(&e, SolverError::Core(Error::Length { expected: 5, got: 6, what }) if what.contains("solution")),
             "{}: {e}",
             m.name()
         );
@@ -70,11 +70,11 @@ fn mismatched_lengths_name_the_vector() {
     assert!(
         matches!(
             e,
-            Error::NotSquare {
+            SolverError::Core(Error::NotSquare {
                 rows: 3,
                 cols: 4,
                 ..
-            }
+            })
         ),
         "{e}"
     );
@@ -86,7 +86,7 @@ fn non_finite_right_hand_side_is_rejected() {
     for m in ALL {
         let e = solve(m, &a, &[1.0, 2.0, f64::NAN, 0.0, 0.0], &mut [0.0; 5]).unwrap_err();
         assert!(
-            matches!(e, Error::NonFinite { index: 2, .. }),
+            matches!(e, SolverError::Core(Error::NonFinite { index: 2, .. })),
             "{}: {e}",
             m.name()
         );
@@ -106,7 +106,7 @@ fn non_finite_right_hand_side_is_rejected() {
         )
         .unwrap_err();
     assert!(
-        matches!(&e, Error::NonFinite { what, index: 1, .. } if what.contains("initial guess")),
+        matches!(&e, SolverError::Core(Error::NonFinite { what, index: 1, .. }) if what.contains("initial guess")),
         "{e}"
     );
 }
@@ -132,7 +132,7 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     let a = CsrMatrix::from_triplets(2, 2, &[(0, 1, 1.0), (1, 0, 1.0), (1, 1, 2.0)]).unwrap();
     let e = solve(Method::Jacobi, &a, &[1.0, 1.0], &mut [0.0; 2]).unwrap_err();
     assert!(
-        matches!(&e, Error::Singular { detail, .. } if detail.contains("diagonal entry 0")),
+        matches!(&e, SolverError::Core(Error::Singular { detail, .. }) if detail.contains("diagonal entry 0")),
         "{e}"
     );
     // Singular matrix: steepest descent meets rᵀAr = 0 along the kernel.
@@ -141,7 +141,7 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::Breakdown {
+            SolverError::Breakdown {
                 solver: "steepest descent",
                 iteration: 0,
                 ..
@@ -158,7 +158,10 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
         &mut [0.0; 2],
     )
     .unwrap_err();
-    assert!(matches!(e, Error::Breakdown { solver: "CG", .. }), "{e}");
+    assert!(
+        matches!(e, SolverError::Breakdown { solver: "CG", .. }),
+        "{e}"
+    );
     // An operator that returns NaN makes the residual non-finite: under a fixed budget the
     // norm is first read after the last sweep, with a tolerance after the first.
     let nan = FnOperator::new(
@@ -180,7 +183,7 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::Breakdown {
+            SolverError::Breakdown {
                 solver: "Jacobi",
                 iteration: 5,
                 ..
@@ -199,7 +202,7 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::Breakdown {
+            SolverError::Breakdown {
                 solver: "Jacobi",
                 iteration: 1,
                 ..
@@ -218,7 +221,7 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::Breakdown {
+            SolverError::Breakdown {
                 solver: "GMRES",
                 ..
             }
@@ -237,7 +240,7 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, Error::Singular { detail, .. } if detail.contains("diagonal entry 0 is 0")),
+        matches!(&e, SolverError::Core(Error::Singular { detail, .. }) if detail.contains("diagonal entry 0 is 0")),
         "{e}"
     );
     // No diagonal: Jacobi says so.
@@ -258,10 +261,10 @@ fn singular_or_indefinite_systems_fail_with_typed_errors() {
     assert!(
         matches!(
             e,
-            Error::NoDiagonal {
+            SolverError::Core(Error::NoDiagonal {
                 needed_by: "Jacobi",
                 ..
-            }
+            })
         ),
         "{e}"
     );
@@ -316,11 +319,11 @@ fn backward_checks_the_seed() {
     assert!(
         matches!(
             e,
-            Error::Length {
+            SolverError::Core(Error::Length {
                 expected: 8,
                 got: 7,
                 ..
-            }
+            })
         ),
         "{e}"
     );
@@ -337,5 +340,8 @@ fn backward_checks_the_seed() {
             &mut ws,
         )
         .unwrap_err();
-    assert!(matches!(e, Error::NonFinite { index: 3, .. }), "{e}");
+    assert!(
+        matches!(e, SolverError::Core(Error::NonFinite { index: 3, .. })),
+        "{e}"
+    );
 }
