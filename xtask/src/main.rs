@@ -43,8 +43,9 @@ enum Command {
         /// cores); resumes like a full run.
         #[arg(long)]
         medium: bool,
-        /// neural-ivp only: run just these experiments (comma-separated, e.g.
-        /// `vlasov6d,fokker_planck`); the table covers them alone.
+        /// all and neural-ivp: run just these experiments (comma-separated, e.g.
+        /// `heat1d,burgers` of all, `vlasov6d,fokker_planck` of neural-ivp); the tables cover
+        /// them alone.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
         /// neural-ivp only: override a key of every Neural IVP configuration for a control run
@@ -148,7 +149,7 @@ pub struct ReproduceOptions {
     pub size: Size,
     /// Seeds requested on the command line.
     pub seeds: Option<usize>,
-    /// Neural IVP experiments to run (empty: all).
+    /// Experiments of `all` or of neural-ivp to run (empty: every one).
     pub only: Vec<String>,
     /// Overrides `KEY=VALUE` of the Neural IVP configurations.
     pub set: Vec<String>,
@@ -198,8 +199,15 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             if medium && experiment != ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error("--medium applies to neural-ivp only"));
             }
-            if !only.is_empty() && experiment != ReproduceTarget::NeuralIvp {
-                return Err(Everywhere::error("--only applies to neural-ivp only"));
+            if !only.is_empty()
+                && !matches!(
+                    experiment,
+                    ReproduceTarget::NeuralIvp | ReproduceTarget::All
+                )
+            {
+                return Err(Everywhere::error(
+                    "--only picks experiments of all or neural-ivp",
+                ));
             }
             if !set.is_empty() && experiment != ReproduceTarget::NeuralIvp {
                 return Err(Everywhere::error("--set applies to neural-ivp only"));
