@@ -2,6 +2,7 @@
 //! tables (Markdown), summaries (JSON), run records and figures (PNG).
 
 mod cluster;
+mod log;
 mod mpi_bench;
 mod neural_ivp;
 mod plot;
@@ -60,7 +61,8 @@ enum Command {
         /// Output directory.
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// No progress bars.
+        /// Nothing on stderr (no progress bars or lines); the lines still go to `log.txt` in the
+        /// output directory, as without it.
         #[arg(long)]
         quiet: bool,
         /// PRDP experiments: the fixed K values of the incomplete-convergence sweep instead of

@@ -12,14 +12,13 @@ mod parts;
 mod presets;
 mod report;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::log::Logger;
 use crate::provenance::Provenance;
 use crate::{ReproduceOptions, Size};
 
@@ -39,18 +38,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
     preset.overrides = overrides::Overrides::parse(&opts.set)?;
     // a bad override fails here, before any experiment runs
     preset.nivp(preset.frequencies, preset.method(false))?;
-    let log_path = out.join("log.txt");
-    let log = Logger {
-        quiet: opts.quiet,
-        start: Instant::now(),
-        file: Mutex::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log_path)
-                .with_context(|| format!("opening {}", log_path.display()))?,
-        ),
-    };
+    let log = Logger::open(&out.join("log.txt"), opts.quiet)?;
     log.say(&format!(
         "neural-ivp reproduction ({} mode) into {}; {}",
         opts.size.name(),
@@ -117,7 +105,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
     write_json(&out.join("summary.json"), &summaries)?;
     ctx.log.say(&format!(
         "total {:.0} s; table at {}",
-        ctx.log.start.elapsed().as_secs_f64(),
+        ctx.log.elapsed(),
         out.join("table.md").display()
     ));
     Ok(())
@@ -145,38 +133,10 @@ impl Ctx {
         Self {
             out: dir.to_path_buf(),
             preset,
-            log: Logger {
-                quiet: true,
-                start: Instant::now(),
-                file: Mutex::new(std::fs::File::create(dir.join("log.txt")).expect("log file")),
-            },
+            log: Logger::open(&dir.join("log.txt"), true).expect("log file"),
             resume: true,
             ednn: true,
         }
-    }
-}
-
-/// Progress lines on stderr, and always appended to `log.txt` in the output directory (so a
-/// long run started with `--quiet` can still be followed).
-pub(crate) struct Logger {
-    /// Print nothing on stderr.
-    quiet: bool,
-    /// Start of the reproduction (lines show the time since).
-    start: Instant,
-    /// The log file.
-    file: Mutex<std::fs::File>,
-}
-
-impl Logger {
-    /// Writes `msg` with the elapsed time to the log file and, unless quiet, to stderr.
-    pub fn say(&self, msg: &str) {
-        let line = format!("[{:>6.1}s] {msg}", self.start.elapsed().as_secs_f64());
-        if !self.quiet {
-            eprintln!("{line}");
-        }
-        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        // The log is a convenience: a full disk must not stop the experiment.
-        let _ = writeln!(file, "{line}");
     }
 }
 

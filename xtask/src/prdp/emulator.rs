@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use prdp_train::presets::{Paper, Plan};
 use prdp_train::{
     Experiment, KSchedule, PrdpConfig, RunRecord, ScenarioConfig, TimeScale, TrainError, presets,
     savings,
@@ -13,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::figures;
 use super::runs::{Run, estimate, run_all, run_each};
 use super::stats::mean_std;
+use crate::log::Logger;
 use crate::provenance::Provenance;
 use crate::{ReproduceOptions, Size};
-use prdp_train::presets::{Paper, Plan};
 
 /// Seeds below which no savings figure is printed: one or two seeds give no spread to judge
 /// the accuracy against.
@@ -140,7 +141,7 @@ pub struct Summary {
 }
 
 /// Runs the plan and writes its outputs to `opts.out/<name>/`.
-pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
+pub fn run(plan: &Plan, opts: &ReproduceOptions, log: &Logger) -> Result<Summary> {
     let dir = opts.out.join(plan.name);
     let data = opts.out.join("data");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -153,7 +154,10 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     let ranks = &opts.ranks;
     let root = ranks.is_root();
     if root {
-        eprintln!("{}: generating data and computing K_eps", plan.name);
+        log.say(&format!(
+            "{}: generating data and computing K_eps",
+            plan.name
+        ));
     }
     // Rank 0 makes the data (the other ranks then read it from the cache) and K_eps.
     let computed = if root {
@@ -169,7 +173,7 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     ranks.broadcast_bytes(&mut k_bytes);
     let k_eps = usize::from_le_bytes(k_bytes.try_into().expect("a usize"));
     if root {
-        eprintln!("{}: K_eps = {k_eps}", plan.name);
+        log.say(&format!("{}: K_eps = {k_eps}", plan.name));
     }
 
     let run = |label: String, seed: u64, schedule: KSchedule| Run {
@@ -193,13 +197,17 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
     }
     let mut plan = plan.clone();
     if opts.k0_from_sweep {
-        plan.prdp.k0 =
-            smallest_stable_k(&plan, k_eps, &runs, &run_each(&runs, &dir, &data, ranks)?)?;
+        plan.prdp.k0 = smallest_stable_k(
+            &plan,
+            k_eps,
+            &runs,
+            &run_each(&runs, &dir, &data, ranks, log)?,
+        )?;
         if root {
-            eprintln!(
+            log.say(&format!(
                 "{}: K0 = {} (the smallest K of the sweep that does not diverge)",
                 plan.name, plan.prdp.k0
-            );
+            ));
         }
     }
     let plan = &plan;
@@ -207,9 +215,9 @@ pub fn run(plan: &Plan, opts: &ReproduceOptions) -> Result<Summary> {
         runs.push(run("PRDP".into(), seed, KSchedule::Prdp(plan.prdp.clone())));
     }
     if opts.size != Size::Quick && ranks.size() == 1 {
-        estimate(&runs, &dir, &data)?;
+        estimate(&runs, &dir, &data, log)?;
     }
-    let records = run_all(&runs, &dir, &data, ranks)?;
+    let records = run_all(&runs, &dir, &data, ranks, log)?;
     let group = |label: &str| -> Vec<&RunRecord> {
         runs.iter()
             .zip(&records)

@@ -11,6 +11,7 @@
 
 use anyhow::{Context, Result};
 use prdp_solvers::{DiffMode, Method};
+use prdp_train::presets::poisson_cases;
 use prdp_train::{
     BaselineCharge, Experiment, InverseConfig, KSchedule, Precision, RunRecord, ScenarioConfig,
     charge_fixed, presets,
@@ -20,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::figures;
 use super::runs::{Run, run_all};
 use crate::ReproduceOptions;
+use crate::log::Logger;
 use crate::provenance::Provenance;
-use prdp_train::presets::poisson_cases;
 
 /// One row of the section 4.1 table.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,7 +117,7 @@ fn metrics(r: &RunRecord) -> Vec<f64> {
 }
 
 /// Runs every case and writes `poisson/summary.json`, `table.md` and figures.
-pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
+pub fn run(opts: &ReproduceOptions, log: &Logger) -> Result<Summary> {
     let dir = opts.out.join("poisson");
     let data = opts.out.join("data");
     std::fs::create_dir_all(&dir)?;
@@ -167,7 +168,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<Summary> {
             );
         }
     }
-    let records = run_all(&runs, &dir, &data, &opts.ranks)?;
+    let records = run_all(&runs, &dir, &data, &opts.ranks, log)?;
     let root = opts.ranks.is_root();
     let find = |label: &str| -> &RunRecord {
         &records[runs

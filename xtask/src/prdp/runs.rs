@@ -8,6 +8,8 @@ use prdp_train::{Experiment, KSchedule, Ranks, RunOptions, RunRecord, Silent, Tr
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::log::Logger;
+
 /// The least wall time between two checkpoints of a run: a run of short intervals (heat 1D:
 /// milliseconds) would otherwise spend most of its time creating checkpoint files, and a
 /// killed run loses at most this much work.
@@ -35,7 +37,7 @@ impl Run {
 
 /// Times one interval of the first run (resumably: the run continues from it later) and prints
 /// an estimate of the whole batch.
-pub fn estimate(runs: &[Run], dir: &Path, data: &Path) -> Result<()> {
+pub fn estimate(runs: &[Run], dir: &Path, data: &Path, log: &Logger) -> Result<()> {
     let Some(first) = runs.first() else {
         return Ok(());
     };
@@ -56,14 +58,14 @@ pub fn estimate(runs: &[Run], dir: &Path, data: &Path) -> Result<()> {
     let intervals = rec_intervals(&first.experiment);
     let total = per_interval * intervals as f64 * runs.len() as f64
         / rayon::current_num_threads().min(2) as f64;
-    eprintln!(
+    log.say(&format!(
         "{}: {} runs of {intervals} intervals; about {:.1} s per interval at K = {} -> roughly {} (resumable)",
         first.experiment.name,
         runs.len(),
         per_interval,
         rec.final_k(),
         human(total)
-    );
+    ));
     Ok(())
 }
 
@@ -87,8 +89,14 @@ pub fn human(s: f64) -> String {
 ///
 /// # Errors
 /// The first run that fails, diverged or not.
-pub fn run_all(runs: &[Run], dir: &Path, data: &Path, ranks: &Ranks) -> Result<Vec<RunRecord>> {
-    run_each(runs, dir, data, ranks)?
+pub fn run_all(
+    runs: &[Run],
+    dir: &Path,
+    data: &Path,
+    ranks: &Ranks,
+    log: &Logger,
+) -> Result<Vec<RunRecord>> {
+    run_each(runs, dir, data, ranks, log)?
         .into_iter()
         .zip(runs)
         .map(|(outcome, r)| {
@@ -116,6 +124,7 @@ pub fn run_each(
     dir: &Path,
     data: &Path,
     ranks: &Ranks,
+    log: &Logger,
 ) -> Result<Vec<Result<RunRecord, TrainError>>> {
     // A finished run (its record written) costs nothing to resume, so a rerun balances what is
     // left. Rank 0 looks, so that every rank computes the same assignment.
@@ -149,7 +158,7 @@ pub fn run_each(
     let local: Result<Vec<_>> = pool.install(|| {
         mine.par_iter()
             .with_max_len(1)
-            .map(|&i| run_one(&runs[i], dir, data, &tag))
+            .map(|&i| run_one(&runs[i], dir, data, &tag, log))
             .collect()
     });
     let local = ranks.agree(local.map_err(|e| TrainError::Rank {
@@ -195,7 +204,13 @@ pub fn run_each(
 
 /// Runs (or resumes) one run and prints its outcome; a diverged run is an outcome, any other
 /// failure an error.
-fn run_one(r: &Run, dir: &Path, data: &Path, tag: &str) -> Result<Result<RunRecord, TrainError>> {
+fn run_one(
+    r: &Run,
+    dir: &Path,
+    data: &Path,
+    tag: &str,
+    log: &Logger,
+) -> Result<Result<RunRecord, TrainError>> {
     let t = Instant::now();
     let outcome = r.experiment.run(
         &RunOptions {
@@ -221,13 +236,13 @@ fn run_one(r: &Run, dir: &Path, data: &Path, tag: &str) -> Result<Result<RunReco
                 .with_context(|| format!("{} {} seed {}", r.experiment.name, r.label, r.seed));
         }
     };
-    eprintln!(
+    log.say(&format!(
         "  {tag}{:<14} {:<9} seed {:<6} {what}  ({})",
         r.experiment.name,
         r.label,
         r.seed,
         human(t.elapsed().as_secs_f64())
-    );
+    ));
     Ok(outcome)
 }
 
