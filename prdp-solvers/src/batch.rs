@@ -1,10 +1,9 @@
 //! Many independent right-hand sides (a minibatch) solved in parallel.
 
 use prdp_core::{LinearOperator, Real, check_len, invalid};
-
-use crate::error::Result;
 use rayon::prelude::*;
 
+use crate::error::Result;
 use crate::{
     Budget, LaneWorkspace, Method, SolveOptions, SolveReport, Workspace, batch_major_groups,
     jacobi_batch_major,

@@ -9,10 +9,9 @@
 //! (a converged sample's lane is frozen), so the results equal [`crate::jacobi`]'s bit for bit.
 
 use prdp_core::{Lanes, LinearOperator, Real, check_len, invalid, kernels};
-
-use crate::error::{Result, SolverError};
 use rayon::prelude::*;
 
+use crate::error::{Result, SolverError};
 use crate::precond::invert_diagonal;
 use crate::program::{square, validate, zero_rhs_report};
 use crate::{Budget, SolveOptions, SolveReport, StopReason};

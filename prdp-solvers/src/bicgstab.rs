@@ -3,7 +3,6 @@
 use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::{Result, SolverError};
-
 use crate::program::{Params, Program, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 

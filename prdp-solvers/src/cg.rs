@@ -3,7 +3,6 @@
 use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::{Result, SolverError};
-
 use crate::precond::Preconditioner;
 use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};

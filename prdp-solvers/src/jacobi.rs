@@ -3,7 +3,6 @@
 use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::Result;
-
 use crate::precond::invert_diagonal;
 use crate::program::{Adjoint, Params, Program, Reversible, Step, run, square};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};

@@ -17,6 +17,9 @@
 //!
 //! All solvers are generic over [`prdp_core::Real`] and any [`prdp_core::LinearOperator`], keep
 //! their vectors in a reusable [`Workspace`] and allocate nothing inside the iteration loop.
+//! Every fallible function returns a [`SolverError`]: the input, operator and settings errors
+//! of `prdp-core` as [`SolverError::Core`] (the variant the documentation names, e.g.
+//! `prdp_core::Error::Length`), and a breakdown of the iteration as [`SolverError::Breakdown`].
 //!
 //! # Example
 //! ```

@@ -1,10 +1,9 @@
 //! Choosing a solver by value (for configs), and solving with it.
 
 use prdp_core::{LinearOperator, Real, invalid};
-
-use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
 use crate::program::{Params, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 

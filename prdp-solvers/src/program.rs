@@ -11,9 +11,8 @@
 
 use prdp_core::{Error, LinearOperator, Real, check_finite, check_len, kernels};
 
-use crate::error::{Result, SolverError};
-
 use crate::cotangent::CotangentSink;
+use crate::error::{Result, SolverError};
 use crate::{Budget, SolveOptions, SolveReport, StopReason, Workspace};
 
 /// The most scratch vectors any program asks for.

@@ -17,11 +17,10 @@
 mod tape;
 
 use prdp_core::{LinearOperator, Real, Transposed, check_finite, check_len, invalid};
-
-use crate::error::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::cotangent::CotangentSink;
+use crate::error::Result;
 use crate::method::{unrolled_unsupported, with_program};
 use crate::program::{Adjoint, MAX_SCRATCH, Params, Program, Reversible, Step, StopRule, run};
 use crate::{Budget, Method, SolveOptions, SolveReport, StopReason, Workspace};
