@@ -87,3 +87,99 @@ pub(crate) fn drive<E: Evolution>(
     }
     Ok(snapshots)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Evolution, Landing, drive};
+    use crate::error::Result;
+    use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl, StepInfo};
+
+    /// y′ = −y, with a record of the hooks' calls.
+    struct Decay<const DENSE: bool> {
+        sys: fn(f64, &[f64], &mut [f64]),
+        before: Vec<(usize, f64)>,
+        after: Vec<(usize, f64)>,
+    }
+
+    impl<const DENSE: bool> Decay<DENSE> {
+        fn new() -> Self {
+            Self {
+                sys: |_, y, dy| dy[0] = -y[0],
+                before: Vec::new(),
+                after: Vec::new(),
+            }
+        }
+    }
+
+    impl<const DENSE: bool> Evolution for Decay<DENSE> {
+        const LANDING: Landing = if DENSE {
+            Landing::Dense
+        } else {
+            Landing::OnOutputs
+        };
+
+        fn system(&mut self) -> &mut dyn OdeSystem {
+            &mut self.sys
+        }
+
+        fn before_step(&mut self, index: usize, rk: &mut Integrator) -> Result<()> {
+            self.before.push((index, rk.t()));
+            Ok(())
+        }
+
+        fn after_step(
+            &mut self,
+            index: usize,
+            _info: &StepInfo,
+            rk: &mut Integrator,
+        ) -> Result<()> {
+            self.after.push((index, rk.t()));
+            Ok(())
+        }
+    }
+
+    fn integrator(method: RkScheme, h0: Option<f64>) -> Integrator {
+        let control = StepControl {
+            method,
+            rtol: 1e-10,
+            atol: 1e-10,
+            h0,
+            ..StepControl::default()
+        };
+        Integrator::new(control, 0.0, vec![1.0], 1.0).unwrap()
+    }
+
+    /// Dense output: snapshots at the requested times (sorted, t = 0 included) equal e^{−t}
+    /// to the integrator's accuracy; the hooks see consecutive steps, each after the previous.
+    #[test]
+    fn dense_snapshots_and_hooks_in_order() {
+        let mut evo = Decay::<true>::new();
+        let mut rk = integrator(RkScheme::Dp54, None);
+        let snaps = drive(&mut evo, &mut rk, 1.0, &[0.7, 0.0, 0.25, 1.0]).unwrap();
+        let times: Vec<f64> = snaps.iter().map(|s| s.0).collect();
+        assert_eq!(times, [0.0, 0.25, 0.7, 1.0]);
+        for (t, y) in &snaps {
+            assert!((y[0] - (-t).exp()).abs() < 1e-8, "y({t}) = {}", y[0]);
+        }
+        assert_eq!(evo.before.len(), evo.after.len());
+        for (i, (&(b, tb), &(a, ta))) in evo.before.iter().zip(&evo.after).enumerate() {
+            assert_eq!((b, a), (i, i));
+            assert!(ta > tb);
+        }
+        assert_eq!(evo.after.last().unwrap().1, 1.0);
+    }
+
+    /// Landing on outputs: fixed RK4 steps are shortened to end exactly at each output time.
+    #[test]
+    fn steps_land_on_output_times() {
+        let mut evo = Decay::<false>::new();
+        let mut rk = integrator(RkScheme::Rk4, Some(0.3));
+        let snaps = drive(&mut evo, &mut rk, 1.0, &[0.45, 1.0]).unwrap();
+        let ends: Vec<f64> = evo.after.iter().map(|a| a.1).collect();
+        assert!(ends.contains(&0.45), "{ends:?}");
+        assert_eq!(snaps.len(), 2);
+        assert_eq!(snaps[0].0, 0.45);
+        assert!((snaps[0].1[0] - (-0.45f64).exp()).abs() < 1e-4);
+        assert_eq!(*ends.last().unwrap(), 1.0);
+    }
+}
