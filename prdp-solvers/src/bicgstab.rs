@@ -3,7 +3,7 @@
 use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::{Result, SolverError};
-use crate::program::{Params, Program, Step, run};
+use crate::program::{Params, Program, Step, initial_residual, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b for general (nonsymmetric) A by the stabilised biconjugate gradient method.
@@ -65,18 +65,7 @@ impl<T: Real> Program<T> for BiCgStabProgram {
         let (r_hat, rest) = rest.split_at_mut(n);
         let (p, rest) = rest.split_at_mut(n);
         let (v, scalars) = rest.split_at_mut(n);
-        let matvecs = match u0 {
-            Some(u0) => {
-                x.copy_from_slice(u0);
-                a.residual(x, b, r);
-                1
-            }
-            None => {
-                x.fill(T::zero());
-                r.copy_from_slice(b);
-                0
-            }
-        };
+        let (_, matvecs) = initial_residual(a, b, u0, x, r);
         r_hat.copy_from_slice(r);
         p.fill(T::zero());
         v.fill(T::zero());

@@ -4,7 +4,7 @@ use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::{Result, SolverError};
 use crate::precond::Preconditioner;
-use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
+use crate::program::{Adjoint, Params, Program, Reversible, Step, initial_residual, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b for symmetric definite A by conjugate gradients, preconditioned by M
@@ -99,18 +99,7 @@ impl<T: Real> Program<T> for CgProgram<'_, T> {
         let (u, rest) = state.split_at_mut(n);
         let (r, rest) = rest.split_at_mut(n);
         let (p, rho) = rest.split_at_mut(n);
-        let matvecs = match u0 {
-            Some(u0) => {
-                u.copy_from_slice(u0);
-                a.residual(u, b, r);
-                1
-            }
-            None => {
-                u.fill(T::zero());
-                r.copy_from_slice(b);
-                0
-            }
-        };
+        let (_, matvecs) = initial_residual(a, b, u0, u, r);
         self.m.apply(r, p);
         rho[0] = kernels::dot(r, p);
         (kernels::dot(r, r), matvecs)

@@ -3,7 +3,7 @@
 use prdp_core::{LinearOperator, Real, invalid, kernels};
 
 use crate::error::{Result, SolverError};
-use crate::program::{Params, Program, Step, run};
+use crate::program::{Params, Program, Step, initial_residual, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by restarted GMRES(m) with modified Gram–Schmidt Arnoldi and Givens
@@ -101,19 +101,8 @@ impl<T: Real> Program<T> for GmresProgram {
         let n = b.len();
         let (x, rest) = state.split_at_mut(n);
         let (r, beta2) = rest.split_at_mut(n);
-        let matvecs = match u0 {
-            Some(u0) => {
-                x.copy_from_slice(u0);
-                beta2[0] = a.residual(x, b, r);
-                1
-            }
-            None => {
-                x.fill(T::zero());
-                r.copy_from_slice(b);
-                beta2[0] = kernels::dot(b, b);
-                0
-            }
-        };
+        let (res2, matvecs) = initial_residual(a, b, u0, x, r);
+        beta2[0] = res2.unwrap_or_else(|| kernels::dot(b, b));
         (beta2[0], matvecs)
     }
 

@@ -4,7 +4,7 @@ use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::Result;
 use crate::precond::invert_diagonal;
-use crate::program::{Adjoint, Params, Program, Reversible, Step, run, square};
+use crate::program::{Adjoint, Params, Program, Reversible, Step, initial_residual, run, square};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by Jacobi relaxation, x ← x + D⁻¹(b − A x) with D = diag(A), under `budget`.
@@ -124,17 +124,8 @@ impl<T: Real> Program<T> for JacobiProgram<'_, T> {
         state: &mut [T],
     ) -> (T, usize) {
         let (u, r) = state.split_at_mut(b.len());
-        match u0 {
-            Some(u0) => {
-                u.copy_from_slice(u0);
-                (a.residual(u, b, r), 1)
-            }
-            None => {
-                u.fill(T::zero());
-                r.copy_from_slice(b);
-                (kernels::dot(b, b), 0)
-            }
-        }
+        let (res2, matvecs) = initial_residual(a, b, u0, u, r);
+        (res2.unwrap_or_else(|| kernels::dot(b, b)), matvecs)
     }
 
     fn step<A: LinearOperator<T> + ?Sized>(

@@ -141,6 +141,29 @@ pub(crate) trait Reversible<T: Real>: Program<T> {
     );
 }
 
+/// The start every method shares: x ← u0 and r ← b − A x (one operator application), or from a
+/// zero guess x ← 0 and r ← b (none). Returns ‖r‖² as the residual computed it (`None` from a
+/// zero guess, where it is ‖b‖²) and the operator applications used.
+pub(crate) fn initial_residual<T: Real, A: LinearOperator<T> + ?Sized>(
+    a: &A,
+    b: &[T],
+    u0: Option<&[T]>,
+    x: &mut [T],
+    r: &mut [T],
+) -> (Option<T>, usize) {
+    match u0 {
+        Some(u0) => {
+            x.copy_from_slice(u0);
+            (Some(a.residual(x, b, r)), 1)
+        }
+        None => {
+            x.fill(T::zero());
+            r.copy_from_slice(b);
+            (None, 0)
+        }
+    }
+}
+
 /// The settings of one solve: its budget and options.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Params<'a> {

@@ -3,7 +3,7 @@
 use prdp_core::{LinearOperator, Real, kernels};
 
 use crate::error::{Result, SolverError};
-use crate::program::{Adjoint, Params, Program, Reversible, Step, run};
+use crate::program::{Adjoint, Params, Program, Reversible, Step, initial_residual, run};
 use crate::{Budget, SolveOptions, SolveReport, Workspace};
 
 /// Solves A x = b by steepest descent with exact line search, x ← x + α r,
@@ -73,18 +73,7 @@ impl<T: Real> Program<T> for SteepestDescentProgram {
         let n = b.len();
         let (u, rest) = state.split_at_mut(n);
         let (r, rho) = rest.split_at_mut(n);
-        let matvecs = match u0 {
-            Some(u0) => {
-                u.copy_from_slice(u0);
-                a.residual(u, b, r);
-                1
-            }
-            None => {
-                u.fill(T::zero());
-                r.copy_from_slice(b);
-                0
-            }
-        };
+        let (_, matvecs) = initial_residual(a, b, u0, u, r);
         rho[0] = kernels::dot(r, r);
         (rho[0], matvecs)
     }
