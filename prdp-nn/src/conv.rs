@@ -7,6 +7,7 @@ use faer::{Accum, MatMut, MatRef};
 use prdp_core::{Real, kernels};
 
 use crate::gemm::{gemm, rm, rm_mut};
+use crate::pass::{ParamGrad, Pass};
 use crate::patches::Window;
 
 /// Entries of one channels-last patch block (about 330 KB in `f32`, within the L2 cache).
@@ -209,7 +210,6 @@ impl Conv {
 
     /// One sample: ys ← patches(xs)·wmᵀ + bias when `init` is `Some(bias)` (no bias if `bias`
     /// is `None`), ys ← ys + patches(xs)·wmᵀ when `init` is `None`.
-    #[allow(clippy::too_many_arguments)]
     fn apply<T: Real>(
         &self,
         wm: MatRef<'_, T>,
@@ -247,15 +247,12 @@ impl Conv {
     }
 
     /// Y ← W ⋆ X + b for `rows` samples.
-    pub fn forward<T: Real>(
-        &self,
-        params: &[T],
-        x: &[T],
-        y: &mut [T],
-        rows: usize,
-        scratch: &mut [T],
-        threads: usize,
-    ) {
+    pub fn forward<T: Real>(&self, params: &[T], x: &[T], y: &mut [T], pass: Pass<'_, T>) {
+        let Pass {
+            rows,
+            threads,
+            scratch,
+        } = pass;
         let (cols, rest) = scratch.split_at_mut(self.cols_len());
         let w = &params[self.weight..self.weight + self.weights()];
         let wm = self.weight_matrix(w, &mut rest[..self.weights()]);
@@ -270,7 +267,6 @@ impl Conv {
 
     /// Tangent of `rows` samples: dY ← Ẇ ⋆ X + ḃ + W ⋆ dX for the parameter tangent `dparams`
     /// (laid out like `params`) and the input tangent `dx` (zero if `None`).
-    #[allow(clippy::too_many_arguments)]
     pub fn tangent<T: Real>(
         &self,
         params: &[T],
@@ -278,11 +274,23 @@ impl Conv {
         x: &[T],
         dx: Option<&[T]>,
         dy: &mut [T],
-        rows: usize,
-        scratch: &mut [T],
-        threads: usize,
+        pass: Pass<'_, T>,
     ) {
-        self.forward(dparams, x, dy, rows, scratch, threads);
+        let Pass {
+            rows,
+            threads,
+            scratch,
+        } = pass;
+        self.forward(
+            dparams,
+            x,
+            dy,
+            Pass {
+                rows,
+                threads,
+                scratch: &mut *scratch,
+            },
+        );
         if let Some(dx) = dx {
             let (cols, rest) = scratch.split_at_mut(self.cols_len());
             let w = &params[self.weight..self.weight + self.weights()];
@@ -299,19 +307,21 @@ impl Conv {
     /// Gradients of `rows` samples: dW and db are added to `grad` (written instead if `beta`
     /// is `Accum::Replace`); dX is written if requested, as the adjoint convolution of dY (a
     /// product as deep as the forward one).
-    #[allow(clippy::too_many_arguments)]
     pub fn backward<T: Real>(
         &self,
         params: &[T],
         x: &[T],
         dy: &[T],
         mut dx: Option<&mut [T]>,
-        grad: &mut [T],
-        beta: Accum,
-        rows: usize,
-        scratch: &mut [T],
-        threads: usize,
+        param_grad: ParamGrad<'_, T>,
+        pass: Pass<'_, T>,
     ) {
+        let ParamGrad { grad, beta } = param_grad;
+        let Pass {
+            rows,
+            threads,
+            scratch,
+        } = pass;
         let nw = self.weights();
         let (cols, rest) = scratch.split_at_mut(self.cols_len());
         let (wbuf, rest) = rest.split_at_mut(nw);

@@ -4,6 +4,7 @@ use faer::Accum;
 use prdp_core::Real;
 
 use crate::gemm::{gemm, rm, rm_mut};
+use crate::pass::{ParamGrad, Pass};
 
 /// Input gradients of at least this many multiply–adds per batch are computed column-major into
 /// scratch and transposed: faer runs the skinny `[batch, out] × [out, in]` product with a
@@ -57,7 +58,6 @@ impl Dense {
 
     /// Tangent of one batch: dY ← dX·Wᵀ + X·Ẇᵀ + ḃ for the parameter tangent `dparams` (laid
     /// out like `params`) and the input tangent `dx` (zero if `None`).
-    #[allow(clippy::too_many_arguments)]
     pub fn tangent<T: Real>(
         &self,
         params: &[T],
@@ -65,9 +65,9 @@ impl Dense {
         x: &[T],
         dx: Option<&[T]>,
         dy: &mut [T],
-        rows: usize,
-        threads: usize,
+        pass: Pass<'_, T>,
     ) {
+        let Pass { rows, threads, .. } = pass;
         self.forward(dparams, x, dy, rows, threads);
         if let Some(dx) = dx {
             let w = &params[self.weight..self.weight + self.macs()];
@@ -89,19 +89,21 @@ impl Dense {
     /// Gradients of one batch: dW (+)= dYᵀX, db (+)= Σ_rows dY (added if `beta` is
     /// `Accum::Add`, written otherwise) and, if requested, dX ← dY·W. `scratch` holds at least
     /// `rows × scratch_per_row()` entries.
-    #[allow(clippy::too_many_arguments)]
     pub fn backward<T: Real>(
         &self,
         params: &[T],
         x: &[T],
         dy: &[T],
         dx: Option<&mut [T]>,
-        grad: &mut [T],
-        beta: Accum,
-        rows: usize,
-        threads: usize,
-        scratch: &mut [T],
+        param_grad: ParamGrad<'_, T>,
+        pass: Pass<'_, T>,
     ) {
+        let ParamGrad { grad, beta } = param_grad;
+        let Pass {
+            rows,
+            threads,
+            scratch,
+        } = pass;
         let dw = &mut grad[self.weight..self.weight + self.macs()];
         gemm(
             rm_mut(dw, self.out, self.inp),

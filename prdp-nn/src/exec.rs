@@ -1,9 +1,9 @@
 //! Running the tape of a [`Plan`] on one chunk of the batch: forward, backward (reverse mode)
 //! and tangent (forward mode).
 
-use faer::Accum;
 use prdp_core::Real;
 
+use crate::pass::{ParamGrad, Pass};
 use crate::plan::{Buf, Op, Plan};
 
 /// The activation buffers of one chunk: the input rows, the output rows and the hidden buffers.
@@ -66,7 +66,12 @@ impl<T: Real> Acts<'_, T> {
                     self.with_dst(dst, |a, y| d.forward(params, a.get(src), y, rows, threads))
                 }
                 Op::Conv(c) => self.with_dst(dst, |a, y| {
-                    c.forward(params, a.get(src), y, rows, cols, threads)
+                    let pass = Pass {
+                        rows,
+                        threads,
+                        scratch: &mut *cols,
+                    };
+                    c.forward(params, a.get(src), y, pass)
                 }),
                 Op::Act(f) if src == dst => self.with_dst(dst, |_, y| f.forward_in_place(y)),
                 Op::Act(f) => self.with_dst(dst, |a, y| f.forward(a.get(src), y)),
@@ -90,17 +95,16 @@ impl<T: Real> Acts<'_, T> {
     /// Runs every step backward from the output cotangent `out_bar`: parameter gradients go to
     /// `grad` (added, or written if `beta` is `Accum::Replace`), the input gradient to `in_bar`
     /// if given (and is not computed otherwise).
-    #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &mut self,
         params: &[T],
         out_bar: &[T],
         in_bar: Option<&mut [T]>,
-        grad: &mut [T],
-        beta: Accum,
+        param_grad: ParamGrad<'_, T>,
         s: GradScratch<'_, T>,
         threads: usize,
     ) {
+        let ParamGrad { grad, beta } = param_grad;
         let (rows, plan) = (self.rows, self.plan);
         let need_in = in_bar.is_some();
         s.grads[0][..out_bar.len()].copy_from_slice(out_bar);
@@ -121,11 +125,15 @@ impl<T: Real> Acts<'_, T> {
                         self.get(src),
                         &gy[..n_dst],
                         dx,
-                        grad,
-                        beta,
-                        rows,
-                        threads,
-                        s.cols,
+                        ParamGrad {
+                            grad: &mut *grad,
+                            beta,
+                        },
+                        Pass {
+                            rows,
+                            threads,
+                            scratch: &mut *s.cols,
+                        },
                     );
                 }
                 Op::Conv(c) => {
@@ -134,11 +142,15 @@ impl<T: Real> Acts<'_, T> {
                         self.get(src),
                         &gy[..n_dst],
                         dx,
-                        grad,
-                        beta,
-                        rows,
-                        s.cols,
-                        threads,
+                        ParamGrad {
+                            grad: &mut *grad,
+                            beta,
+                        },
+                        Pass {
+                            rows,
+                            threads,
+                            scratch: &mut *s.cols,
+                        },
                     );
                 }
                 Op::Act(f) => {
@@ -206,8 +218,11 @@ impl<T: Real> Acts<'_, T> {
                         self.get(src),
                         tx_in,
                         &mut ty[..n_dst],
-                        rows,
-                        threads,
+                        Pass {
+                            rows,
+                            threads,
+                            scratch: &mut *s.cols,
+                        },
                     );
                     cur = 1 - cur;
                 }
@@ -218,9 +233,11 @@ impl<T: Real> Acts<'_, T> {
                         self.get(src),
                         tx_in,
                         &mut ty[..n_dst],
-                        rows,
-                        s.cols,
-                        threads,
+                        Pass {
+                            rows,
+                            threads,
+                            scratch: &mut *s.cols,
+                        },
                     );
                     cur = 1 - cur;
                 }

@@ -64,6 +64,7 @@ mod init;
 mod loss;
 mod model;
 mod optim;
+mod pass;
 mod patches;
 mod plan;
 mod schedule;

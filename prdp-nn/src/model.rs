@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::config::Architecture;
 use crate::error::{NnError, Result, check_len};
 use crate::exec::{Acts, GradScratch};
+use crate::pass::ParamGrad;
 use crate::plan::{Buf, Plan};
 use crate::view::ParamView;
 use crate::workspace::{Chunk, DEFAULT_CHUNKS, Workspace};
@@ -376,7 +377,14 @@ impl<T: Real> Model<T> {
             };
             let scratch = GradScratch { grads, skips, cols };
             let grad = grad.unwrap_or(pgrad);
-            acts.backward(params, out_bar, in_bar, grad, beta, scratch, threads);
+            acts.backward(
+                params,
+                out_bar,
+                in_bar,
+                ParamGrad { grad, beta },
+                scratch,
+                threads,
+            );
         };
         let x = &ws.input[..batch * nin];
         let y = &mut ws.output[..batch * nout];
