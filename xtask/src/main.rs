@@ -171,6 +171,21 @@ pub struct ReproduceOptions {
     pub sweep_seeds: Option<usize>,
 }
 
+/// The seed counts of a reproduction: those given, else for the PRDP experiments at medium size
+/// the paper's settings on 3 seeds with the sweep on the first (the presets' otherwise).
+fn seed_defaults(
+    experiment: ReproduceTarget,
+    size: Size,
+    seeds: Option<usize>,
+    sweep_seeds: Option<usize>,
+) -> (Option<usize>, Option<usize>) {
+    let prdp_medium = size == Size::Medium && experiment != ReproduceTarget::NeuralIvp;
+    (
+        seeds.or(prdp_medium.then_some(3)),
+        sweep_seeds.or(prdp_medium.then_some(1)),
+    )
+}
+
 fn main() {
     let cluster = cluster::Cluster::init();
     let cli = match Cli::try_parse() {
@@ -228,10 +243,7 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
                     "reproduce neural-ivp is not distributed over MPI ranks; run it as one process",
                 ));
             }
-            // The PRDP experiments' medium size: the paper's settings on fewer seeds.
-            let prdp_medium = size == Size::Medium && experiment != ReproduceTarget::NeuralIvp;
-            let seeds = seeds.or(prdp_medium.then_some(3));
-            let sweep_seeds = sweep_seeds.or(prdp_medium.then_some(1));
+            let (seeds, sweep_seeds) = seed_defaults(experiment, size, seeds, sweep_seeds);
             let opts = ReproduceOptions {
                 ranks: ranks.clone(),
                 size,
@@ -263,5 +275,28 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             checkpoint_every,
         } => train::run(&config, &out, quiet, checkpoint_every, ranks),
         Command::Results { collect } => results::run(collect.as_deref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ReproduceTarget, Size, seed_defaults};
+
+    #[test]
+    fn medium_prdp_runs_three_seeds_and_sweeps_the_first_unless_told() {
+        let heat3d = ReproduceTarget::Heat3d;
+        assert_eq!(
+            seed_defaults(heat3d, Size::Medium, None, None),
+            (Some(3), Some(1))
+        );
+        assert_eq!(
+            seed_defaults(heat3d, Size::Medium, Some(5), Some(2)),
+            (Some(5), Some(2))
+        );
+        assert_eq!(seed_defaults(heat3d, Size::Full, None, None), (None, None));
+        assert_eq!(
+            seed_defaults(ReproduceTarget::NeuralIvp, Size::Medium, None, None),
+            (None, None)
+        );
     }
 }
