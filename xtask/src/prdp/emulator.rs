@@ -516,8 +516,13 @@ pub fn table(summaries: &[&Summary]) -> String {
             },
         );
         if let Some(n) = m.settings.sweep_seeds {
+            let first = if n == 1 {
+                "seed".to_owned()
+            } else {
+                format!("{n} seeds")
+            };
             s += &format!(
-                "The fixed-K sweep ran on the first {n} seed(s) only (--sweep-seeds); the baseline and PRDP on all {}.\n",
+                "The fixed-K sweep ran on the first {first} only (--sweep-seeds); the baseline and PRDP on all {}.\n",
                 m.seeds.len()
             );
         }
