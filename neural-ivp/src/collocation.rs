@@ -11,13 +11,13 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::composite::Forward;
+use crate::composite::TangentWorkspace;
 use crate::error::Result;
 use crate::jets::{JetWorkspace, Jets};
 use crate::network::Network;
 use crate::problems::Ivp;
 use crate::reference::relative_l2;
 use crate::sampling::{Measure, scale_rows};
-use crate::tangent::TangentWorkspace;
 
 /// Collocation points with the forward cache, the jets and the PDE right-hand side
 /// f(xᵢ) = L[u_θ](xᵢ, t) of the last [`Collocation::evaluate`]; the buffers are reused.

@@ -3,9 +3,27 @@
 //! scattered back into the network's layout (n × m outputs, p parameters). A network of one
 //! trunk calls it directly.
 
+use prdp_nn::{MlpForward, MlpWorkspace};
+
 use crate::error::{Result, check_len};
 use crate::network::Network;
-use crate::tangent::{TangentWorkspace, TrunkForward};
+
+/// Scratch memory for the parameter derivatives of a [`Network`]: the trunks' MLP workspace
+/// and, for networks of several trunks, the gathered operands and results of one trunk. Grows
+/// to the largest problem and is then reused.
+#[derive(Debug, Clone, Default)]
+pub struct TangentWorkspace {
+    pub(crate) mlp: MlpWorkspace,
+    gather: Vec<f64>,
+    scatter: Vec<f64>,
+}
+
+impl TangentWorkspace {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
 
 /// The network evaluated on a batch of points, with everything J v and Jᵀ w need (per trunk:
 /// the input of every layer, σ′ of every hidden pre-activation, the Dirichlet factor). Reused
@@ -14,7 +32,7 @@ use crate::tangent::{TangentWorkspace, TrunkForward};
 pub struct Forward {
     n: usize,
     /// One cache per trunk.
-    pub(crate) parts: Vec<TrunkForward>,
+    pub(crate) parts: Vec<MlpForward>,
     /// The outputs of a network of several trunks, n × m row-major.
     out: Vec<f64>,
 }
@@ -38,7 +56,7 @@ impl Forward {
     /// The outputs u(xᵢ), n × m row-major.
     pub fn output(&self) -> &[f64] {
         match self.parts.as_slice() {
-            [one] => &one.out,
+            [one] => one.output(),
             _ => &self.out,
         }
     }
@@ -49,14 +67,13 @@ impl Forward {
     /// # Panics
     /// If `k` is not a trunk of the evaluated network.
     pub fn features(&self, k: usize) -> &[f64] {
-        let acts = &self.parts[k].acts;
-        &acts[acts.len() - 1]
+        self.parts[k].features()
     }
 
     /// The Dirichlet factor B(xᵢ) per point, times the row scale of
     /// [`Forward::scale_rows`] if one was applied.
     pub fn bump(&self) -> &[f64] {
-        self.parts.first().map_or(&[], |p| &p.bc)
+        self.parts.first().map_or(&[], |p| p.scale())
     }
 
     /// Scales every point's Jacobian row by sᵢ (square roots of importance weights): the
@@ -69,7 +86,10 @@ impl Forward {
     pub fn scale_rows(&mut self, s: &[f64]) -> Result<()> {
         check_len("row scales", self.n, s.len())?;
         for part in &mut self.parts {
-            part.bc.iter_mut().zip(s).for_each(|(b, &si)| *b *= si);
+            part.scale_mut()
+                .iter_mut()
+                .zip(s)
+                .for_each(|(b, &si)| *b *= si);
         }
         Ok(())
     }
@@ -122,7 +142,7 @@ impl Network {
         self.check_params(theta)?;
         let n = self.check_points(points)?;
         let m = self.outputs();
-        fwd.parts.resize_with(self.trunks(), TrunkForward::default);
+        fwd.parts.resize_with(self.trunks(), MlpForward::default);
         for (k, part) in fwd.parts.iter_mut().enumerate() {
             self.trunk(k)
                 .forward(&theta[self.trunk_params(k)], points, part)?;
@@ -132,7 +152,7 @@ impl Network {
             fwd.out.resize(n * m, 0.0);
             for (k, part) in fwd.parts.iter().enumerate() {
                 let o = self.trunk_outputs(k);
-                scatter_columns(&part.out, m, o.start, o.len(), &mut fwd.out);
+                scatter_columns(part.output(), m, o.start, o.len(), &mut fwd.out);
             }
         }
         Ok(())
@@ -196,20 +216,21 @@ impl Network {
         check_len("tangent block", r * p, v.len())?;
         check_len("J v output", r * n * m, out.len())?;
         if self.trunks() == 1 {
-            return self.trunk(0).jvp_block(theta, &fwd.parts[0], v, r, out, ws);
+            let mlp = &self.trunk(0).mlp;
+            return Ok(mlp.jvp_block(theta, &fwd.parts[0], v, r, out, &mut ws.mlp)?);
         }
         for k in 0..self.trunks() {
             let (pr, o) = (self.trunk_params(k), self.trunk_outputs(k));
             let mut g = grown(&mut ws.gather, r * pr.len());
             let mut sc = grown(&mut ws.scatter, r * n * o.len());
             gather_params(v, p, pr.clone(), &mut g[..r * pr.len()]);
-            let res = self.trunk(k).jvp_block(
+            let res = self.trunk(k).mlp.jvp_block(
                 &theta[pr.clone()],
                 &fwd.parts[k],
                 &g[..r * pr.len()],
                 r,
                 &mut sc[..r * n * o.len()],
-                ws,
+                &mut ws.mlp,
             );
             scatter_columns(&sc[..r * n * o.len()], m, o.start, o.len(), out);
             ws.gather = g;
@@ -283,21 +304,21 @@ impl Network {
         let (n, m) = (fwd.len(), self.outputs());
         let (pr, o) = (self.trunk_params(k), self.trunk_outputs(k));
         let (theta, trunk, part) = (&theta[pr], self.trunk(k), &fwd.parts[k]);
-        let mut own = |w: &[f64], ws: &mut TangentWorkspace| {
+        let mut own = |w: &[f64], ws: &mut MlpWorkspace| {
             if r == 1 {
-                trunk.vjp(theta, part, w, grad, ws)
+                trunk.mlp.vjp(theta, part, w, grad, ws)
             } else {
-                trunk.vjp_block(theta, part, w, r, grad, ws)
+                trunk.mlp.vjp_block(theta, part, w, r, grad, ws)
             }
         };
         if o.len() == m {
-            return own(w, ws);
+            return Ok(own(w, &mut ws.mlp)?);
         }
         let mut g = grown(&mut ws.gather, r * n * o.len());
         gather_columns(w, m, o.start, o.len(), &mut g[..r * n * o.len()]);
-        let res = own(&g[..r * n * o.len()], ws);
+        let res = own(&g[..r * n * o.len()], &mut ws.mlp);
         ws.gather = g;
-        res
+        Ok(res?)
     }
 
     /// Jᵀ J V, summed over the cached points (not divided by n), for r tangents (columns of
@@ -321,9 +342,8 @@ impl Network {
         check_len("tangent block", r * p, v.len())?;
         check_len("Gauss–Newton output block", r * p, out.len())?;
         if self.trunks() == 1 {
-            return self
-                .trunk(0)
-                .gauss_newton_block(theta, &fwd.parts[0], v, r, out, ws);
+            let mlp = &self.trunk(0).mlp;
+            return Ok(mlp.gauss_newton_block(theta, &fwd.parts[0], v, r, out, &mut ws.mlp)?);
         }
         for k in 0..self.trunks() {
             let pr = self.trunk_params(k);
@@ -331,13 +351,13 @@ impl Network {
             let mut g = grown(&mut ws.gather, len);
             let mut sc = grown(&mut ws.scatter, len);
             gather_params(v, p, pr.clone(), &mut g[..len]);
-            let res = self.trunk(k).gauss_newton_block(
+            let res = self.trunk(k).mlp.gauss_newton_block(
                 &theta[pr.clone()],
                 &fwd.parts[k],
                 &g[..len],
                 r,
                 &mut sc[..len],
-                ws,
+                &mut ws.mlp,
             );
             scatter_params(&sc[..len], p, pr, out);
             ws.gather = g;

@@ -18,8 +18,7 @@ use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
 use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl, StepInfo};
 use crate::sampling::{self, derive};
-use crate::tangent::TrunkForward;
-use crate::trunk::Trunk;
+use prdp_nn::JacobianBlock;
 use prdp_nn::gemm::{gemm, rm, rm_mut};
 
 /// EDNN settings.
@@ -143,93 +142,17 @@ pub fn dense_jacobian(net: &Network, theta: &[f64], fwd: &Forward, out: &mut [f6
     out.fill(0.0);
     for k in 0..net.trunks() {
         let (pr, o) = (net.trunk_params(k), net.trunk_outputs(k));
-        let rows = TrunkRows {
-            m,
-            p,
+        let at = JacobianBlock {
+            outputs: m,
             first_output: o.start,
-            first_param: pr.start,
+            columns: p,
+            first_column: pr.start,
         };
-        trunk_jacobian(net.trunk(k), &theta[pr], &fwd.parts[k], rows, out);
+        net.trunk(k)
+            .mlp
+            .jacobian(&theta[pr], &fwd.parts[k], at, out)?;
     }
     Ok(())
-}
-
-/// Where a trunk's block of the dense Jacobian sits: rows i·m + first_output + o, columns
-/// first_param + (the trunk's parameter index), rows of length p.
-#[derive(Clone, Copy)]
-struct TrunkRows {
-    m: usize,
-    p: usize,
-    first_output: usize,
-    first_param: usize,
-}
-
-/// One trunk's block of the dense Jacobian (reverse mode per output over all points).
-fn trunk_jacobian(
-    trunk: &Trunk,
-    theta: &[f64],
-    fwd: &TrunkForward,
-    at: TrunkRows,
-    out: &mut [f64],
-) {
-    let (n, mt) = (fwd.n, trunk.outputs());
-    let depth = trunk.layers.len() - 1;
-    let head = trunk.layers[depth];
-    let w = head.n_in;
-    let mut abar = vec![0.0; n * w];
-    let mut next = Vec::new();
-    for o in 0..mt {
-        let row_of = |i: usize| {
-            let r = (i * at.m + at.first_output + o) * at.p + at.first_param;
-            r..r + trunk.num_params()
-        };
-        for i in 0..n {
-            let b = fwd.bc[i];
-            let row = &mut out[row_of(i)];
-            let a = &fwd.acts[depth][i * w..(i + 1) * w];
-            for c in 0..w {
-                row[head.w + o * w + c] = b * a[c];
-                abar[i * w + c] = b * theta[head.w + o * w + c];
-            }
-            row[head.b + o] = b;
-        }
-        for l in (0..depth).rev() {
-            let layer = trunk.layers[l];
-            let (nin, nout) = (layer.n_in, layer.n_out);
-            for (zr, sr) in abar
-                .chunks_exact_mut(nout)
-                .zip(fwd.sder[l].chunks_exact(nout))
-            {
-                for (z, s) in zr.iter_mut().zip(sr) {
-                    *z *= s;
-                }
-            }
-            for i in 0..n {
-                let row = &mut out[row_of(i)];
-                let a = &fwd.acts[l][i * nin..(i + 1) * nin];
-                let z = &abar[i * nout..(i + 1) * nout];
-                for (r, &zr) in z.iter().enumerate() {
-                    let dst = &mut row[layer.w + r * nin..layer.w + (r + 1) * nin];
-                    for (d, &ac) in dst.iter_mut().zip(a) {
-                        *d = zr * ac;
-                    }
-                    row[layer.b + r] = zr;
-                }
-            }
-            if l > 0 {
-                next.resize(n * nin, 0.0);
-                gemm(
-                    rm_mut(&mut next, n, nin),
-                    Accum::Replace,
-                    rm(&abar, n, nout),
-                    rm(&theta[layer.w..layer.b], nout, nin),
-                    1,
-                );
-                core::mem::swap(&mut abar, &mut next);
-            }
-        }
-        abar.resize(n * w, 0.0);
-    }
 }
 
 /// θ̇ = J⁺f with singular values below `rcond`·σ_max dropped, through the eigendecomposition

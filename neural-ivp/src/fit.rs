@@ -13,10 +13,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::composite::Forward;
+use crate::composite::TangentWorkspace;
 use crate::error::{IvpError, Result, at_least, check_len, non_negative, positive};
 use crate::network::Network;
 use crate::sampling::{Measure, scale_rows};
-use crate::tangent::TangentWorkspace;
 use prdp_nn::gemm::{gemm, rm, rm_mut};
 
 /// A target function: writes the m target values of `n` points (n × d row-major) into `out`

@@ -6,9 +6,9 @@ use std::sync::Mutex;
 use prdp_core::LinearOperator;
 
 use crate::composite::Forward;
+use crate::composite::TangentWorkspace;
 use crate::error::{Result, check_len};
 use crate::network::Network;
-use crate::tangent::TangentWorkspace;
 
 /// A symmetric positive semi-definite operator that can be applied to a block of vectors at
 /// once (column s of a block at `[s·dim..(s+1)·dim]`). The Nyström sketch uses it.
@@ -168,14 +168,14 @@ impl<'a> GaussNewton<'a> {
         let mut ws = self.ws.lock().unwrap_or_else(|e| e.into_inner());
         match self.trunk {
             None => self.net.jvp(self.theta, self.fwd, v, out, &mut ws),
-            Some(k) => self.net.trunk(k).jvp_block(
+            Some(k) => Ok(self.net.trunk(k).mlp.jvp_block(
                 &self.theta[self.params()],
                 &self.fwd.parts[k],
                 v,
                 1,
                 out,
-                &mut ws,
-            ),
+                &mut ws.mlp,
+            )?),
         }
     }
 }
@@ -191,13 +191,13 @@ impl BlockOperator for GaussNewton<'_> {
             None => self
                 .net
                 .gauss_newton_block(self.theta, self.fwd, x, r, y, &mut ws)?,
-            Some(k) => self.net.trunk(k).gauss_newton_block(
+            Some(k) => self.net.trunk(k).mlp.gauss_newton_block(
                 &self.theta[self.params()],
                 &self.fwd.parts[k],
                 x,
                 r,
                 y,
-                &mut ws,
+                &mut ws.mlp,
             )?,
         }
         let inv_n = 1.0 / self.fwd.len() as f64;

@@ -1,61 +1,21 @@
 //! Exact input derivatives of the network by forward-mode jets: value, gradient and Laplacian
 //! (or the full spatial Hessian) of every output at every point, with no finite differences.
 //!
-//! A jet of a scalar quantity at a point is (value, ∂_j, second-order part). Dense layers map
-//! every component linearly (the bias only touches the value); an activation σ maps
-//! (z, ∂z, Δz) to (σ(z), σ′∂z, σ′Δz + σ″|∂z|²) and Hessians to σ′H + σ″ ∂z∂zᵀ; the Dirichlet
-//! factor enters by the product rule. The components of a chunk of points are stacked
-//! component-major as the rows of one matrix, so each layer is a single GEMM of
-//! `C·nc × n_in` by `n_in × n_out` with C = 1 + d + 1 (Laplacian) or 1 + d + d(d+1)/2 (Hessian).
+//! The jets of the embedding are computed here and propagated through each trunk's MLP by
+//! [`prdp_nn::Mlp::jets`]; the Dirichlet factor enters by the product rule.
 
 use core::ops::Range;
 
-use faer::Accum;
+use prdp_nn::lanes::{part, point_lanes, split_parts};
+pub use prdp_nn::{Derivatives, hessian_index};
+use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::network::Network;
-use crate::tangent::{part, point_lanes, split_parts};
 use crate::trunk::Trunk;
-use prdp_nn::gemm::{gemm, rm, rm_mut};
-use rayon::prelude::*;
 
 /// Target size (f64 entries) of one jet buffer of a point chunk.
 const CHUNK_BUDGET: usize = 1 << 20;
-
-/// Which input derivatives to compute (each includes the ones before it).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Derivatives {
-    /// Values only.
-    Value,
-    /// Values and gradients.
-    Gradient,
-    /// Values, gradients and Laplacians.
-    Laplacian,
-    /// Values, gradients, Laplacians and full spatial Hessians.
-    Hessian,
-}
-
-impl Derivatives {
-    /// Number of jet components for dimension d.
-    fn components(self, d: usize) -> usize {
-        match self {
-            Self::Value => 1,
-            Self::Gradient => 1 + d,
-            Self::Laplacian => 2 + d,
-            Self::Hessian => 1 + d + d * (d + 1) / 2,
-        }
-    }
-}
-
-/// Index of the Hessian entry (j, k), j ≤ k, in the packed upper triangle (row by row).
-#[inline]
-pub fn hessian_index(d: usize, j: usize, k: usize) -> usize {
-    let (j, k) = if j <= k { (j, k) } else { (k, j) };
-    j * d - j * (j + 1) / 2 + k
-}
 
 /// Input derivatives of all outputs at a batch of points.
 #[derive(Debug, Clone, Default)]
@@ -329,7 +289,7 @@ impl Trunk {
         let (m, d) = (self.outputs(), self.dim());
         let nh = d * (d + 1) / 2;
         let c = order.components(d);
-        let widest = self.widest_layer();
+        let widest = self.mlp.widest();
         let nc = (CHUNK_BUDGET / (c * widest)).clamp(1, 2048);
         let mut start = rows.start;
         while start < rows.end {
@@ -393,12 +353,9 @@ impl Trunk {
         let k = x.len() / d;
         let c = order.components(d);
         let nf = self.features();
-        let widest = self.widest_layer();
-        if lane.a.len() < c * k * widest {
-            lane.a.resize(c * k * widest, 0.0);
-        }
-        if lane.z.len() < c * k * widest {
-            lane.z.resize(c * k * widest, 0.0);
+        let len = self.mlp.jet_buffer_len(c, k);
+        if lane.a.len() < len {
+            lane.a.resize(len, 0.0);
         }
         // embedding jets
         let a = &mut lane.a[..c * k * nf];
@@ -432,58 +389,7 @@ impl Trunk {
                 }
             }
         }
-        let act = self.config().activation;
-        let depth = self.layers.len() - 1;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let (nin, nout) = (layer.n_in, layer.n_out);
-            let w = rm(&theta[layer.w..layer.b], nout, nin);
-            gemm(
-                rm_mut(&mut lane.z, c * k, nout),
-                Accum::Replace,
-                rm(&lane.a, c * k, nin),
-                w.transpose(),
-                1,
-            );
-            let bias = &theta[layer.b..layer.b + nout];
-            let z = &mut lane.z[..c * k * nout];
-            for (zi, &bi) in z[..k * nout].iter_mut().zip(bias.iter().cycle()) {
-                *zi += bi;
-            }
-            if l == depth {
-                break;
-            }
-            for i in 0..k {
-                for o in 0..nout {
-                    let at = |comp: usize| (comp * k + i) * nout + o;
-                    let (v, d1, d2) = act.jet(z[at(0)]);
-                    z[at(0)] = v;
-                    match order {
-                        Derivatives::Laplacian => {
-                            let mut sq = 0.0;
-                            for j in 0..d {
-                                sq += z[at(1 + j)] * z[at(1 + j)];
-                            }
-                            z[at(1 + d)] = d1 * z[at(1 + d)] + d2 * sq;
-                        }
-                        Derivatives::Hessian => {
-                            for j in 0..d {
-                                for kk in j..d {
-                                    let h = at(1 + d + hessian_index(d, j, kk));
-                                    z[h] = d1 * z[h] + d2 * z[at(1 + j)] * z[at(1 + kk)];
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                    if order >= Derivatives::Gradient {
-                        for j in 0..d {
-                            z[at(1 + j)] *= d1;
-                        }
-                    }
-                }
-            }
-            core::mem::swap(&mut lane.a, &mut lane.z);
-        }
+        self.mlp.jets(theta, order, d, k, &mut lane.a, &mut lane.z);
         // Dirichlet factor jets
         lane.bj.resize(k * c, 0.0);
         lane.scratch.resize(2 * d, 0.0);

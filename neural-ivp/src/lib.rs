@@ -5,12 +5,14 @@
 //! M(θ)θ̇ = F(θ), the normal equations of the instantaneous PDE residual.
 //!
 //! - [`Network`]: scaled sinusoidal embedding, swish MLP, Dirichlet factor, one trunk per
-//!   output by default ([`Trunks`]); parameters in one flat `f64` vector with named [`Tensor`]
-//!   views.
+//!   output by default ([`Trunks`]); parameters in one flat `f64` vector with named
+//!   [`ParamView`]s. Each trunk's MLP is a [`prdp_nn::Mlp`], which owns the dense layers and
+//!   their forward mode; this crate adds the embedding, the Dirichlet factor and the trunks.
 //! - [`Network::jets`]: exact input derivatives (gradient, Laplacian, Hessian) by forward-mode
-//!   jets, as GEMMs over chunks of points.
+//!   jets, as GEMMs over chunks of points ([`prdp_nn::Mlp::jets`] through the MLP).
 //! - [`Network::jvp`], [`Network::vjp`], [`Network::gauss_newton_block`]: parameter
-//!   derivatives for one or r tangents, never forming J; cost linear in p.
+//!   derivatives for one or r tangents, never forming J; cost linear in p (per trunk,
+//!   [`prdp_nn::Mlp::gauss_newton_block`] and its siblings).
 //! - [`GaussNewton`]: M̂ + μI (or one trunk's diagonal block of it) as a
 //!   [`prdp_core::LinearOperator`] and F̂; each block solved by
 //!   `prdp_solvers::cg` preconditioned with a randomised [`NystromPreconditioner`], reused
@@ -82,22 +84,22 @@ mod restart;
 mod rk;
 pub mod sampling;
 mod solver;
-mod tangent;
 mod trunk;
 
 pub use collocation::{Residual, pde_residual, pde_residual_interior};
 pub use composite::Forward;
+pub use composite::TangentWorkspace;
 pub use error::{IvpError, Result};
 pub use fit::{FitConfig, FitReport, Target, fit, relative_error, tune_head};
 pub use gauss_newton::{BlockOperator, GaussNewton};
 pub use jets::{Derivatives, JetWorkspace, Jets, PointJet, hessian_index};
-pub use network::{Activation, EmbeddingConfig, Network, NetworkConfig, Tensor, Trunks};
+pub use network::{Activation, EmbeddingConfig, Network, NetworkConfig, Trunks};
 pub use nystrom::NystromPreconditioner;
 pub use observe::{Observer, PrintSteps, Silent};
+pub use prdp_nn::ParamView;
 pub use restart::{RefitInit, RestartConfig, RestartPolicy, RestartReason};
 pub use rk::{ErrorNorm, Integrator, OdeSystem, RkScheme, StepControl, StepInfo, Tableau};
 pub use sampling::Measure;
 pub use solver::{
     LinearSolveConfig, NeuralIvp, NeuralIvpConfig, RestartEvent, RunRecord, Solution, StepRecord,
 };
-pub use tangent::TangentWorkspace;

@@ -2,7 +2,7 @@
 //! [`prdp_nn::Activation`]) activations
 //! and a linear head per output (or one MLP shared by all outputs), and an output factor
 //! Π_j(1 − x_j²) that imposes homogeneous Dirichlet conditions on [−1, 1]^d. Parameters live in
-//! one flat `f64` vector with named [`Tensor`] views, trunk after trunk, in the layout of
+//! one flat `f64` vector with named [`ParamView`]s, trunk after trunk, in the layout of
 //! `prdp-nn` (dense weights `[out, in]` row-major, then the bias).
 
 use rand::SeedableRng;
@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use prdp_nn::Activation;
+use prdp_nn::ParamView;
 
 use crate::error::{Result, at_least, config_err, positive};
 use crate::trunk::Trunk;
@@ -142,25 +143,6 @@ impl NetworkConfig {
     }
 }
 
-/// One named tensor of the flat parameter vector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tensor {
-    /// Dotted name: `"layers.{l}.weight"` or `"layers.{l}.bias"` (the last layer is the head),
-    /// prefixed by `"outputs.{k}."` when every output has its own trunk.
-    pub name: String,
-    /// Index of the first entry in the flat vector.
-    pub offset: usize,
-    /// Shape (`[out, in]` for weights, `[out]` for biases).
-    pub shape: Vec<usize>,
-}
-
-impl Tensor {
-    /// The index range of the tensor in the flat vector.
-    pub fn range(&self) -> core::ops::Range<usize> {
-        self.offset..self.offset + self.shape.iter().product::<usize>()
-    }
-}
-
 /// The network: an architecture for a given input dimension and number of outputs, made of
 /// one trunk per output ([`Trunks::PerOutput`]) or one trunk for all ([`Trunks::Shared`]). It
 /// holds no parameters; every evaluation takes θ as a flat slice, the trunks' parameters one
@@ -169,7 +151,7 @@ impl Tensor {
 /// Output o depends only on the parameters of its trunk, so J is block-diagonal over the
 /// trunks and so is the Gauss–Newton matrix M̂ = JᵀJ: each trunk's block
 /// ([`Network::trunk_params`]) can be solved on its own.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Network {
     config: NetworkConfig,
     dim: usize,
@@ -179,7 +161,14 @@ pub struct Network {
     param_offsets: Vec<usize>,
     /// First output of each trunk, and m at the end.
     output_offsets: Vec<usize>,
-    tensors: Vec<Tensor>,
+    tensors: Vec<ParamView>,
+}
+
+impl PartialEq for Network {
+    /// Networks are equal when built from the same config, dimension and outputs.
+    fn eq(&self, other: &Self) -> bool {
+        (&self.config, self.dim, self.outputs) == (&other.config, other.dim, other.outputs)
+    }
 }
 
 impl Network {
@@ -198,25 +187,14 @@ impl Network {
         let (mut trunks, mut tensors) = (Vec::new(), Vec::new());
         let (mut param_offsets, mut output_offsets) = (vec![0], vec![0]);
         for (k, &m) in per_trunk.iter().enumerate() {
-            let trunk = Trunk::new(config, dim, m);
+            let trunk = Trunk::new(config, dim, m)?;
             let offset = param_offsets[k];
             let prefix = if per_trunk.len() > 1 {
                 format!("outputs.{k}.")
             } else {
                 String::new()
             };
-            for (l, layer) in trunk.layers.iter().enumerate() {
-                tensors.push(Tensor {
-                    name: format!("{prefix}layers.{l}.weight"),
-                    offset: offset + layer.w,
-                    shape: vec![layer.n_out, layer.n_in],
-                });
-                tensors.push(Tensor {
-                    name: format!("{prefix}layers.{l}.bias"),
-                    offset: offset + layer.b,
-                    shape: vec![layer.n_out],
-                });
-            }
+            tensors.extend(trunk.mlp.views().iter().map(|v| v.nested(&prefix, offset)));
             param_offsets.push(offset + trunk.num_params());
             output_offsets.push(output_offsets[k] + m);
             trunks.push(trunk);
@@ -289,7 +267,7 @@ impl Network {
     }
 
     /// The named tensors of the flat parameter vector, in order.
-    pub fn tensors(&self) -> &[Tensor] {
+    pub fn tensors(&self) -> &[ParamView] {
         &self.tensors
     }
 
@@ -300,8 +278,8 @@ impl Network {
     /// If `k` is not below [`Network::trunks`].
     pub fn head(&self, k: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
         let off = self.param_offsets[k];
-        let h = self.trunks[k].layers[self.trunks[k].layers.len() - 1];
-        (off + h.w..off + h.b, off + h.b..off + h.b + h.n_out)
+        let (w, b) = self.trunks[k].mlp.head();
+        (off + w.start..off + w.end, off + b.start..off + b.end)
     }
 
     /// Fresh parameters from `seed`: weights from a normal distribution truncated at two

@@ -1,35 +1,24 @@
-//! One MLP of a [`Network`](crate::Network): the embedding, hidden layers and a linear head
-//! for some of the network's outputs, with its parameters in a contiguous slice of θ. The
-//! parameter derivatives (`tangent.rs`) and input jets (`jets.rs`) are written for a trunk; the
-//! network composes its trunks.
+//! One network of a [`Network`](crate::Network): the embedding, then a [`prdp_nn::Mlp`]
+//! (hidden layers and a linear head for some of the network's outputs) whose rows are scaled
+//! by the Dirichlet factor, with its parameters in a contiguous slice of θ. The parameter
+//! derivatives and the propagation of input jets are the MLP's; the embedding and the factor
+//! are Neural IVP's own.
 
-use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+use prdp_nn::{Init, Mlp, MlpConfig, MlpForward};
+use rand_chacha::ChaCha8Rng;
 
 use crate::error::Result;
 use crate::network::NetworkConfig;
 
-/// A dense layer: `n_out × n_in` weights at `w`, `n_out` biases at `b` (offsets within the
-/// trunk's slice of θ).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Layer {
-    pub n_in: usize,
-    pub n_out: usize,
-    pub w: usize,
-    pub b: usize,
-}
-
-/// One MLP: embedding → `depth` hidden layers → head with `outputs` rows, times the Dirichlet
-/// factor. Holds no parameters; every evaluation takes the trunk's slice of θ.
-#[derive(Debug, Clone, PartialEq)]
+/// One trunk: embedding → [`Mlp`] with `outputs` head rows → times the Dirichlet factor. Holds
+/// no parameters; every evaluation takes the trunk's slice of θ.
+#[derive(Debug, Clone)]
 pub(crate) struct Trunk {
     config: NetworkConfig,
     dim: usize,
-    outputs: usize,
     features: usize,
-    /// Hidden layers followed by the head.
-    pub layers: Vec<Layer>,
-    params: usize,
+    /// The hidden layers and the head.
+    pub mlp: Mlp,
     /// Per embedding feature: (coordinate, angular frequency, amplitude, is_cos).
     pub feature_table: Vec<(usize, f64, f64, bool)>,
 }
@@ -37,7 +26,10 @@ pub(crate) struct Trunk {
 impl Trunk {
     /// The trunk of `config` for inputs in ℝ^`dim` with `outputs` head rows (config already
     /// validated).
-    pub fn new(config: &NetworkConfig, dim: usize, outputs: usize) -> Self {
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Nn`] if the MLP cannot be built.
+    pub fn new(config: &NetworkConfig, dim: usize, outputs: usize) -> Result<Self> {
         let mut feature_table = Vec::new();
         let features = match &config.embedding {
             None => dim,
@@ -54,34 +46,23 @@ impl Trunk {
                 2 * e.frequencies * dim
             }
         };
-        let mut layers = Vec::new();
-        let mut offset = 0;
-        let mut n_in = features;
-        for l in 0..=config.depth {
-            let n_out = if l == config.depth {
-                outputs
-            } else {
-                config.width
-            };
-            let layer = Layer {
-                n_in,
-                n_out,
-                w: offset,
-                b: offset + n_in * n_out,
-            };
-            offset = layer.b + n_out;
-            layers.push(layer);
-            n_in = n_out;
-        }
-        Self {
+        let mlp = Mlp::new(&MlpConfig {
+            in_features: features,
+            out_features: outputs,
+            width: config.width,
+            depth: config.depth,
+            activation: config.activation,
+            final_activation: None,
+            bias: true,
+            init: Init::TruncatedNormal,
+        })?;
+        Ok(Self {
             config: config.clone(),
             dim,
-            outputs,
             features,
-            layers,
-            params: offset,
+            mlp,
             feature_table,
-        }
+        })
     }
 
     /// The architecture.
@@ -96,7 +77,7 @@ impl Trunk {
 
     /// Number of head rows (outputs of this trunk).
     pub fn outputs(&self) -> usize {
-        self.outputs
+        self.mlp.outputs()
     }
 
     /// Number of input features of the first dense layer.
@@ -106,33 +87,34 @@ impl Trunk {
 
     /// Number of parameters of the trunk.
     pub fn num_params(&self) -> usize {
-        self.params
+        self.mlp.num_params()
     }
 
-    /// Writes fresh parameters into `theta` (the trunk's slice): weights from a normal
-    /// distribution truncated at two standard deviations with std 1/√fan_in, biases zero.
-    pub fn init<R: Rng>(&self, rng: &mut R, theta: &mut [f64]) {
-        theta.fill(0.0);
-        for layer in &self.layers {
-            let std = 1.0 / (layer.n_in as f64).sqrt();
-            for w in &mut theta[layer.w..layer.b] {
-                *w = loop {
-                    let z: f64 = StandardNormal.sample(rng);
-                    if z.abs() <= 2.0 {
-                        break std * z;
-                    }
-                };
-            }
+    /// Writes fresh parameters into `theta` (the trunk's slice), drawn from `rng`: weights
+    /// from a normal distribution truncated at two standard deviations with std 1/√fan_in,
+    /// biases zero ([`Init::TruncatedNormal`]).
+    pub fn init(&self, rng: &mut ChaCha8Rng, theta: &mut [f64]) {
+        self.mlp.init_from(rng, theta);
+    }
+
+    /// Evaluates the trunk at `points` (n × d row-major) and caches what J v and Jᵀ w need:
+    /// the embedding is the MLP's input, the Dirichlet factor its row factor.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Length`] if θ or the points have the wrong length.
+    pub fn forward(&self, theta: &[f64], points: &[f64], fwd: &mut MlpForward) -> Result<()> {
+        self.check_params(theta)?;
+        let n = self.check_points(points)?;
+        self.embed(points, fwd.input_mut(n, self.features));
+        for (b, x) in fwd
+            .scale_mut()
+            .iter_mut()
+            .zip(points.chunks_exact(self.dim))
+        {
+            *b = self.bump(x);
         }
-    }
-
-    /// The widest layer input or output (the row length of the per-point activation buffers).
-    pub fn widest_layer(&self) -> usize {
-        self.layers
-            .iter()
-            .map(|l| l.n_in.max(l.n_out))
-            .max()
-            .unwrap_or(1)
+        self.mlp.forward(theta, fwd)?;
+        Ok(())
     }
 
     /// Writes the embedding features of `n` points (row-major n × d) into `out` (n × features).
@@ -163,7 +145,7 @@ impl Trunk {
 
     /// Checks the length of the trunk's parameter slice.
     pub fn check_params(&self, theta: &[f64]) -> Result<()> {
-        crate::error::check_len("parameter vector θ", self.params, theta.len())
+        crate::error::check_len("parameter vector θ", self.num_params(), theta.len())
     }
 
     /// Checks a point set's length (a multiple of d) and returns the number of points.

@@ -26,6 +26,9 @@ pub enum Init {
     XavierNormal,
     /// Glorot/Xavier uniform: weights uniform in ±√(6/(fan_in + fan_out)), biases zero.
     XavierUniform,
+    /// Weights N(0, 1/fan_in) truncated at two standard deviations (redrawn beyond), biases
+    /// zero: Haiku's default for `hk.Linear`, used by the Neural IVP reference code.
+    TruncatedNormal,
 }
 
 impl Init {
@@ -43,6 +46,7 @@ impl Init {
             Self::KaimingUniform => uniform(out, (6.0 / fan_in).sqrt(), rng),
             Self::XavierNormal => normal(out, (2.0 / fan_sum).sqrt(), rng),
             Self::XavierUniform => uniform(out, (6.0 / fan_sum).sqrt(), rng),
+            Self::TruncatedNormal => truncated_normal(out, 1.0 / fan_in.sqrt(), rng),
         }
     }
 }
@@ -56,6 +60,19 @@ fn uniform<T: Real>(out: &mut [T], limit: f64, rng: &mut ChaCha8Rng) {
 fn normal<T: Real>(out: &mut [T], std: f64, rng: &mut ChaCha8Rng) {
     for x in out {
         let z: f64 = StandardNormal.sample(rng);
+        *x = T::of(std * z);
+    }
+}
+
+/// N(0, std²) truncated at ±2 std by redrawing.
+fn truncated_normal<T: Real>(out: &mut [T], std: f64, rng: &mut ChaCha8Rng) {
+    for x in out {
+        let z = loop {
+            let z: f64 = StandardNormal.sample(rng);
+            if z.abs() <= 2.0 {
+                break z;
+            }
+        };
         *x = T::of(std * z);
     }
 }

@@ -10,10 +10,14 @@
 //! - [`Model::forward`] runs a batch and keeps the activations in a reusable [`Workspace`];
 //!   [`Model::backward`] turns an output cotangent into the parameter gradient (accumulated, so
 //!   several network calls can share one gradient buffer) and, on request, the input gradient;
-//!   [`Model::jvp`] is the forward-mode counterpart (Jacobian–vector products for Neural IVP).
+//!   [`Model::jvp`] is the forward-mode counterpart (Jacobian–vector products).
 //!   Batches are split across threads (convolutional and small dense models) or dense products
 //!   are (huge dense layers); products go through faer's GEMM; nothing allocates once the
 //!   workspace exists.
+//! - An [`Mlp`] is the dense network of an [`MlpConfig`] in `f64` with what Neural IVP needs
+//!   over a cached forward pass: products with the parameter Jacobian for blocks of tangents
+//!   (J V, Jᵀ W, Gauss–Newton Jᵀ J V), the dense Jacobian and input jets to second order
+//!   ([`Derivatives`]), split over [`lanes`] so that results do not depend on the thread count.
 //! - Losses [`mse`] and [`nmse`] return their gradients; [`Optimizer`] (SGD, Adam, AdamW, as in
 //!   optax) updates any flat `&mut [T]` from a separate [`OptState`] with a learning-rate
 //!   [`LrSchedule`].
@@ -61,7 +65,9 @@ mod error;
 mod exec;
 pub mod gemm;
 mod init;
+pub mod lanes;
 mod loss;
+mod mlp;
 mod model;
 mod optim;
 mod pass;
@@ -77,6 +83,7 @@ pub use config::{Architecture, LayerConfig, MlpConfig, Padding, ResNetConfig, Se
 pub use error::{NnError, Result};
 pub use init::Init;
 pub use loss::{Loss, mse, nmse};
+pub use mlp::{Derivatives, JacobianBlock, Mlp, MlpForward, MlpWorkspace, hessian_index};
 pub use model::Model;
 pub use optim::{OptState, Optimizer};
 pub use schedule::LrSchedule;

@@ -52,7 +52,7 @@ const REDUCE_BLOCK: usize = 1 << 14;
 #[derive(Debug, Clone)]
 pub struct Model<T> {
     arch: Architecture,
-    plan: Plan,
+    pub(crate) plan: Plan,
     _scalar: PhantomData<fn() -> T>,
 }
 
@@ -127,11 +127,24 @@ impl<T: Real> Model<T> {
     /// stream seeded with `seed`: the same seed gives the same parameters, bit for bit.
     pub fn init(&self, seed: u64) -> Vec<T> {
         let mut params = vec![T::zero(); self.num_params()];
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        for view in &self.plan.views {
-            self.plan.init.fill(view, &mut rng, &mut params);
-        }
+        self.init_from(&mut ChaCha8Rng::seed_from_u64(seed), &mut params);
         params
+    }
+
+    /// Writes fresh parameters into `params`, drawn with the architecture's
+    /// [`Init`](crate::Init) from `rng`: several models can draw from one stream, in order.
+    ///
+    /// # Panics
+    /// If `params` does not have [`num_params`](Self::num_params) entries.
+    pub fn init_from(&self, rng: &mut ChaCha8Rng, params: &mut [T]) {
+        assert_eq!(
+            params.len(),
+            self.num_params(),
+            "init_from: parameter length"
+        );
+        for view in &self.plan.views {
+            self.plan.init.fill(view, rng, params);
+        }
     }
 
     /// A workspace for batches of up to `capacity` samples, split into [`DEFAULT_CHUNKS`]

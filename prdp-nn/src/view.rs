@@ -43,4 +43,14 @@ impl ParamView {
     pub fn range(&self) -> Range<usize> {
         self.offset..self.offset + self.len()
     }
+
+    /// The same tensor as part of a larger buffer that holds this model's parameters from
+    /// `base` on, its name prefixed by `prefix` (e.g. `"outputs.1."`).
+    pub fn nested(&self, prefix: &str, base: usize) -> Self {
+        Self {
+            name: format!("{prefix}{}", self.name),
+            offset: base + self.offset,
+            ..self.clone()
+        }
+    }
 }

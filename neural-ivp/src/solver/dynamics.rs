@@ -7,13 +7,13 @@ use super::config::NeuralIvpConfig;
 use super::preconditioning::Preconditioning;
 use super::record::StepRecord;
 use crate::collocation::{Collocation, StepResiduals};
+use crate::composite::TangentWorkspace;
 use crate::error::{Result, check_state};
 use crate::gauss_newton::GaussNewton;
 use crate::network::Network;
 use crate::problems::Ivp;
 use crate::rk::OdeSystem;
 use crate::sampling::{self, derive};
-use crate::tangent::TangentWorkspace;
 
 /// Counters over a whole run.
 #[derive(Debug, Clone, Copy, Default)]

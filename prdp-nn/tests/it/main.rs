@@ -7,6 +7,7 @@ mod config;
 mod conv;
 mod layers;
 mod loss;
+mod mlp;
 mod models;
 mod optim;
 mod schedule;

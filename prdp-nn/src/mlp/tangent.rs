@@ -1,13 +1,13 @@
-//! One trunk's value on a batch of points, cached, and its parameter derivatives: J v
-//! (forward mode in θ), Jᵀ w (reverse mode in θ) and the Gauss–Newton product Jᵀ J v, for one
-//! tangent or a block of r tangents at once.
+//! Products with the parameter Jacobian J of an [`Mlp`] over a cached forward pass: J v
+//! (forward mode in θ), Jᵀ w (reverse mode in θ), the Gauss–Newton product Jᵀ J v for one
+//! tangent or a block of r tangents at once, and the dense Jacobian.
 //!
-//! J is never formed. A block of r tangents is packed layer by layer into stacked weight
-//! matrices so that every layer costs two large GEMMs in each direction: with the tangent
-//! activations of a chunk of points stored point-major (`nc × r·w`, which is also the
+//! J is never formed for the products. A block of r tangents is packed layer by layer into
+//! stacked weight matrices so that every layer costs two large GEMMs in each direction: with
+//! the tangent activations of a chunk of rows stored row-major (`nc × r·w`, which is also the
 //! row-major `nc·r × w` matrix of all tangents), the propagated part is one product with the
 //! layer's weights and the direct part one product of the cached activations with the stacked
-//! tangent weights. The cost of a product with r tangents over n points is ≈ 4·n·r·p
+//! tangent weights. The cost of a product with r tangents over n rows is ≈ 4·n·r·p
 //! multiply–adds, linear in the number of parameters p.
 
 use core::ops::Range;
@@ -15,42 +15,23 @@ use core::ops::Range;
 use faer::Accum;
 use rayon::prelude::*;
 
+use super::{Mlp, MlpForward};
 use crate::error::{Result, check_len};
-use crate::trunk::Trunk;
-use prdp_nn::gemm::{gemm, rm, rm_mut};
+use crate::gemm::{gemm, rm, rm_mut};
+use crate::lanes::{LANES, part, point_lanes, split_parts};
 
-/// Target size (in f64 entries) of one tangent buffer of a point chunk.
+/// Target size (in f64 entries) of one tangent buffer of a chunk of rows.
 const CHUNK_BUDGET: usize = 1 << 20;
 
-/// One trunk evaluated on a batch of points, with everything its parameter derivatives need:
-/// the input of every layer, σ′ of every hidden pre-activation, the Dirichlet factor and the
-/// outputs. Reused across calls (buffers only grow).
+/// Scratch memory for the parameter derivatives of an [`Mlp`]: up to
+/// [`LANES`](crate::lanes::LANES) lanes (run in parallel), each with its own tangent buffers and
+/// gradient accumulator. Grows to the largest problem and is then reused.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct TrunkForward {
-    pub n: usize,
-    /// `acts[l]` is the input of layer l (`acts[0]` the embedding, `acts[depth]` the head's).
-    pub acts: Vec<Vec<f64>>,
-    /// `sder[l]` is σ′(z_l) of hidden layer l.
-    pub sder: Vec<Vec<f64>>,
-    /// B(x) per point (times the row scales of [`crate::Forward::scale_rows`]).
-    pub bc: Vec<f64>,
-    /// The trunk's outputs u = B·g, n × m_trunk row-major.
-    pub out: Vec<f64>,
-}
-
-/// Scratch memory for the parameter derivatives: up to 8 lanes (run in parallel), each
-/// with its own tangent buffers and gradient accumulator. Grows to the largest problem and is
-/// then reused.
-#[derive(Debug, Clone, Default)]
-pub struct TangentWorkspace {
+pub struct MlpWorkspace {
     lanes: Vec<Lane>,
-    /// A trunk's slice of gathered operands, for networks of several trunks.
-    pub(crate) gather: Vec<f64>,
-    /// A trunk's results before they are scattered into the network's layout.
-    pub(crate) scatter: Vec<f64>,
 }
 
-impl TangentWorkspace {
+impl MlpWorkspace {
     /// An empty workspace.
     pub fn new() -> Self {
         Self::default()
@@ -72,25 +53,7 @@ fn grow(v: &mut Vec<f64>, len: usize) {
     }
 }
 
-/// The most lanes a product is split into. The split depends only on the problem's size (never
-/// on the number of threads), and lane results are reduced in lane order, so every product is
-/// bit-identical for any thread count.
-pub(crate) const LANES: usize = 8;
-
-/// The fewest points a lane of a point-split product gets.
-const MIN_LANE_POINTS: usize = 32;
-
-/// The number of lanes of a product over `n` points (one tangent).
-pub(crate) fn point_lanes(n: usize) -> usize {
-    (n / MIN_LANE_POINTS).clamp(1, LANES)
-}
-
-/// Part `i` of `0..n` split into `parts` balanced contiguous ranges.
-pub(crate) fn part(n: usize, parts: usize, i: usize) -> Range<usize> {
-    n * i / parts..n * (i + 1) / parts
-}
-
-impl TangentWorkspace {
+impl MlpWorkspace {
     /// The first `k` lanes, created if missing.
     fn lanes(&mut self, k: usize) -> &mut [Lane] {
         if self.lanes.len() < k {
@@ -98,19 +61,6 @@ impl TangentWorkspace {
         }
         &mut self.lanes[..k]
     }
-}
-
-/// `s` (`items` items of `per` entries) cut into the `k` slices of [`part`]`(items, k, i)`.
-pub(crate) fn split_parts(s: &mut [f64], items: usize, k: usize, per: usize) -> Vec<&mut [f64]> {
-    let mut rest = s;
-    (0..k)
-        .map(|i| {
-            let (mine, tail) =
-                core::mem::take(&mut rest).split_at_mut(part(items, k, i).len() * per);
-            rest = tail;
-            mine
-        })
-        .collect()
 }
 
 /// out ← Σ_lanes `lane.packed_g[..p]`, summed in lane order.
@@ -123,77 +73,7 @@ fn reduce_lanes(lanes: &[Lane], p: usize, out: &mut [f64]) {
     }
 }
 
-impl Trunk {
-    /// Evaluates the network at `points` (n × d row-major) and caches what J v and Jᵀ w need.
-    ///
-    /// # Errors
-    /// [`crate::IvpError::Length`] if θ or the points have the wrong length.
-    pub(crate) fn forward(
-        &self,
-        theta: &[f64],
-        points: &[f64],
-        fwd: &mut TrunkForward,
-    ) -> Result<()> {
-        self.check_params(theta)?;
-        let n = self.check_points(points)?;
-        let depth = self.layers.len() - 1;
-        let m = self.outputs();
-        fwd.n = n;
-        fwd.acts.resize(depth + 1, Vec::new());
-        fwd.sder.resize(depth, Vec::new());
-        fwd.acts[0].resize(n * self.features(), 0.0);
-        self.embed(points, &mut fwd.acts[0]);
-        let act = self.config().activation;
-        for l in 0..depth {
-            let layer = self.layers[l];
-            let (lo, hi) = fwd.acts.split_at_mut(l + 1);
-            let input = &lo[l];
-            let z = &mut hi[0];
-            z.resize(n * layer.n_out, 0.0);
-            let w = rm(&theta[layer.w..layer.b], layer.n_out, layer.n_in);
-            gemm(
-                rm_mut(z, n, layer.n_out),
-                Accum::Replace,
-                rm(input, n, layer.n_in),
-                w.transpose(),
-                rayon::current_num_threads(),
-            );
-            let sd = &mut fwd.sder[l];
-            sd.resize(n * layer.n_out, 0.0);
-            let bias = &theta[layer.b..layer.b + layer.n_out];
-            for zr in z.chunks_exact_mut(layer.n_out) {
-                for (zi, &bi) in zr.iter_mut().zip(bias) {
-                    *zi += bi;
-                }
-            }
-            act.forward_with_derivative(z, sd);
-        }
-        let head = self.layers[depth];
-        fwd.out.resize(n * m, 0.0);
-        gemm(
-            rm_mut(&mut fwd.out, n, m),
-            Accum::Replace,
-            rm(&fwd.acts[depth], n, head.n_in),
-            rm(&theta[head.w..head.b], m, head.n_in).transpose(),
-            rayon::current_num_threads(),
-        );
-        fwd.bc.resize(n, 0.0);
-        let d = self.dim();
-        let bias = &theta[head.b..head.b + m];
-        for ((row, bc), x) in fwd
-            .out
-            .chunks_exact_mut(m)
-            .zip(fwd.bc.iter_mut())
-            .zip(points.chunks_exact(d))
-        {
-            *bc = self.bump(x);
-            for (u, &b) in row.iter_mut().zip(bias) {
-                *u = *bc * (*u + b);
-            }
-        }
-        Ok(())
-    }
-
+impl Mlp {
     /// Length of a packed block of r tangents (r·p).
     fn packed_len(&self, r: usize) -> usize {
         r * self.num_params()
@@ -220,7 +100,7 @@ impl Trunk {
         }
     }
 
-    /// Inverse of [`Trunk::pack`]: writes packed gradients into the columns `cols` of `g`.
+    /// Inverse of [`Mlp::pack`]: writes packed gradients into the columns `cols` of `g`.
     fn unpack(&self, packed: &[f64], cols: Range<usize>, g: &mut [f64]) {
         let p = self.num_params();
         let r = cols.len();
@@ -242,16 +122,16 @@ impl Trunk {
 
     /// Points per chunk for r tangents.
     fn chunk_len(&self, r: usize) -> usize {
-        let widest = self.widest_layer();
+        let widest = self.widest();
         (CHUNK_BUDGET / (r * widest)).clamp(8, 4096)
     }
 
-    /// Tangent outputs of the points `rows` for r packed tangents: `du` ← (J v) as
+    /// Tangent outputs of the rows `rows` for r packed tangents: `du` ← (J v) as
     /// `nc × r·m` (point-major).
     fn jvp_chunk(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         rows: Range<usize>,
         r: usize,
         packed: &[f64],
@@ -298,7 +178,7 @@ impl Trunk {
             }
             let dst = &mut dst[..nc * r * nout];
             if is_head {
-                let bc = &fwd.bc[rows.clone()];
+                let bc = &fwd.scale[rows.clone()];
                 for (row, &b) in dst.chunks_exact_mut(r * nout).zip(bc) {
                     for (v, &db) in row.iter_mut().zip(pb) {
                         *v = b * (*v + db);
@@ -318,12 +198,12 @@ impl Trunk {
         }
     }
 
-    /// Adds the packed parameter cotangents of the points `rows` for r output cotangents given
+    /// Adds the packed parameter cotangents of the rows `rows` for r output cotangents given
     /// in `lane.du` (`nc × r·m`, point-major; overwritten) into `packed_g`.
     fn vjp_chunk(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         rows: Range<usize>,
         r: usize,
         packed_g: &mut [f64],
@@ -332,7 +212,7 @@ impl Trunk {
         let nc = rows.len();
         let depth = self.layers.len() - 1;
         let m = self.outputs();
-        let widest = self.widest_layer();
+        let widest = self.widest();
         grow(&mut lane.buf1, nc * r * widest);
         grow(&mut lane.buf2, nc * r * widest);
         // offsets of each layer's packed weights and biases
@@ -343,7 +223,7 @@ impl Trunk {
             off += r * layer.n_out * (layer.n_in + 1);
         }
         {
-            let bc = &fwd.bc[rows.clone()];
+            let bc = &fwd.scale[rows.clone()];
             for (row, &b) in lane.du[..nc * r * m].chunks_exact_mut(r * m).zip(bc) {
                 for v in row {
                     *v *= b;
@@ -401,36 +281,21 @@ impl Trunk {
         }
     }
 
-    fn check_linearization(&self, theta: &[f64], fwd: &TrunkForward) -> Result<usize> {
-        self.check_params(theta)?;
-        check_len(
-            "forward cache outputs",
-            fwd.n * self.outputs(),
-            fwd.out.len(),
-        )?;
-        if fwd.acts.len() != self.layers.len() {
-            return Err(crate::IvpError::Length {
-                what: "forward cache layers (evaluate this network first)".into(),
-                expected: self.layers.len(),
-                got: fwd.acts.len(),
-            });
-        }
-        Ok(fwd.n)
-    }
-
     /// J V for r tangents: column s of `v` is `v[s·p..(s+1)·p]`; column s of the result,
     /// `out[s·n·m..]`, is J v_s as n × m row-major.
     ///
     /// # Errors
-    /// [`crate::IvpError::Length`] for wrong lengths.
-    pub(crate) fn jvp_block(
+    /// [`NnError::Length`](crate::NnError::Length) for wrong lengths,
+    /// [`NnError::WorkspaceMismatch`](crate::NnError::WorkspaceMismatch) if `fwd` holds no
+    /// forward pass of this network.
+    pub fn jvp_block(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         v: &[f64],
         r: usize,
         out: &mut [f64],
-        ws: &mut TangentWorkspace,
+        ws: &mut MlpWorkspace,
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
@@ -440,7 +305,7 @@ impl Trunk {
             return Ok(());
         }
         if r == 1 {
-            // lanes over points; each writes its own rows of `out`
+            // lanes over rows; each writes its own rows of `out`
             let k = point_lanes(n);
             let parts = split_parts(out, n, k, m);
             ws.lanes(k)
@@ -482,7 +347,7 @@ impl Trunk {
     fn jvp_rows(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         rows: Range<usize>,
         (r, packed): (usize, &[f64]),
         lane: &mut Lane,
@@ -510,14 +375,16 @@ impl Trunk {
     /// (n × m row-major), written into `grad` (length p).
     ///
     /// # Errors
-    /// [`crate::IvpError::Length`] for wrong lengths.
-    pub(crate) fn vjp(
+    /// [`NnError::Length`](crate::NnError::Length) for wrong lengths,
+    /// [`NnError::WorkspaceMismatch`](crate::NnError::WorkspaceMismatch) if `fwd` holds no
+    /// forward pass of this network.
+    pub fn vjp(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         w: &[f64],
         grad: &mut [f64],
-        ws: &mut TangentWorkspace,
+        ws: &mut MlpWorkspace,
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
@@ -547,18 +414,20 @@ impl Trunk {
     }
 
     /// Jᵀ W for r output cotangents: column s of `w` (`w[s·n·m..]`, n × m row-major) gives
-    /// column s of `grad` (`grad[s·p..]`). The columns are split across two lanes.
+    /// column s of `grad` (`grad[s·p..]`). The columns are split across lanes.
     ///
     /// # Errors
-    /// [`crate::IvpError::Length`] for wrong lengths.
-    pub(crate) fn vjp_block(
+    /// [`NnError::Length`](crate::NnError::Length) for wrong lengths,
+    /// [`NnError::WorkspaceMismatch`](crate::NnError::WorkspaceMismatch) if `fwd` holds no
+    /// forward pass of this network.
+    pub fn vjp_block(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         w: &[f64],
         r: usize,
         grad: &mut [f64],
-        ws: &mut TangentWorkspace,
+        ws: &mut MlpWorkspace,
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let (p, m) = (self.num_params(), self.outputs());
@@ -598,23 +467,25 @@ impl Trunk {
         Ok(())
     }
 
-    /// Jᵀ J V, summed over the cached points (not divided by n), for r tangents (columns of
-    /// `v` and `out` as in [`Trunk::jvp_block`]).
+    /// Jᵀ J V, summed over the cached rows (not divided by n), for r tangents (columns of
+    /// `v` and `out` as in [`Mlp::jvp_block`]).
     ///
-    /// With r = 1 the points are split into two lanes with separate accumulators; with r > 1
+    /// With r = 1 the rows are split into lanes with separate accumulators; with r > 1
     /// the tangent columns are split instead. Either way the result does not depend on the
     /// number of threads.
     ///
     /// # Errors
-    /// [`crate::IvpError::Length`] for wrong lengths.
-    pub(crate) fn gauss_newton_block(
+    /// [`NnError::Length`](crate::NnError::Length) for wrong lengths,
+    /// [`NnError::WorkspaceMismatch`](crate::NnError::WorkspaceMismatch) if `fwd` holds no
+    /// forward pass of this network.
+    pub fn gauss_newton_block(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         v: &[f64],
         r: usize,
         out: &mut [f64],
-        ws: &mut TangentWorkspace,
+        ws: &mut MlpWorkspace,
     ) -> Result<()> {
         let n = self.check_linearization(theta, fwd)?;
         let p = self.num_params();
@@ -661,7 +532,7 @@ impl Trunk {
     fn gn_rows(
         &self,
         theta: &[f64],
-        fwd: &TrunkForward,
+        fwd: &MlpForward,
         rows: Range<usize>,
         (r, pv): (usize, &[f64]),
         nc: usize,
@@ -676,5 +547,108 @@ impl Trunk {
             start = end;
         }
         lane.packed_g = pg;
+    }
+}
+
+/// Where an [`Mlp`]'s block of a larger dense Jacobian sits (several networks side by side):
+/// output o of row i is Jacobian row `i·outputs + first_output + o`, parameter j is column
+/// `first_column + j`, and Jacobian rows have `columns` entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JacobianBlock {
+    /// Outputs per row of the whole model.
+    pub outputs: usize,
+    /// The first of this network's outputs.
+    pub first_output: usize,
+    /// Columns of the whole Jacobian (the whole model's parameters).
+    pub columns: usize,
+    /// The column of this network's first parameter.
+    pub first_column: usize,
+}
+
+impl Mlp {
+    /// Writes the dense Jacobian ∂uᵢ,ₒ/∂θ of the rows cached in `fwd` into its block `at` of
+    /// `out` (reverse mode per output over all rows, O(n·outputs·p) work); entries outside
+    /// the block are left as they are.
+    ///
+    /// # Errors
+    /// [`NnError::WorkspaceMismatch`](crate::NnError::WorkspaceMismatch) if `fwd` holds no
+    /// forward pass of this network, [`NnError::Length`](crate::NnError::Length) if θ has the
+    /// wrong length or `out` is not n·`at.outputs` × `at.columns`,
+    /// [`NnError::Config`](crate::NnError::Config) if the block does not fit in it.
+    pub fn jacobian(
+        &self,
+        theta: &[f64],
+        fwd: &MlpForward,
+        at: JacobianBlock,
+        out: &mut [f64],
+    ) -> Result<()> {
+        let n = self.check_linearization(theta, fwd)?;
+        let (mt, p) = (self.outputs(), self.num_params());
+        check_len("dense Jacobian", n * at.outputs * at.columns, out.len())?;
+        if at.first_output + mt > at.outputs || at.first_column + p > at.columns {
+            return Err(crate::error::invalid(
+                "Jacobian block",
+                format!("{at:?}"),
+                &format!("room for {mt} outputs and {p} parameters"),
+            ));
+        }
+        let depth = self.layers.len() - 1;
+        let head = self.layers[depth];
+        let w = head.n_in;
+        let mut abar = vec![0.0; n * w];
+        let mut next = Vec::new();
+        for o in 0..mt {
+            let row_of = |i: usize| {
+                let r = (i * at.outputs + at.first_output + o) * at.columns + at.first_column;
+                r..r + p
+            };
+            for i in 0..n {
+                let b = fwd.scale[i];
+                let row = &mut out[row_of(i)];
+                let a = &fwd.acts[depth][i * w..(i + 1) * w];
+                for c in 0..w {
+                    row[head.w + o * w + c] = b * a[c];
+                    abar[i * w + c] = b * theta[head.w + o * w + c];
+                }
+                row[head.b + o] = b;
+            }
+            for l in (0..depth).rev() {
+                let layer = self.layers[l];
+                let (nin, nout) = (layer.n_in, layer.n_out);
+                for (zr, sr) in abar
+                    .chunks_exact_mut(nout)
+                    .zip(fwd.sder[l].chunks_exact(nout))
+                {
+                    for (z, s) in zr.iter_mut().zip(sr) {
+                        *z *= s;
+                    }
+                }
+                for i in 0..n {
+                    let row = &mut out[row_of(i)];
+                    let a = &fwd.acts[l][i * nin..(i + 1) * nin];
+                    let z = &abar[i * nout..(i + 1) * nout];
+                    for (r, &zr) in z.iter().enumerate() {
+                        let dst = &mut row[layer.w + r * nin..layer.w + (r + 1) * nin];
+                        for (d, &ac) in dst.iter_mut().zip(a) {
+                            *d = zr * ac;
+                        }
+                        row[layer.b + r] = zr;
+                    }
+                }
+                if l > 0 {
+                    next.resize(n * nin, 0.0);
+                    gemm(
+                        rm_mut(&mut next, n, nin),
+                        Accum::Replace,
+                        rm(&abar, n, nout),
+                        rm(&theta[layer.w..layer.b], nout, nin),
+                        1,
+                    );
+                    core::mem::swap(&mut abar, &mut next);
+                }
+            }
+            abar.resize(n * w, 0.0);
+        }
+        Ok(())
     }
 }
