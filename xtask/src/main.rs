@@ -8,6 +8,7 @@ mod neural_ivp;
 mod plot;
 mod prdp;
 mod provenance;
+mod registry;
 mod results;
 mod train;
 
@@ -34,7 +35,7 @@ enum Command {
     Reproduce {
         /// Which experiment.
         experiment: ReproduceTarget,
-        /// Number of seeds (paper: 10; default 10, or 2 with --quick).
+        /// PRDP experiments: number of seeds (paper: 10; default 10, or 2 with --quick).
         #[arg(long)]
         seeds: Option<usize>,
         /// Reduced epochs, seeds and sweep points (all experiments in under 10 minutes).
@@ -46,18 +47,18 @@ enum Command {
         /// first seed (`--seeds 3 --sweep-seeds 1`, each overridable).
         #[arg(long)]
         medium: bool,
-        /// all and neural-ivp: run just these experiments (comma-separated, e.g.
-        /// `heat1d,burgers` of all, `vlasov6d,fokker_planck` of neural-ivp); the tables cover
-        /// them alone.
+        /// all and neural-ivp: run just these experiments, named by their directory under
+        /// --out (comma-separated, e.g. `heat1d,neural-ivp/heat2d` of all; within neural-ivp
+        /// also without the prefix: `vlasov6d,fokker_planck`); the tables cover them alone.
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
-        /// neural-ivp only: override a key of every Neural IVP configuration for a control run
+        /// Neural IVP experiments: override a key of every Neural IVP configuration for a control run
         /// (`--set restart.init=warm --set network.trunks=shared`; the value is JSON, or a
         /// string). Unknown keys are errors; the overrides are listed in the table's notes.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// neural-ivp, advection2d, heat2d and wave3d only: skip the EDNN runs (for Neural IVP control
-        /// runs).
+        /// Neural IVP's advection2d, heat2d and wave3d only: skip the EDNN runs (for Neural IVP
+        /// control runs).
         #[arg(long)]
         no_ednn: bool,
         /// Output directory.
@@ -109,7 +110,8 @@ enum Command {
     },
 }
 
-/// The experiments `reproduce` knows (`all` is the six PRDP experiments).
+/// The targets of `reproduce`: one PRDP experiment, the Neural IVP experiments, or every
+/// experiment of both papers (`all`; [`registry`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ReproduceTarget {
     Poisson,
@@ -153,8 +155,6 @@ pub struct ReproduceOptions {
     pub size: Size,
     /// Seeds requested on the command line.
     pub seeds: Option<usize>,
-    /// Experiments of `all` or of neural-ivp to run (empty: every one).
-    pub only: Vec<String>,
     /// Overrides `KEY=VALUE` of the Neural IVP configurations.
     pub set: Vec<String>,
     /// Skip EDNN (2D problems and the 3D wave only).
@@ -171,18 +171,18 @@ pub struct ReproduceOptions {
     pub sweep_seeds: Option<usize>,
 }
 
-/// The seed counts of a reproduction: those given, else for the PRDP experiments at medium size
-/// the paper's settings on 3 seeds with the sweep on the first (the presets' otherwise).
+/// The seed counts of the PRDP experiments: those given, else at medium size the paper's
+/// settings on 3 seeds with the sweep on the first (the presets' otherwise). Neural IVP's
+/// experiments have their seeds in their presets.
 fn seed_defaults(
-    experiment: ReproduceTarget,
     size: Size,
     seeds: Option<usize>,
     sweep_seeds: Option<usize>,
 ) -> (Option<usize>, Option<usize>) {
-    let prdp_medium = size == Size::Medium && experiment != ReproduceTarget::NeuralIvp;
+    let medium = size == Size::Medium;
     (
-        seeds.or(prdp_medium.then_some(3)),
-        sweep_seeds.or(prdp_medium.then_some(1)),
+        seeds.or(medium.then_some(3)),
+        sweep_seeds.or(medium.then_some(1)),
     )
 }
 
@@ -215,21 +215,18 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             sweep,
             sweep_seeds,
         } => {
-            if !only.is_empty()
-                && !matches!(
-                    experiment,
-                    ReproduceTarget::NeuralIvp | ReproduceTarget::All
-                )
-            {
+            let target = experiment
+                .to_possible_value()
+                .expect("every target has a name");
+            let chosen = registry::select(target.get_name(), &only)
+                .map_err(|e| Everywhere::error(&e.to_string()))?;
+            let (prdp, nivp): (Vec<_>, Vec<_>) = chosen
+                .into_iter()
+                .partition(|e| e.suite == registry::Suite::Prdp);
+            if nivp.is_empty() && (!set.is_empty() || no_ednn) {
                 return Err(Everywhere::error(
-                    "--only picks experiments of all or neural-ivp",
+                    "--set and --no-ednn apply to Neural IVP experiments, and none is selected",
                 ));
-            }
-            if !set.is_empty() && experiment != ReproduceTarget::NeuralIvp {
-                return Err(Everywhere::error("--set applies to neural-ivp only"));
-            }
-            if no_ednn && experiment != ReproduceTarget::NeuralIvp {
-                return Err(Everywhere::error("--no-ednn applies to neural-ivp only"));
             }
             let size = if quick {
                 Size::Quick
@@ -238,17 +235,11 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
             } else {
                 Size::Full
             };
-            if ranks.size() > 1 && experiment == ReproduceTarget::NeuralIvp {
-                return Err(Everywhere::error(
-                    "reproduce neural-ivp is not distributed over MPI ranks; run it as one process",
-                ));
-            }
-            let (seeds, sweep_seeds) = seed_defaults(experiment, size, seeds, sweep_seeds);
+            let (seeds, sweep_seeds) = seed_defaults(size, seeds, sweep_seeds);
             let opts = ReproduceOptions {
                 ranks: ranks.clone(),
                 size,
                 seeds,
-                only,
                 set,
                 no_ednn,
                 out,
@@ -257,16 +248,15 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
                 sweep,
                 sweep_seeds,
             };
-            match experiment {
-                ReproduceTarget::NeuralIvp => neural_ivp::run(&opts),
-                ReproduceTarget::All => prdp::run("all", &opts),
-                ReproduceTarget::Poisson => prdp::run("poisson", &opts),
-                ReproduceTarget::Heat1d => prdp::run("heat1d", &opts),
-                ReproduceTarget::Heat2d => prdp::run("heat2d", &opts),
-                ReproduceTarget::Heat3d => prdp::run("heat3d", &opts),
-                ReproduceTarget::Burgers => prdp::run("burgers", &opts),
-                ReproduceTarget::NavierStokes => prdp::run("navier-stokes", &opts),
+            if !prdp.is_empty() {
+                let names: Vec<&str> = prdp.iter().map(|e| e.name).collect();
+                prdp::run(&names, &opts)?;
             }
+            if !nivp.is_empty() {
+                let names: Vec<&str> = nivp.iter().map(|e| e.name).collect();
+                neural_ivp::run(&names, &opts)?;
+            }
+            Ok(())
         }
         Command::Train {
             config,
@@ -280,23 +270,16 @@ fn run(cli: Cli, ranks: &Ranks) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ReproduceTarget, Size, seed_defaults};
+    use super::{Size, seed_defaults};
 
     #[test]
     fn medium_prdp_runs_three_seeds_and_sweeps_the_first_unless_told() {
-        let heat3d = ReproduceTarget::Heat3d;
+        assert_eq!(seed_defaults(Size::Medium, None, None), (Some(3), Some(1)));
         assert_eq!(
-            seed_defaults(heat3d, Size::Medium, None, None),
-            (Some(3), Some(1))
-        );
-        assert_eq!(
-            seed_defaults(heat3d, Size::Medium, Some(5), Some(2)),
+            seed_defaults(Size::Medium, Some(5), Some(2)),
             (Some(5), Some(2))
         );
-        assert_eq!(seed_defaults(heat3d, Size::Full, None, None), (None, None));
-        assert_eq!(
-            seed_defaults(ReproduceTarget::NeuralIvp, Size::Medium, None, None),
-            (None, None)
-        );
+        assert_eq!(seed_defaults(Size::Full, None, None), (None, None));
+        assert_eq!(seed_defaults(Size::Quick, Some(1), None), (Some(1), None));
     }
 }

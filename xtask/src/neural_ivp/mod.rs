@@ -3,8 +3,10 @@
 //! a `table.md`, the ablations (preconditioner reuse, warm starts, restarts), the initial-fit
 //! study of figure 2, the Fokker–Planck dimension sweep and the cost scaling in p.
 //!
-//! Results are written per experiment as they finish; a medium or full run skips every
-//! experiment whose `summary.json` already exists, so it can be resumed.
+//! Results are written per experiment as they finish. As every reproduction, a rerun into the
+//! same output directory keeps finished work, at every size: it skips every experiment whose
+//! `summary.json` exists and reads back every finished run of the others (`parts.rs`). Not
+//! distributed: under MPI, rank 0 runs these experiments and the other ranks wait.
 
 mod experiments;
 mod overrides;
@@ -30,8 +32,11 @@ pub(crate) fn experiment_names() -> impl Iterator<Item = &'static str> {
     experiments::ALL.iter().map(|e| e.name)
 }
 
-/// Runs the Neural IVP reproduction.
-pub fn run(opts: &ReproduceOptions) -> Result<()> {
+/// Runs the Neural IVP experiments `names` (of [`experiment_names`]), on rank 0 only.
+pub fn run(names: &[&str], opts: &ReproduceOptions) -> Result<()> {
+    if !opts.ranks.is_root() {
+        return Ok(());
+    }
     let out = opts.out.join("neural-ivp");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let mut preset = Preset::new(opts.size);
@@ -53,10 +58,12 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
         out: out.clone(),
         preset,
         log,
-        resume: opts.size != Size::Quick,
         ednn: !opts.no_ednn,
     };
-    let selected = experiments::select(&opts.only)?;
+    let selected: Vec<_> = experiments::ALL
+        .iter()
+        .filter(|e| names.contains(&e.name))
+        .collect();
     if opts.no_ednn
         && let Some(e) = selected
             .iter()
@@ -71,7 +78,7 @@ pub fn run(opts: &ReproduceOptions) -> Result<()> {
     for exp in selected {
         let dir = ctx.out.join(exp.name);
         let file = dir.join("summary.json");
-        if ctx.resume && file.exists() {
+        if file.exists() {
             ctx.log.say(&format!(
                 "{}: already done, skipping ({})",
                 exp.name,
@@ -119,22 +126,19 @@ pub(crate) struct Ctx {
     pub preset: Preset,
     /// Progress lines.
     pub log: Logger,
-    /// Whether experiments with a `summary.json` are skipped.
-    pub resume: bool,
     /// Whether the 2D problems and the 3D wave run EDNN.
     pub ednn: bool,
 }
 
 #[cfg(test)]
 impl Ctx {
-    /// A resuming context writing its log into `dir`, for tests.
+    /// A context writing its log into `dir`, for tests.
     pub fn for_tests(dir: &Path, preset: Preset) -> Self {
         std::fs::create_dir_all(dir).expect("test directory");
         Self {
             out: dir.to_path_buf(),
             preset,
             log: Logger::open(&dir.join("log.txt"), true).expect("log file"),
-            resume: true,
             ednn: true,
         }
     }

@@ -22,7 +22,7 @@ impl Ctx {
     /// The result of the part `name` of the experiment in `dir`: read back from
     /// `dir/parts/<name>.toml` if an earlier run finished it with the same inputs (the preset,
     /// with its overrides, and `inputs`, e.g. the run's configuration), else computed and
-    /// saved. Runs that do not resume (quick) always compute.
+    /// saved.
     ///
     /// # Errors
     /// `compute`'s error; writing the part.
@@ -33,9 +33,6 @@ impl Ctx {
         inputs: &str,
         compute: impl FnOnce() -> Result<V>,
     ) -> Result<V> {
-        if !self.resume {
-            return compute();
-        }
         let key = format!("{:?} | {inputs}", self.preset);
         let file: String = name
             .chars()
@@ -89,12 +86,12 @@ mod tests {
     use crate::neural_ivp::presets::Preset;
 
     /// A part is computed once per inputs and read back afterwards; other inputs recompute it,
-    /// and a run that does not resume always computes.
+    /// and the same inputs again are read back.
     #[test]
     fn a_part_is_computed_once_per_inputs() {
         let dir = std::env::temp_dir().join(format!("prdp-parts-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let mut ctx = Ctx::for_tests(&dir, Preset::new(Size::Medium));
+        let ctx = Ctx::for_tests(&dir, Preset::new(Size::Medium));
         let calls = Cell::new(0);
         let compute = || -> Result<Vec<f64>> {
             calls.set(calls.get() + 1);
@@ -110,9 +107,8 @@ mod tests {
         ctx.part(&dir, "Neural IVP, shared trunk", "cfg B", compute)
             .unwrap();
         assert_eq!(calls.get(), 2);
-        ctx.resume = false;
         ctx.part(&dir, "Neural IVP, shared trunk", "cfg B", compute)
             .unwrap();
-        assert_eq!(calls.get(), 3);
+        assert_eq!(calls.get(), 2);
     }
 }

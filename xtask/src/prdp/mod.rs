@@ -17,14 +17,14 @@ pub use poisson::{Summary as PoissonSummary, table as poisson_table};
 
 use crate::{ReproduceOptions, Size};
 
-/// Runs one experiment, or all of them (`"all"`), and writes their outputs.
-pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
+/// Runs the PRDP experiments `names` (of [`presets::NAMES`]) and writes their outputs; a
+/// combined table when there are several.
+pub fn run(names: &[&str], opts: &ReproduceOptions) -> Result<()> {
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("creating {}", opts.out.display()))?;
-    let names = selected(name, &opts.only)?;
     let log = Logger::open(&opts.out.join("log.txt"), opts.quiet)?;
     let mut summaries = Vec::new();
-    for n in names {
+    for &n in names {
         let t = std::time::Instant::now();
         let root = opts.ranks.is_root();
         if n == "poisson" {
@@ -68,40 +68,4 @@ pub fn run(name: &str, opts: &ReproduceOptions) -> Result<()> {
         emulator::write_combined(&opts.out, &summaries)?;
     }
     Ok(())
-}
-
-/// The experiments `name` runs: itself, or for `"all"` every PRDP experiment, or those of
-/// `only` (in the order of [`presets::NAMES`]).
-fn selected<'a>(name: &'a str, only: &[String]) -> Result<Vec<&'a str>> {
-    if name != "all" {
-        return Ok(vec![name]);
-    }
-    if let Some(unknown) = only.iter().find(|o| !presets::NAMES.contains(&o.as_str())) {
-        anyhow::bail!(
-            "--only: unknown experiment `{unknown}` (one of {})",
-            presets::NAMES.join(", ")
-        );
-    }
-    Ok(presets::NAMES
-        .into_iter()
-        .filter(|n| only.is_empty() || only.iter().any(|o| o == n))
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::selected;
-
-    #[test]
-    fn only_picks_experiments_of_all_in_preset_order() {
-        let only = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(selected("all", &[]).unwrap().len(), 6);
-        assert_eq!(
-            selected("all", &only(&["burgers", "heat1d"])).unwrap(),
-            vec!["heat1d", "burgers"]
-        );
-        assert_eq!(selected("heat2d", &[]).unwrap(), vec!["heat2d"]);
-        let e = selected("all", &only(&["heat4d"])).unwrap_err().to_string();
-        assert!(e.contains("heat4d") && e.contains("navier-stokes"), "{e}");
-    }
 }

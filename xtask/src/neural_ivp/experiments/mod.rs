@@ -30,27 +30,6 @@ pub(crate) struct IvpExperiment {
     pub run: fn(&Ctx, &Path) -> Result<Summary>,
 }
 
-/// The experiments named in `only`, in the order of [`ALL`]; all of them if `only` is empty.
-///
-/// # Errors
-/// If a name is not an experiment's (the message lists the valid names).
-pub(crate) fn select(only: &[String]) -> Result<Vec<&'static IvpExperiment>> {
-    if let Some(bad) = only
-        .iter()
-        .find(|n| !ALL.iter().any(|e| e.name == n.as_str()))
-    {
-        let names: Vec<&str> = ALL.iter().map(|e| e.name).collect();
-        anyhow::bail!(
-            "--only: no experiment named {bad:?}; expected one of {}",
-            names.join(", ")
-        );
-    }
-    Ok(ALL
-        .iter()
-        .filter(|e| only.is_empty() || only.iter().any(|n| n == e.name))
-        .collect())
-}
-
 /// All experiments, in order.
 pub(crate) const ALL: &[IvpExperiment] = &[
     IvpExperiment {
@@ -98,26 +77,3 @@ pub(crate) const ALL: &[IvpExperiment] = &[
         run: scaling::scaling,
     },
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn select_keeps_the_order_of_all_and_rejects_unknown_names() {
-        let names = |only: &[&str]| -> Result<Vec<&str>> {
-            let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
-            Ok(select(&only)?.iter().map(|e| e.name).collect())
-        };
-        assert_eq!(names(&[]).unwrap().len(), ALL.len());
-        assert_eq!(
-            names(&["fokker_planck", "vlasov6d"]).unwrap(),
-            ["vlasov6d", "fokker_planck"]
-        );
-        let err = names(&["vlasov"]).unwrap_err().to_string();
-        assert!(
-            err.contains("\"vlasov\"") && err.contains("vlasov6d"),
-            "{err}"
-        );
-    }
-}
