@@ -104,7 +104,16 @@ pub struct Residual {
     pub outputs: Vec<f64>,
 }
 
-/// The relative PDE residual ‖J θ̇ − f‖ / ‖f‖ over `n` fresh points drawn with `seed` from the
+/// `n` points drawn afresh with `seed`, where a residual is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreshPoints {
+    /// The number of points.
+    pub n: usize,
+    /// The seed of their draw.
+    pub seed: u64,
+}
+
+/// The relative PDE residual ‖J θ̇ − f‖ / ‖f‖ over the fresh `points` drawn from the
 /// problem's measure at `t` (f = L\[u_θ\]; sums over points, importance-weighted under a
 /// focused measure), of the whole system and of each equation.
 ///
@@ -118,32 +127,31 @@ pub fn pde_residual(
     theta: &[f64],
     theta_dot: &[f64],
     t: f64,
-    n: usize,
-    seed: u64,
+    points: FreshPoints,
 ) -> Result<Residual> {
+    let FreshPoints { n, seed } = points;
     crate::error::at_least("residual points", n, 1)?;
     let mut at = Collocation::new(net, n);
     at.resample(seed, &problem.measure(t))?;
     at.residual(net, problem, theta, theta_dot, t)
 }
 
-/// The relative PDE residual as [`pde_residual`], on `n` points drawn uniformly with `seed`
-/// from the interior cube [−h, h]^d, h = `half_width` in (0, 1]: the residual away from the
+/// The relative PDE residual as [`pde_residual`], on fresh `points` drawn uniformly from the
+/// interior cube [−h, h]^d, h = `half_width` in (0, 1]: the residual away from the
 /// walls, where the Dirichlet factor forces J θ̇ to 0 whatever L\[u\] is.
 ///
 /// # Errors
 /// Shape errors, `n` = 0, `half_width` outside (0, 1].
-#[allow(clippy::too_many_arguments)]
 pub fn pde_residual_interior(
     net: &Network,
     problem: &dyn Ivp,
     theta: &[f64],
     theta_dot: &[f64],
     t: f64,
-    n: usize,
-    seed: u64,
+    points: FreshPoints,
     half_width: f64,
 ) -> Result<Residual> {
+    let FreshPoints { n, seed } = points;
     crate::error::at_least("residual points", n, 1)?;
     if !(half_width > 0.0 && half_width <= 1.0) {
         return Err(crate::error::config_err(
@@ -167,21 +175,19 @@ pub(crate) struct StepResiduals {
     pub interior: Option<f64>,
 }
 
-/// [`StepResiduals`] of θ̇ at θ and `t` on `n` points drawn with `seed`.
-#[allow(clippy::too_many_arguments)]
+/// [`StepResiduals`] of θ̇ at θ and `t` on the fresh `points`.
 pub(crate) fn step_residuals(
     net: &Network,
     problem: &dyn Ivp,
     theta: &[f64],
     theta_dot: &[f64],
     t: f64,
-    n: usize,
-    seed: u64,
+    points: FreshPoints,
     interior: f64,
 ) -> Result<StepResiduals> {
-    let residual = pde_residual(net, problem, theta, theta_dot, t, n, seed)?;
+    let residual = pde_residual(net, problem, theta, theta_dot, t, points)?;
     let interior = (interior > 0.0)
-        .then(|| pde_residual_interior(net, problem, theta, theta_dot, t, n, seed, interior))
+        .then(|| pde_residual_interior(net, problem, theta, theta_dot, t, points, interior))
         .transpose()?
         .map(|r| r.total);
     Ok(StepResiduals { residual, interior })

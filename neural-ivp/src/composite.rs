@@ -275,12 +275,12 @@ impl Network {
         check_len("output cotangent block", r * n * m, w.len())?;
         check_len("gradient block", r * p, grad.len())?;
         if self.trunks() == 1 {
-            return self.vjp_of_trunk(0, theta, fwd, w, r, grad, ws);
+            return self.vjp_of_trunk(0, theta, fwd, (r, w), grad, ws);
         }
         for k in 0..self.trunks() {
             let pr = self.trunk_params(k);
             let mut sc = grown(&mut ws.scatter, r * pr.len());
-            let res = self.vjp_of_trunk(k, theta, fwd, w, r, &mut sc[..r * pr.len()], ws);
+            let res = self.vjp_of_trunk(k, theta, fwd, (r, w), &mut sc[..r * pr.len()], ws);
             scatter_params(&sc[..r * pr.len()], p, pr, grad);
             ws.scatter = sc;
             res?;
@@ -288,16 +288,14 @@ impl Network {
         Ok(())
     }
 
-    /// Jᵀ W restricted to trunk `k`: from the cotangents `w` of all outputs (r blocks of
+    /// Jᵀ W restricted to trunk `k`: from the r cotangents `w` of all outputs (r blocks of
     /// n × m) to the gradients of the trunk's parameters (r contiguous columns in `grad`).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn vjp_of_trunk(
         &self,
         k: usize,
         theta: &[f64],
         fwd: &Forward,
-        w: &[f64],
-        r: usize,
+        (r, w): (usize, &[f64]),
         grad: &mut [f64],
         ws: &mut TangentWorkspace,
     ) -> Result<()> {

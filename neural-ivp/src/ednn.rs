@@ -8,7 +8,7 @@ use std::time::Instant;
 use faer::{Accum, Mat, Side};
 use serde::{Deserialize, Serialize};
 
-use crate::collocation::{Collocation, step_residuals};
+use crate::collocation::{Collocation, FreshPoints, step_residuals};
 use crate::composite::Forward;
 use crate::drive::{Evolution, Landing, drive};
 use crate::error::{IvpError, Result, at_least, check_horizon, check_state, config_err, positive};
@@ -413,8 +413,10 @@ impl Evolution for EdnnRun<'_> {
                 rk.y(),
                 &theta_dot,
                 t,
-                cfg.eval_points,
-                derive(cfg.seed, sampling::EVAL, index as u64),
+                FreshPoints {
+                    n: cfg.eval_points,
+                    seed: derive(cfg.seed, sampling::EVAL, index as u64),
+                },
                 cfg.eval_interior,
             )?)
         } else {

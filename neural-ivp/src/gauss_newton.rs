@@ -151,7 +151,7 @@ impl<'a> GaussNewton<'a> {
                 )?;
                 check_len("F̂ block", self.params().len(), out.len())?;
                 self.net
-                    .vjp_of_trunk(k, self.theta, self.fwd, f, 1, out, &mut ws)?;
+                    .vjp_of_trunk(k, self.theta, self.fwd, (1, f), out, &mut ws)?;
             }
         }
         let inv_n = 1.0 / self.fwd.len() as f64;

@@ -86,7 +86,7 @@ pub mod sampling;
 mod solver;
 mod trunk;
 
-pub use collocation::{Residual, pde_residual, pde_residual_interior};
+pub use collocation::{FreshPoints, Residual, pde_residual, pde_residual_interior};
 pub use composite::Forward;
 pub use composite::TangentWorkspace;
 pub use error::{IvpError, Result};

@@ -10,8 +10,9 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use prdp_core::{Boundary, Stencil};
 use prdp_solvers::{
-    BatchWorkspace, Budget, DiffMode, DiffSolver, DiscardCotangent, LaneWorkspace, Method,
-    SolveOptions, SolveReport, Tape, Workspace, jacobi_batch_major, solve_batch, solve_batch_with,
+    Batch, BatchWorkspace, Budget, DiffMode, DiffSolver, DiscardCotangent, LaneWorkspace, Method,
+    Seeds, SolveOptions, SolveReport, Tape, Workspace, jacobi_batch_major, solve_batch,
+    solve_batch_with,
 };
 use rayon::prelude::*;
 
@@ -92,8 +93,19 @@ fn forward(c: &mut Criterion) {
                                 .solve(&a, &b, &mut x, &budget, &opts, &mut ws)
                                 .expect("solve");
                         } else {
-                            solve_batch(&method, &a, &b, &mut x, batch, &budget, &opts, &mut bws)
-                                .expect("solve");
+                            solve_batch(
+                                &method,
+                                &a,
+                                Batch {
+                                    b: &b,
+                                    x: &mut x,
+                                    count: batch,
+                                },
+                                &budget,
+                                &opts,
+                                &mut bws,
+                            )
+                            .expect("solve");
                         }
                         black_box(&x);
                     })
@@ -106,10 +118,13 @@ fn forward(c: &mut Criterion) {
                     g.bench_function(id, |bench| {
                         rayon::scope(|_| {
                             bench.iter(|| {
-                                solve_batch(
-                                    &method, &a, &b, &mut x, batch, &budget, &opts, &mut bws,
-                                )
-                                .expect("solve");
+                                let items = Batch {
+                                    b: &b,
+                                    x: &mut x,
+                                    count: batch,
+                                };
+                                solve_batch(&method, &a, items, &budget, &opts, &mut bws)
+                                    .expect("solve");
                                 black_box(&x);
                             })
                         })
@@ -153,9 +168,11 @@ fn batch_major(c: &mut Criterion) {
                 solve_batch_with(
                     &Method::Jacobi,
                     per,
-                    &b,
-                    &mut x,
-                    batch,
+                    Batch {
+                        b: &b,
+                        x: &mut x,
+                        count: batch,
+                    },
                     &budget,
                     &opts,
                     &mut bws,
@@ -168,9 +185,11 @@ fn batch_major(c: &mut Criterion) {
             bench.iter(|| {
                 jacobi_batch_major(
                     &a,
-                    &b,
-                    &mut x,
-                    batch,
+                    Batch {
+                        b: &b,
+                        x: &mut x,
+                        count: batch,
+                    },
                     &budget,
                     &opts,
                     &mut lws,
@@ -257,9 +276,11 @@ fn backward(c: &mut Criterion) {
                                         &a,
                                         bs,
                                         &mut s.0,
-                                        us,
-                                        bb,
-                                        &mut DiscardCotangent,
+                                        Seeds {
+                                            u_bar: us,
+                                            b_bar: bb,
+                                            sink: &mut DiscardCotangent,
+                                        },
                                         &mut s.1,
                                     )
                                     .expect("backward");

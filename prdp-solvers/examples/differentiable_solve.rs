@@ -13,7 +13,9 @@
 //! `cargo run --release -p prdp-solvers --example differentiable_solve`
 
 use prdp_core::{Boundary, Factorization, Stencil};
-use prdp_solvers::{Budget, DiffMode, DiffSolver, DiscardCotangent, Method, Tape, Workspace};
+use prdp_solvers::{
+    Budget, DiffMode, DiffSolver, DiscardCotangent, Method, Seeds, Tape, Workspace,
+};
 
 const N: usize = 30;
 const K_EPS: usize = 600;
@@ -66,9 +68,11 @@ fn optimise(
             &a,
             &b,
             &mut tape,
-            &u_bar,
-            &mut b_bar,
-            &mut DiscardCotangent,
+            Seeds {
+                u_bar: &u_bar,
+                b_bar: &mut b_bar,
+                sink: &mut DiscardCotangent,
+            },
             &mut ws,
         )?;
         cumulative += primal.iterations;

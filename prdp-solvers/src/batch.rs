@@ -9,6 +9,18 @@ use crate::{
     jacobi_batch_major,
 };
 
+/// A batch of systems A xₛ = bₛ stored sample-major: sample s is `b[s·n..(s+1)·n]` and
+/// `x[s·n..(s+1)·n]` (its initial guess on entry with a warm start, its solution on return).
+#[derive(Debug)]
+pub struct Batch<'a, T> {
+    /// The right-hand sides, `count·n` entries.
+    pub b: &'a [T],
+    /// The solutions, `count·n` entries.
+    pub x: &'a mut [T],
+    /// The number of systems.
+    pub count: usize,
+}
+
 /// One [`Workspace`] per sample, and the buffers of batch-major solves, reused across batched
 /// solves.
 #[derive(Debug, Clone, Default)]
@@ -32,8 +44,7 @@ impl<T: Real> BatchWorkspace<T> {
     }
 }
 
-/// Solves A xₛ = bₛ for `count` right-hand sides stored sample-major (sample s is
-/// `b[s·n..(s+1)·n]`), in parallel over samples, each with its own workspace. Results do not
+/// Solves A xₛ = bₛ for the `count` right-hand sides of `batch`, in parallel over samples, each with its own workspace. Results do not
 /// depend on the number of threads.
 ///
 /// Jacobi on small systems with a batch-major form (stencils) runs batch-major instead, where
@@ -51,36 +62,34 @@ impl<T: Real> BatchWorkspace<T> {
 /// # Example
 /// ```
 /// use prdp_core::{Boundary, Stencil};
-/// use prdp_solvers::{BatchWorkspace, Budget, Method, SolveOptions, solve_batch};
+/// use prdp_solvers::{Batch, BatchWorkspace, Budget, Method, SolveOptions, solve_batch};
 /// let a = Stencil::<f32>::laplacian(&[30, 30], &[1.0 / 31.0, 1.0 / 31.0], Boundary::Dirichlet)?.affine(1.0, -1e-3);
 /// let b = vec![1.0f32; 25 * 900];
 /// let mut x = vec![0.0f32; 25 * 900];
-/// let reports = solve_batch(&Method::Jacobi, &a, &b, &mut x, 25, &Budget::new(100, 1e-5)?, &SolveOptions::default(), &mut BatchWorkspace::new())?;
+/// let batch = Batch { b: &b, x: &mut x, count: 25 };
+/// let reports = solve_batch(&Method::Jacobi, &a, batch, &Budget::new(100, 1e-5)?, &SolveOptions::default(), &mut BatchWorkspace::new())?;
 /// assert!(reports.iter().all(|r| r.converged()));
 /// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
-#[allow(clippy::too_many_arguments)]
 pub fn solve_batch<T: Real, A: LinearOperator<T> + ?Sized>(
     method: &Method,
     a: &A,
-    b: &[T],
-    x: &mut [T],
-    count: usize,
+    batch: Batch<'_, T>,
     budget: &Budget,
     opts: &SolveOptions,
     bws: &mut BatchWorkspace<T>,
 ) -> Result<Vec<SolveReport>> {
-    let n = a.ncols();
+    let (n, count) = (a.ncols(), batch.count);
     if *method == Method::Jacobi
         && batch_major_groups(n, count) > 0
         && a.lanes().is_some()
         && a.constant_diagonal().is_some()
     {
         let mut reports = vec![SolveReport::default(); count];
-        jacobi_batch_major(a, b, x, count, budget, opts, &mut bws.lanes, &mut reports)?;
+        jacobi_batch_major(a, batch, budget, opts, &mut bws.lanes, &mut reports)?;
         return Ok(reports);
     }
-    solve_batch_with(method, |_| a, b, x, count, budget, opts, bws)
+    solve_batch_with(method, |_| a, batch, budget, opts, bws)
 }
 
 /// As [`solve_batch`], but sample s has its own operator `op(s)` (state-dependent matrices such
@@ -88,17 +97,15 @@ pub fn solve_batch<T: Real, A: LinearOperator<T> + ?Sized>(
 ///
 /// # Errors
 /// As [`solve_batch`]; also if the operators do not all have the same size.
-#[allow(clippy::too_many_arguments)]
 pub fn solve_batch_with<T: Real, A: LinearOperator<T>, F: Fn(usize) -> A + Sync>(
     method: &Method,
     op: F,
-    b: &[T],
-    x: &mut [T],
-    count: usize,
+    batch: Batch<'_, T>,
     budget: &Budget,
     opts: &SolveOptions,
     bws: &mut BatchWorkspace<T>,
 ) -> Result<Vec<SolveReport>> {
+    let Batch { b, x, count } = batch;
     if count == 0 {
         return Err(invalid("count", 0, "at least one sample").into());
     }

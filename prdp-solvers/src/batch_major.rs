@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::error::{Result, SolverError};
 use crate::precond::invert_diagonal;
 use crate::program::{square, validate, zero_rhs_report};
-use crate::{Budget, SolveOptions, SolveReport, StopReason};
+use crate::{Batch, Budget, SolveOptions, SolveReport, StopReason};
 
 /// The largest number of unknowns per sample for which a batch is solved batch-major.
 ///
@@ -118,13 +118,14 @@ impl<T: Real> Group<T> {
 /// # Example
 /// ```
 /// use prdp_core::{Boundary, Stencil};
-/// use prdp_solvers::{Budget, LaneWorkspace, SolveOptions, SolveReport, Workspace, jacobi, jacobi_batch_major};
+/// use prdp_solvers::{Batch, Budget, LaneWorkspace, SolveOptions, SolveReport, Workspace, jacobi, jacobi_batch_major};
 /// let a = Stencil::<f32>::laplacian(&[30], &[1.0 / 31.0], Boundary::Dirichlet)?.affine(1.0, -1e-3);
 /// let b: Vec<f32> = (0..4 * 30).map(|i| (i as f32 * 0.37).sin()).collect();
 /// let budget = Budget::new(25, 1e-5)?;
 /// let mut x = vec![0.0; 4 * 30];
 /// let mut reports = vec![SolveReport::default(); 4];
-/// jacobi_batch_major(&a, &b, &mut x, 4, &budget, &SolveOptions::default(), &mut LaneWorkspace::new(), &mut reports)?;
+/// let batch = Batch { b: &b, x: &mut x, count: 4 };
+/// jacobi_batch_major(&a, batch, &budget, &SolveOptions::default(), &mut LaneWorkspace::new(), &mut reports)?;
 /// // Sample 2 solved alone gives the same bits.
 /// let mut x2 = vec![0.0; 30];
 /// let r2 = jacobi(&a, &b[60..90], &mut x2, &budget, &SolveOptions::default(), &mut Workspace::new())?;
@@ -132,17 +133,15 @@ impl<T: Real> Group<T> {
 /// assert_eq!(r2, reports[2]);
 /// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
-#[allow(clippy::too_many_arguments)]
 pub fn jacobi_batch_major<T: Real, A: LinearOperator<T> + ?Sized>(
     a: &A,
-    b: &[T],
-    x: &mut [T],
-    count: usize,
+    batch: Batch<'_, T>,
     budget: &Budget,
     opts: &SolveOptions,
     ws: &mut LaneWorkspace<T>,
     reports: &mut [SolveReport],
 ) -> Result<()> {
+    let Batch { b, x, count } = batch;
     if count == 0 {
         return Err(invalid("count", 0, "at least one sample").into());
     }
@@ -176,7 +175,8 @@ pub fn jacobi_batch_major<T: Real, A: LinearOperator<T> + ?Sized>(
     let solve = |group: &mut Group<T>, b: &[T], x: &mut [T], reports: &mut [SolveReport]| {
         let count = reports.len();
         group.reserve(count, n);
-        start(a, lanes, b, x, count, n, budget, opts, group);
+        let sys = System { a, lanes, n, count };
+        start(&sys, b, x, budget, opts, group);
         iterate(lanes, inv[0], count, budget, opts, group);
         group.error = finish(x, count, n, opts, group, reports).err();
     };
@@ -197,19 +197,25 @@ pub fn jacobi_batch_major<T: Real, A: LinearOperator<T> + ?Sized>(
     }
 }
 
+/// The systems of one group of a batch-major solve: A, its batch-major form, its size and the
+/// number of samples.
+struct System<'s, T, A: ?Sized> {
+    a: &'s A,
+    lanes: Lanes<'s, T>,
+    n: usize,
+    count: usize,
+}
+
 /// Validates each sample, interleaves b (and the initial guess) and computes r₀ and its norms.
-#[allow(clippy::too_many_arguments)]
 fn start<T: Real, A: LinearOperator<T> + ?Sized>(
-    a: &A,
-    lanes: Lanes<'_, T>,
+    sys: &System<'_, T, A>,
     b: &[T],
     x: &[T],
-    count: usize,
-    n: usize,
     budget: &Budget,
     opts: &SolveOptions,
     ws: &mut Group<T>,
 ) {
+    let System { a, lanes, n, count } = *sys;
     let lanes_state = ws
         .lanes
         .iter_mut()

@@ -24,7 +24,7 @@
 //! # Example
 //! ```
 //! use prdp_core::{Boundary, Stencil};
-//! use prdp_solvers::{Budget, DiffMode, DiffSolver, FactoredCotangent, Method, Tape, Workspace};
+//! use prdp_solvers::{Seeds, Budget, DiffMode, DiffSolver, FactoredCotangent, Method, Tape, Workspace};
 //!
 //! // BTCS heat step of the PRDP paper: (I − νΔt·L) u¹ = u⁰ on 30 interior points.
 //! let a = Stencil::<f64>::laplacian(&[30], &[1.0 / 31.0], Boundary::Dirichlet)?.affine(1.0, -1e-3);
@@ -40,7 +40,8 @@
 //! // Backward: ū = u¹ (the gradient of ½‖u¹‖²).
 //! let mut u0_bar = vec![0.0; 30];
 //! let mut a_bar = FactoredCotangent::default();
-//! p5.backward(&a, &u0, &mut tape, &u1.clone(), &mut u0_bar, &mut a_bar, &mut ws)?;
+//! let seeds = Seeds { u_bar: &u1.clone(), b_bar: &mut u0_bar, sink: &mut a_bar };
+//! p5.backward(&a, &u0, &mut tape, seeds, &mut ws)?;
 //! assert_eq!(a_bar.rank_one.len(), 1); // Ā = −λuᵀ
 //! # Ok::<(), prdp_solvers::SolverError>(())
 //! ```
@@ -64,13 +65,13 @@ mod report;
 mod steepest;
 mod workspace;
 
-pub use batch::{BatchWorkspace, solve_batch, solve_batch_with};
+pub use batch::{Batch, BatchWorkspace, solve_batch, solve_batch_with};
 pub use batch_major::{LaneWorkspace, batch_major_groups, jacobi_batch_major};
 pub use bicgstab::bicgstab;
 pub use budget::{Budget, SolveOptions};
 pub use cg::cg;
 pub use cotangent::{CotangentSink, DiscardCotangent, FactoredCotangent};
-pub use diff::{DiffMode, DiffSolver, Tape};
+pub use diff::{DiffMode, DiffSolver, Seeds, Tape};
 pub use error::{Result, SolverError};
 pub use gmres::gmres;
 pub use jacobi::jacobi;

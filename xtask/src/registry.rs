@@ -21,14 +21,14 @@ pub const NEURAL_IVP: &str = "neural-ivp";
 
 /// One experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Experiment {
+pub struct Entry {
     /// Its paper.
     pub suite: Suite,
     /// Its name within the paper's experiments.
     pub name: &'static str,
 }
 
-impl Experiment {
+impl Entry {
     /// Its key: the directory it writes under `--out`.
     pub fn key(&self) -> String {
         match self.suite {
@@ -39,12 +39,12 @@ impl Experiment {
 }
 
 /// Every experiment: the PRDP paper's, then Neural IVP's, each in its preset order.
-pub fn all() -> Vec<Experiment> {
-    let prdp = presets::NAMES.into_iter().map(|name| Experiment {
+pub fn all() -> Vec<Entry> {
+    let prdp = presets::NAMES.into_iter().map(|name| Entry {
         suite: Suite::Prdp,
         name,
     });
-    let nivp = neural_ivp::experiment_names().map(|name| Experiment {
+    let nivp = neural_ivp::experiment_names().map(|name| Entry {
         suite: Suite::NeuralIvp,
         name,
     });
@@ -58,9 +58,9 @@ pub fn all() -> Vec<Experiment> {
 /// # Errors
 /// An unknown target, `only` with a single experiment, or a name in `only` that `target` does
 /// not run (the message lists the names it does).
-pub fn select(target: &str, only: &[String]) -> Result<Vec<Experiment>> {
+pub fn select(target: &str, only: &[String]) -> Result<Vec<Entry>> {
     let every = all();
-    let in_target: Vec<Experiment> = match target {
+    let in_target: Vec<Entry> = match target {
         "all" => every,
         NEURAL_IVP => every
             .into_iter()
@@ -72,11 +72,11 @@ pub fn select(target: &str, only: &[String]) -> Result<Vec<Experiment>> {
             None => bail!("no experiment {key:?}"),
         },
     };
-    let named = |e: &Experiment, o: &str| {
+    let named = |e: &Entry, o: &str| {
         e.key() == o || (target == NEURAL_IVP && e.name == o && e.suite == Suite::NeuralIvp)
     };
     if let Some(bad) = only.iter().find(|o| !in_target.iter().any(|e| named(e, o))) {
-        let keys: Vec<String> = in_target.iter().map(Experiment::key).collect();
+        let keys: Vec<String> = in_target.iter().map(Entry::key).collect();
         bail!(
             "--only: {target} has no experiment {bad:?}; expected one of {}",
             keys.join(", ")
@@ -94,14 +94,14 @@ mod tests {
 
     fn keys(target: &str, only: &[&str]) -> Result<Vec<String>> {
         let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
-        Ok(select(target, &only)?.iter().map(Experiment::key).collect())
+        Ok(select(target, &only)?.iter().map(Entry::key).collect())
     }
 
     #[test]
     fn one_list_of_both_papers_keyed_by_directory() {
         let every = all();
         assert_eq!(every.len(), 6 + neural_ivp::experiment_names().count());
-        let mut unique: Vec<String> = every.iter().map(Experiment::key).collect();
+        let mut unique: Vec<String> = every.iter().map(Entry::key).collect();
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), every.len(), "keys are unique");

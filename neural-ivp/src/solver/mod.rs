@@ -13,7 +13,7 @@ pub use record::{RestartEvent, RunRecord, Solution, StepRecord};
 
 use std::time::Instant;
 
-use crate::collocation::{pde_residual, step_residuals};
+use crate::collocation::{FreshPoints, pde_residual, step_residuals};
 use crate::composite::Forward;
 use crate::drive::{Evolution, Landing, drive};
 use crate::error::{Result, check_horizon, config_err};
@@ -250,8 +250,7 @@ impl Evolution for Run<'_> {
                 rk.y(),
                 theta_dot,
                 t,
-                n,
-                eval_seed,
+                FreshPoints { n, seed: eval_seed },
                 cfg.eval_interior,
             )?),
         };
@@ -308,8 +307,10 @@ impl Run<'_> {
                     &theta,
                     &theta_dot,
                     t,
-                    cfg.eval_points,
-                    eval_seed,
+                    FreshPoints {
+                        n: cfg.eval_points,
+                        seed: eval_seed,
+                    },
                 )?
                 .total;
                 residual_after = Some(after);

@@ -212,7 +212,8 @@ fn non_finite_rhs_is_an_error() {
 #[test]
 fn residuals_per_equation_and_interior() {
     use neural_ivp::problems::Wave3d;
-    use neural_ivp::{Network, pde_residual, pde_residual_interior};
+    use neural_ivp::{FreshPoints, Network, pde_residual, pde_residual_interior};
+    let fresh = FreshPoints { n: 500, seed: 3 };
     let problem = Wave3d {
         alpha: 20.0,
         ..Wave3d::default()
@@ -220,21 +221,21 @@ fn residuals_per_equation_and_interior() {
     let net = Network::new(&small_config().network, 3, 2).unwrap();
     let theta = net.init(2);
     let zero = vec![0.0; net.num_params()];
-    let r = pde_residual(&net, &problem, &theta, &zero, 0.2, 500, 3).unwrap();
+    let r = pde_residual(&net, &problem, &theta, &zero, 0.2, fresh).unwrap();
     assert_eq!(r.total, 1.0);
     assert_eq!(r.outputs, vec![1.0, 1.0]);
-    let inner = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, 500, 3, 0.5).unwrap();
+    let inner = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, fresh, 0.5).unwrap();
     assert_eq!((inner.total, inner.outputs.len()), (1.0, 2));
     let v: Vec<f64> = (0..net.num_params())
         .map(|k| ((k % 7) as f64 - 3.0) * 1e-2)
         .collect();
-    let r = pde_residual(&net, &problem, &theta, &v, 0.2, 500, 3).unwrap();
+    let r = pde_residual(&net, &problem, &theta, &v, 0.2, fresh).unwrap();
     let (lo, hi) = (
         r.outputs[0].min(r.outputs[1]),
         r.outputs[0].max(r.outputs[1]),
     );
     assert!(lo < hi && (lo..=hi).contains(&r.total), "{r:?}");
-    let bad = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, 500, 3, 1.5);
+    let bad = pde_residual_interior(&net, &problem, &theta, &zero, 0.2, fresh, 1.5);
     assert!(matches!(bad, Err(IvpError::Config { .. })), "{bad:?}");
 }
 

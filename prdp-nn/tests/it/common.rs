@@ -91,19 +91,26 @@ pub fn check_model_gradients(model: &Model<f64>, batch: usize, seed: u64) {
     }
 }
 
+/// The shape of a reference convolution: `cin` input and `cout` output channels on `grid`,
+/// kernel size `k` per axis, circular or zero padding.
+pub struct Conv<'g> {
+    pub grid: &'g [usize],
+    pub cin: usize,
+    pub cout: usize,
+    pub k: usize,
+    pub circular: bool,
+}
+
 /// Reference "same" convolution by direct summation over `[cin, grid…]` samples with weight
 /// `[cout, cin, k…]`, taps at offsets t − (k−1)/2, circular or zero padding.
-#[allow(clippy::too_many_arguments)]
-pub fn naive_conv(
-    x: &[f64],
-    cin: usize,
-    grid: &[usize],
-    w: &[f64],
-    bias: Option<&[f64]>,
-    cout: usize,
-    k: usize,
-    circular: bool,
-) -> Vec<f64> {
+pub fn naive_conv(x: &[f64], w: &[f64], bias: Option<&[f64]>, conv: &Conv<'_>) -> Vec<f64> {
+    let Conv {
+        grid,
+        cin,
+        cout,
+        k,
+        circular,
+    } = *conv;
     let d = grid.len();
     let n: usize = grid.iter().product();
     let taps = k.pow(d as u32);

@@ -3,7 +3,7 @@
 use prdp_nn::{LayerConfig, Padding};
 use proptest::prelude::*;
 
-use crate::common::{check_model_gradients, naive_conv, sequential, vector};
+use crate::common::{Conv, check_model_gradients, naive_conv, sequential, vector};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
@@ -30,7 +30,7 @@ proptest! {
         let b = model.param(&params, "0.bias");
         for s in 0..batch {
             let xs = &x[s * model.input_size()..(s + 1) * model.input_size()];
-            let reference = naive_conv(xs, cin, &grid, w, b, cout, k, circular);
+            let reference = naive_conv(xs, w, b, &Conv { grid: &grid, cin, cout, k, circular });
             let ys = &y[s * model.output_size()..(s + 1) * model.output_size()];
             for (i, (a, r)) in ys.iter().zip(&reference).enumerate() {
                 prop_assert!((a - r).abs() <= 1e-13 * (1.0 + r.abs()), "sample {s} entry {i}: {a} vs {r}");
@@ -65,8 +65,10 @@ proptest! {
         let p = |name: &str| model.param(&params, name).unwrap();
         for s in 0..batch {
             let xs = &x[s * model.input_size()..(s + 1) * model.input_size()];
-            let h = naive_conv(xs, c0, &grid, p("0.weight"), Some(p("0.bias")), c1, k, circular);
-            let reference = naive_conv(&h, c1, &grid, p("1.weight"), Some(p("1.bias")), c2, k, circular);
+            let first = Conv { grid: &grid, cin: c0, cout: c1, k, circular };
+            let second = Conv { grid: &grid, cin: c1, cout: c2, k, circular };
+            let h = naive_conv(xs, p("0.weight"), Some(p("0.bias")), &first);
+            let reference = naive_conv(&h, p("1.weight"), Some(p("1.bias")), &second);
             let ys = &y[s * model.output_size()..(s + 1) * model.output_size()];
             for (i, (a, r)) in ys.iter().zip(&reference).enumerate() {
                 prop_assert!((a - r).abs() <= 1e-12 * (1.0 + r.abs()), "sample {s} entry {i}: {a} vs {r}");
@@ -188,33 +190,39 @@ fn blocked_convs_equal_naive_loops_and_differentiate() {
         let xs = &x[..model.input_size()];
         let h1 = naive_conv(
             xs,
-            2,
-            &grid,
             p("0.weight"),
             Some(p("0.bias")),
-            hidden,
-            k,
-            circular,
+            &Conv {
+                grid: &grid,
+                cin: 2,
+                cout: hidden,
+                k,
+                circular,
+            },
         );
         let h2 = naive_conv(
             &h1,
-            hidden,
-            &grid,
             p("1.weight"),
             Some(p("1.bias")),
-            hidden,
-            k,
-            circular,
+            &Conv {
+                grid: &grid,
+                cin: hidden,
+                cout: hidden,
+                k,
+                circular,
+            },
         );
         let reference = naive_conv(
             &h2,
-            hidden,
-            &grid,
             p("2.weight"),
             Some(p("2.bias")),
-            1,
-            k,
-            circular,
+            &Conv {
+                grid: &grid,
+                cin: hidden,
+                cout: 1,
+                k,
+                circular,
+            },
         );
         for (i, (a, r)) in y.iter().zip(&reference).enumerate() {
             assert!(

@@ -8,8 +8,8 @@
 
 use prdp_core::{LinearOperator, Real, Transposed};
 use prdp_solvers::{
-    DiffMode, DiffSolver, LaneWorkspace, Method, SolveOptions, SolveReport, batch_major_groups,
-    jacobi_batch_major,
+    Batch, DiffMode, DiffSolver, LaneWorkspace, Method, SolveOptions, SolveReport,
+    batch_major_groups, jacobi_batch_major,
 };
 
 use super::{Slot, check_finite, finish};
@@ -81,11 +81,14 @@ pub(super) fn forward<T: Real, A: Assembly<T>>(
     let r = {
         let slot = &mut slots[0];
         let op = asm.operator(&slot.g, &mut slot.op_scratch);
+        let batch = Batch {
+            b: &major.b,
+            x: u,
+            count,
+        };
         jacobi_batch_major(
             &op,
-            &major.b,
-            u,
-            count,
+            batch,
             &solver.budget,
             &opts,
             &mut major.ws,
@@ -121,11 +124,14 @@ pub(super) fn vjp<T: Real, A: Assembly<T>>(
     let r = {
         let slot = &mut slots[0];
         let op = asm.operator(&slot.g, &mut slot.op_scratch);
+        let batch = Batch {
+            b: &major.u_bar,
+            x: &mut major.b_bar,
+            count,
+        };
         jacobi_batch_major(
             &Transposed(&op),
-            &major.u_bar,
-            &mut major.b_bar,
-            count,
+            batch,
             &budget,
             &SolveOptions::default(),
             &mut major.ws,

@@ -4,7 +4,7 @@ mod batch_major;
 
 use prdp_core::Real;
 use prdp_solvers::{
-    Budget, Counters, DiffMode, DiffSolver, SolveOptions, SolveReport, Tape, Workspace,
+    Budget, Counters, DiffMode, DiffSolver, Seeds, SolveOptions, SolveReport, Tape, Workspace,
 };
 use rayon::prelude::*;
 
@@ -440,9 +440,11 @@ fn vjp_one<T: Real, A: Assembly<T>>(
             &op,
             &slot.b,
             &mut slot.tape,
-            &slot.u_bar,
-            &mut slot.b_bar,
-            &mut sink,
+            Seeds {
+                u_bar: &slot.u_bar,
+                b_bar: &mut slot.b_bar,
+                sink: &mut sink,
+            },
             &mut slot.ws,
         )?
     };

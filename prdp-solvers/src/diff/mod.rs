@@ -62,7 +62,7 @@ impl Default for DiffMode {
 /// # Example
 /// ```
 /// use prdp_core::{Boundary, Stencil};
-/// use prdp_solvers::{Budget, DiffMode, DiffSolver, DiscardCotangent, Method, Tape, Workspace};
+/// use prdp_solvers::{Seeds, Budget, DiffMode, DiffSolver, DiscardCotangent, Method, Tape, Workspace};
 /// let a = Stencil::<f64>::laplacian(&[30], &[1.0 / 31.0], Boundary::Dirichlet)?.affine(1.0, -1e-3);
 /// let solver = DiffSolver::new(Method::Jacobi, Budget::fixed(10), DiffMode::Unrolled)?;
 /// let (mut tape, mut ws) = (Tape::new(), Workspace::new());
@@ -71,7 +71,8 @@ impl Default for DiffMode {
 /// solver.forward(&a, &b, &mut u, &mut tape, &mut ws)?;
 /// // Gradient of L = sum(u) with respect to b.
 /// let mut b_bar = vec![0.0; 30];
-/// solver.backward(&a, &b, &mut tape, &vec![1.0; 30], &mut b_bar, &mut DiscardCotangent, &mut ws)?;
+/// let seeds = Seeds { u_bar: &[1.0; 30], b_bar: &mut b_bar, sink: &mut DiscardCotangent };
+/// solver.backward(&a, &b, &mut tape, seeds, &mut ws)?;
 /// assert!(b_bar.iter().all(|g| *g > 0.0));
 /// # Ok::<(), prdp_solvers::SolverError>(())
 /// ```
@@ -205,24 +206,22 @@ impl DiffSolver {
         Ok(report)
     }
 
-    /// Backward pass: given ū = ∂L/∂u, writes b̄ = ∂L/∂b into `b_bar` and sends the factored
-    /// Ā = ∂L/∂A to `sink`. `a` and `b` must be the operator and right-hand side of the forward
-    /// pass that filled `tape`. Returns the report of the adjoint work (adjoint solve, or the
+    /// Backward pass: given ū = ∂L/∂u (`seeds.u_bar`), writes b̄ = ∂L/∂b into `seeds.b_bar`
+    /// and sends the factored Ā = ∂L/∂A to `seeds.sink`. `a` and `b` must be the operator and
+    /// right-hand side of the forward pass that filled `tape`. Returns the report of the adjoint work (adjoint solve, or the
     /// reverse sweep with its recomputations).
     ///
     /// # Errors
     /// Shape and finiteness errors for `u_bar`; those of the adjoint solve in implicit mode.
-    #[allow(clippy::too_many_arguments)]
     pub fn backward<T: Real, A: LinearOperator<T> + ?Sized>(
         &self,
         a: &A,
         b: &[T],
         tape: &mut Tape<T>,
-        u_bar: &[T],
-        b_bar: &mut [T],
-        sink: &mut dyn CotangentSink<T>,
+        seeds: Seeds<'_, T>,
         ws: &mut Workspace<T>,
     ) -> Result<SolveReport> {
+        let Seeds { u_bar, b_bar, sink } = seeds;
         let n = tape.n;
         check_len("adjoint seed u_bar", n, u_bar.len())?;
         check_len("right-hand side cotangent b_bar", n, b_bar.len())?;
@@ -268,11 +267,15 @@ impl DiffSolver {
     }
 }
 
-/// The seed of a reverse sweep and where its cotangents go.
-struct Seeds<'a, T> {
-    u_bar: &'a [T],
-    b_bar: &'a mut [T],
-    sink: &'a mut dyn CotangentSink<T>,
+/// What [`DiffSolver::backward`] takes and gives: the seed ū = ∂L/∂u and where the
+/// cotangents of the solve's inputs go (b̄ into a slice, the factored Ā to a sink).
+pub struct Seeds<'a, T> {
+    /// ū = ∂L/∂u, one entry per unknown.
+    pub u_bar: &'a [T],
+    /// Receives b̄ = ∂L/∂b (overwritten).
+    pub b_bar: &'a mut [T],
+    /// Receives Ā = ∂L/∂A term by term ([`DiscardCotangent`] if A is not differentiated).
+    pub sink: &'a mut dyn CotangentSink<T>,
 }
 
 /// The reverse sweep over a recorded (or checkpointed) run of `prog`.

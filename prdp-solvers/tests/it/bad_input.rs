@@ -3,8 +3,8 @@
 use crate::common::{poisson_1d, spd};
 use prdp_core::{Boundary, CsrMatrix, Error, FnOperator, LinearOperator};
 use prdp_solvers::{
-    Budget, DiffMode, DiffSolver, FactoredCotangent, Method, PreconditionerKind, SolveOptions,
-    SolverError, Tape, Workspace,
+    Budget, DiffMode, DiffSolver, FactoredCotangent, Method, PreconditionerKind, Seeds,
+    SolveOptions, SolverError, Tape, Workspace,
 };
 use prdp_testing::vector;
 
@@ -310,9 +310,11 @@ fn backward_checks_the_seed() {
             &a,
             &b,
             &mut tape,
-            &[1.0; 7],
-            &mut b_bar,
-            &mut FactoredCotangent::default(),
+            Seeds {
+                u_bar: &[1.0; 7],
+                b_bar: &mut b_bar,
+                sink: &mut FactoredCotangent::default(),
+            },
             &mut ws,
         )
         .unwrap_err();
@@ -334,9 +336,11 @@ fn backward_checks_the_seed() {
             &a,
             &b,
             &mut tape,
-            &seed,
-            &mut b_bar,
-            &mut FactoredCotangent::default(),
+            Seeds {
+                u_bar: &seed,
+                b_bar: &mut b_bar,
+                sink: &mut FactoredCotangent::default(),
+            },
             &mut ws,
         )
         .unwrap_err();

@@ -3,7 +3,7 @@
 use crate::common::dominant;
 use prdp_core::CsrMatrix;
 use prdp_solvers::{
-    BatchWorkspace, Budget, Method, SolveOptions, Workspace, solve_batch, solve_batch_with,
+    Batch, BatchWorkspace, Budget, Method, SolveOptions, Workspace, solve_batch, solve_batch_with,
 };
 use prdp_testing::vector;
 
@@ -39,9 +39,11 @@ fn batch_equals_sequential_and_is_thread_count_independent() {
                     solve_batch_with(
                         &m,
                         |s| &ops[s],
-                        &b,
-                        &mut par,
-                        count,
+                        Batch {
+                            b: &b,
+                            x: &mut par,
+                            count,
+                        },
                         &budget,
                         &opts,
                         &mut BatchWorkspace::new(),
@@ -56,9 +58,11 @@ fn batch_equals_sequential_and_is_thread_count_independent() {
     let e = solve_batch(
         &Method::Jacobi,
         &ops[0],
-        &b[..n * count - 1],
-        &mut x,
-        count,
+        Batch {
+            b: &b[..n * count - 1],
+            x: &mut x,
+            count,
+        },
         &budget,
         &opts,
         &mut BatchWorkspace::new(),

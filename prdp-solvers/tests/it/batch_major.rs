@@ -2,7 +2,7 @@
 
 use prdp_core::{Boundary, LinearOperator, Real, Stencil, Transposed};
 use prdp_solvers::{
-    Budget, LaneWorkspace, SolveOptions, SolveReport, Workspace, jacobi, jacobi_batch_major,
+    Batch, Budget, LaneWorkspace, SolveOptions, SolveReport, Workspace, jacobi, jacobi_batch_major,
 };
 use proptest::prelude::*;
 
@@ -35,7 +35,6 @@ fn rhs<T: Real>(len: usize, seed: u32, zero_sample: Option<usize>, n: usize) -> 
 }
 
 /// Solves the batch both ways and compares every bit.
-#[allow(clippy::too_many_arguments)]
 fn compare<T: Real, A: LinearOperator<T>>(
     a: &A,
     b: &[T],
@@ -48,7 +47,18 @@ fn compare<T: Real, A: LinearOperator<T>>(
     let n = a.ncols();
     let mut x = x0.to_vec();
     let mut reports = vec![SolveReport::default(); count];
-    let batched = jacobi_batch_major(a, b, &mut x, count, budget, opts, ws, &mut reports);
+    let batched = jacobi_batch_major(
+        a,
+        Batch {
+            b,
+            x: &mut x,
+            count,
+        },
+        budget,
+        opts,
+        ws,
+        &mut reports,
+    );
     let mut first_error = None;
     for s in 0..count {
         let mut xs = x0[s * n..(s + 1) * n].to_vec();
@@ -133,9 +143,11 @@ fn a_diverging_sample_fails_as_it_fails_alone() {
     let opts = SolveOptions::default();
     let e = jacobi_batch_major(
         &a,
-        &b,
-        &mut x,
-        count,
+        Batch {
+            b: &b,
+            x: &mut x,
+            count,
+        },
         &budget,
         &opts,
         &mut LaneWorkspace::new(),
@@ -161,9 +173,11 @@ fn operators_without_a_batch_major_form_are_refused() {
     let mut reports = vec![SolveReport::default(); 2];
     let e = jacobi_batch_major(
         &a,
-        &[1.0; 4],
-        &mut [0.0; 4],
-        2,
+        Batch {
+            b: &[1.0; 4],
+            x: &mut [0.0; 4],
+            count: 2,
+        },
         &Budget::fixed(3),
         &SolveOptions::default(),
         &mut LaneWorkspace::new(),
@@ -174,9 +188,11 @@ fn operators_without_a_batch_major_form_are_refused() {
     let s = Stencil::<f64>::laplacian(&[4], &[1.0], Boundary::Dirichlet).unwrap();
     let e = jacobi_batch_major(
         &s,
-        &[1.0; 7],
-        &mut [0.0; 8],
-        2,
+        Batch {
+            b: &[1.0; 7],
+            x: &mut [0.0; 8],
+            count: 2,
+        },
         &Budget::fixed(3),
         &SolveOptions::default(),
         &mut LaneWorkspace::new(),

@@ -3,7 +3,7 @@
 use prdp_core::{CsrMatrix, Factorization};
 use prdp_solvers::{
     Budget, DiffMode, DiffSolver, DiscardCotangent, FactoredCotangent, Method, PreconditionerKind,
-    Tape, Workspace,
+    Seeds, Tape, Workspace,
 };
 use prdp_testing::{dot, rng, vector};
 use proptest::prelude::*;
@@ -104,7 +104,17 @@ fn gradient(solver: &DiffSolver, a: &CsrMatrix<f64>, b: &[f64], w: &[f64]) -> Gr
     let mut b_bar = vec![0.0; b.len()];
     let mut a_bar = FactoredCotangent::default();
     solver
-        .backward(a, b, &mut tape, w, &mut b_bar, &mut a_bar, &mut ws)
+        .backward(
+            a,
+            b,
+            &mut tape,
+            Seeds {
+                u_bar: w,
+                b_bar: &mut b_bar,
+                sink: &mut a_bar,
+            },
+            &mut ws,
+        )
         .unwrap();
     Grad { b_bar, a_bar }
 }
@@ -214,7 +224,7 @@ proptest! {
                 solver.forward(&a, &b, &mut u, &mut tape, &mut ws).unwrap();
                 let mut b_bar = vec![0.0; n];
                 solver
-                    .backward(&a, &b, &mut tape, &w, &mut b_bar, &mut DiscardCotangent, &mut ws)
+                    .backward(&a, &b, &mut tape, Seeds { u_bar: &w, b_bar: &mut b_bar, sink: &mut DiscardCotangent }, &mut ws)
                     .unwrap();
                 prop_assert_eq!(&full.b_bar, &b_bar, "{} {:?}", method.name(), mode);
             }
@@ -343,9 +353,11 @@ fn implicit_adjoint_budget_is_independent_of_the_primal() {
             &a,
             &b,
             &mut tape,
-            &vector(2, 30),
-            &mut b_bar,
-            &mut FactoredCotangent::default(),
+            Seeds {
+                u_bar: &vector(2, 30),
+                b_bar: &mut b_bar,
+                sink: &mut FactoredCotangent::default(),
+            },
             &mut ws,
         )
         .unwrap();
@@ -377,7 +389,17 @@ fn warm_started_unrolled_gradient_treats_the_guess_as_constant() {
     let mut b_bar = vec![0.0; n];
     let mut a_bar = FactoredCotangent::default();
     solver
-        .backward(&a, &b, &mut tape, &w, &mut b_bar, &mut a_bar, &mut ws)
+        .backward(
+            &a,
+            &b,
+            &mut tape,
+            Seeds {
+                u_bar: &w,
+                b_bar: &mut b_bar,
+                sink: &mut a_bar,
+            },
+            &mut ws,
+        )
         .unwrap();
     check_against_fd(
         &sys,

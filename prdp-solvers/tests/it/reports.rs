@@ -3,7 +3,7 @@
 use crate::common::{poisson_2d, spd};
 use prdp_core::{FnOperator, LinearOperator};
 use prdp_solvers::{
-    Budget, Counters, DiffMode, DiffSolver, DiscardCotangent, Method, PreconditionerKind,
+    Budget, Counters, DiffMode, DiffSolver, DiscardCotangent, Method, PreconditionerKind, Seeds,
     SolveOptions, SolveReport, StopReason, Tape, Workspace,
 };
 use prdp_testing::vector;
@@ -158,7 +158,17 @@ fn forward_and_backward<A: LinearOperator<f64>>(
     let primal = solver.forward(a, b, u, tape, ws).unwrap();
     let mut b_bar = vec![0.0; b.len()];
     let adjoint = solver
-        .backward(a, b, tape, b, &mut b_bar, &mut DiscardCotangent, ws)
+        .backward(
+            a,
+            b,
+            tape,
+            Seeds {
+                u_bar: b,
+                b_bar: &mut b_bar,
+                sink: &mut DiscardCotangent,
+            },
+            ws,
+        )
         .unwrap();
     (primal, adjoint)
 }
