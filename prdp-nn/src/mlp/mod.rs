@@ -13,12 +13,10 @@ mod tangent;
 pub use jets::{Derivatives, hessian_index};
 pub use tangent::{JacobianBlock, MlpWorkspace};
 
-use faer::Accum;
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{Architecture, MlpConfig};
 use crate::error::{NnError, Result, check_len, invalid};
-use crate::gemm::{gemm, rm, rm_mut};
 use crate::model::Model;
 use crate::plan::Op;
 use crate::view::ParamView;
@@ -32,6 +30,18 @@ struct Layer {
     n_out: usize,
     w: usize,
     b: usize,
+}
+
+impl Layer {
+    /// The layer as the [`Model`]'s dense layer, whose forward pass it shares.
+    fn dense(self) -> Dense {
+        Dense {
+            inp: self.n_in,
+            out: self.n_out,
+            weight: self.w,
+            bias: Some(self.b),
+        }
+    }
 }
 
 /// A multilayer perceptron in `f64`: `depth` hidden layers with one activation, then a linear
@@ -261,36 +271,25 @@ impl Mlp {
             let input = &lo[l];
             let z = &mut hi[0];
             z.resize(n * layer.n_out, 0.0);
-            gemm(
-                rm_mut(z, n, layer.n_out),
-                Accum::Replace,
-                rm(input, n, layer.n_in),
-                rm(&theta[layer.w..layer.b], layer.n_out, layer.n_in).transpose(),
-                rayon::current_num_threads(),
-            );
+            layer
+                .dense()
+                .forward(theta, input, z, n, rayon::current_num_threads());
             let sd = &mut fwd.sder[l];
             sd.resize(n * layer.n_out, 0.0);
-            let bias = &theta[layer.b..layer.b + layer.n_out];
-            for zr in z.chunks_exact_mut(layer.n_out) {
-                for (zi, &bi) in zr.iter_mut().zip(bias) {
-                    *zi += bi;
-                }
-            }
             self.activation.forward_with_derivative(z, sd);
         }
         let head = self.layers[depth];
         fwd.out.resize(n * m, 0.0);
-        gemm(
-            rm_mut(&mut fwd.out, n, m),
-            Accum::Replace,
-            rm(&fwd.acts[depth], n, head.n_in),
-            rm(&theta[head.w..head.b], m, head.n_in).transpose(),
+        head.dense().forward(
+            theta,
+            &fwd.acts[depth],
+            &mut fwd.out,
+            n,
             rayon::current_num_threads(),
         );
-        let bias = &theta[head.b..head.b + m];
         for (row, &s) in fwd.out.chunks_exact_mut(m).zip(&fwd.scale) {
-            for (u, &b) in row.iter_mut().zip(bias) {
-                *u = s * (*u + b);
+            for u in row {
+                *u *= s;
             }
         }
         Ok(())
