@@ -18,6 +18,7 @@ use crate::network::Network;
 use crate::problems::Ivp;
 use crate::reference::relative_l2;
 use crate::sampling::{Measure, scale_rows};
+use crate::solver::checkpoint::Arrays;
 
 /// Collocation points with the forward cache, the jets and the PDE right-hand side
 /// f(xᵢ) = L[u_θ](xᵢ, t) of the last [`Collocation::evaluate`]; the buffers are reused.
@@ -65,6 +66,25 @@ impl Collocation {
         if self.weighted {
             self.sqrt_w.iter_mut().for_each(|v| *v = v.sqrt());
         }
+        Ok(())
+    }
+
+    /// Saves the points of the last draw and their weights (into `arrays`); returns whether
+    /// the draw was weighted.
+    pub fn save(&self, arrays: &mut Arrays) -> bool {
+        arrays.put("points", &self.points);
+        arrays.put("points.sqrt_w", &self.sqrt_w);
+        self.weighted
+    }
+
+    /// Restores what [`Collocation::save`] saved.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Checkpoint`] for missing arrays or arrays of another size.
+    pub fn restore(&mut self, weighted: bool, arrays: &mut Arrays) -> Result<()> {
+        self.points = arrays.take("points", self.points.len())?;
+        self.sqrt_w = arrays.take("points.sqrt_w", self.sqrt_w.len())?;
+        self.weighted = weighted;
         Ok(())
     }
 

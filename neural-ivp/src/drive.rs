@@ -14,6 +14,19 @@ pub(crate) enum Landing {
     OnOutputs,
 }
 
+/// Where the loop stands after a step: accepted steps taken, the next output time's index and
+/// the snapshots taken so far. A loop started from a saved `Progress` (and the integrator and
+/// method state saved with it) continues as the saved run would have.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Progress {
+    /// Accepted steps taken.
+    pub steps: usize,
+    /// Index of the next output time (in increasing order) to snapshot.
+    pub next: usize,
+    /// (t, θ(t)) at the output times reached.
+    pub snapshots: Vec<(f64, Vec<f64>)>,
+}
+
 /// A method the loop drives: its ODE system for θ and its work around each step.
 pub(crate) trait Evolution {
     /// How the method reaches the output times.
@@ -34,10 +47,19 @@ pub(crate) trait Evolution {
     /// # Errors
     /// Those of the method.
     fn after_step(&mut self, index: usize, info: &StepInfo, rk: &mut Integrator) -> Result<()>;
+
+    /// At the end of each step, with the loop's progress: save a checkpoint (none by default).
+    ///
+    /// # Errors
+    /// Those of writing the checkpoint, or a requested stop.
+    fn checkpoint(&mut self, _progress: &Progress, _rk: &Integrator) -> Result<()> {
+        Ok(())
+    }
 }
 
-/// Steps `evo` with `rk` from its current time (0) to `t_end`; returns (t, θ(t)) at each of
-/// `output_times` (checked to lie in [0, `t_end`] by the caller), in increasing order.
+/// Steps `evo` with `rk` from its current time (0, or that of the saved `resume`) to `t_end`;
+/// returns (t, θ(t)) at each of `output_times` (checked to lie in [0, `t_end`] by the caller),
+/// in increasing order.
 ///
 /// # Errors
 /// Those of the method and the integrator; [`crate::IvpError::NonFinite`] if θ stops being
@@ -47,21 +69,29 @@ pub(crate) fn drive<E: Evolution>(
     rk: &mut Integrator,
     t_end: f64,
     output_times: &[f64],
+    resume: Option<Progress>,
 ) -> Result<Vec<(f64, Vec<f64>)>> {
     let mut outputs = output_times.to_vec();
     outputs.sort_by(f64::total_cmp);
-    let mut snapshots: Vec<(f64, Vec<f64>)> = outputs
-        .iter()
-        .take_while(|&&t| t <= 0.0)
-        .map(|&t| (t, rk.y().to_vec()))
-        .collect();
-    let mut next = snapshots.len();
+    let mut progress = resume.unwrap_or_else(|| {
+        let snapshots: Vec<(f64, Vec<f64>)> = outputs
+            .iter()
+            .take_while(|&&t| t <= 0.0)
+            .map(|&t| (t, rk.y().to_vec()))
+            .collect();
+        Progress {
+            steps: 0,
+            next: snapshots.len(),
+            snapshots,
+        }
+    });
     let mut dense = vec![0.0; rk.y().len()];
-    let mut index = 0;
     while rk.t() < t_end {
+        let index = progress.steps;
+        let next = &mut progress.next;
         let stop = match E::LANDING {
             Landing::Dense => t_end,
-            Landing::OnOutputs => outputs.get(next).copied().unwrap_or(t_end).min(t_end),
+            Landing::OnOutputs => outputs.get(*next).copied().unwrap_or(t_end).min(t_end),
         };
         evo.before_step(index, rk)?;
         let info = rk.step(evo.system(), stop)?;
@@ -69,23 +99,24 @@ pub(crate) fn drive<E: Evolution>(
         check_state("θ", rk.y(), t, index)?;
         match E::LANDING {
             Landing::Dense => {
-                while next < outputs.len() && outputs[next] <= t {
-                    rk.dense(outputs[next], &mut dense)?;
-                    snapshots.push((outputs[next], dense.clone()));
-                    next += 1;
+                while *next < outputs.len() && outputs[*next] <= t {
+                    rk.dense(outputs[*next], &mut dense)?;
+                    progress.snapshots.push((outputs[*next], dense.clone()));
+                    *next += 1;
                 }
             }
             Landing::OnOutputs => {
-                if next < outputs.len() && t >= outputs[next] {
-                    snapshots.push((outputs[next], rk.y().to_vec()));
-                    next += 1;
+                if *next < outputs.len() && t >= outputs[*next] {
+                    progress.snapshots.push((outputs[*next], rk.y().to_vec()));
+                    *next += 1;
                 }
             }
         }
         evo.after_step(index, &info, rk)?;
-        index += 1;
+        progress.steps += 1;
+        evo.checkpoint(&progress, rk)?;
     }
-    Ok(snapshots)
+    Ok(progress.snapshots)
 }
 
 #[cfg(test)]
@@ -155,7 +186,7 @@ mod tests {
     fn dense_snapshots_and_hooks_in_order() {
         let mut evo = Decay::<true>::new();
         let mut rk = integrator(RkScheme::Dp54, None);
-        let snaps = drive(&mut evo, &mut rk, 1.0, &[0.7, 0.0, 0.25, 1.0]).unwrap();
+        let snaps = drive(&mut evo, &mut rk, 1.0, &[0.7, 0.0, 0.25, 1.0], None).unwrap();
         let times: Vec<f64> = snaps.iter().map(|s| s.0).collect();
         assert_eq!(times, [0.0, 0.25, 0.7, 1.0]);
         for (t, y) in &snaps {
@@ -174,7 +205,7 @@ mod tests {
     fn steps_land_on_output_times() {
         let mut evo = Decay::<false>::new();
         let mut rk = integrator(RkScheme::Rk4, Some(0.3));
-        let snaps = drive(&mut evo, &mut rk, 1.0, &[0.45, 1.0]).unwrap();
+        let snaps = drive(&mut evo, &mut rk, 1.0, &[0.45, 1.0], None).unwrap();
         let ends: Vec<f64> = evo.after.iter().map(|a| a.1).collect();
         assert!(ends.contains(&0.45), "{ends:?}");
         assert_eq!(snaps.len(), 2);

@@ -355,7 +355,7 @@ pub fn solve_observed(
         start,
         observer,
     };
-    let snapshots = drive(&mut run, &mut rk, t_end, output_times)?;
+    let snapshots = drive(&mut run, &mut rk, t_end, output_times, None)?;
     let record = EdnnRecord {
         problem: problem.name(),
         params: p,

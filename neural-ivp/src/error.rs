@@ -59,6 +59,24 @@ pub enum IvpError {
         reason: String,
     },
 
+    /// A checkpoint could not be written or read, or belongs to another run.
+    #[error("checkpoint {path}: {detail}")]
+    Checkpoint {
+        /// The checkpoint file.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
+
+    /// The run stopped after the accepted step `step`, as asked
+    /// ([`Checkpointing::stop_after`](crate::Checkpointing::stop_after)); its checkpoint is
+    /// written and a rerun resumes from it.
+    #[error("stopped after step {step} as asked; the checkpoint resumes the run")]
+    Stopped {
+        /// Accepted steps taken.
+        step: usize,
+    },
+
     /// An error from the linear-algebra layers (shapes, non-finite values, ...).
     #[error(transparent)]
     Core(#[from] prdp_core::Error),

@@ -11,6 +11,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::error::{IvpError, Result};
 use crate::gauss_newton::BlockOperator;
+use crate::solver::checkpoint::Arrays;
 
 /// A rank-ℓ Nyström approximation A ≈ U Λ̂ Uᵀ of a PSD operator and the preconditioner it
 /// defines for A + μI:
@@ -167,6 +168,45 @@ impl NystromPreconditioner {
                 0.0
             };
         }
+    }
+
+    /// Saves the preconditioner as `prefix.u` and `prefix.lambda` (into `arrays`); returns
+    /// (μ, shift).
+    pub(crate) fn save(&self, prefix: &str, arrays: &mut Arrays) -> (f64, f64) {
+        arrays.put(format!("{prefix}.u"), &self.u);
+        arrays.put(format!("{prefix}.lambda"), &self.lambda);
+        (self.mu, self.shift)
+    }
+
+    /// The preconditioner of size `p` that [`NystromPreconditioner::save`] saved.
+    ///
+    /// # Errors
+    /// [`IvpError::Checkpoint`] for missing arrays or arrays of inconsistent sizes.
+    pub(crate) fn restore(
+        p: usize,
+        prefix: &str,
+        (mu, shift): (f64, f64),
+        arrays: &mut Arrays,
+    ) -> Result<Self> {
+        let lambda = arrays.take_any(&format!("{prefix}.lambda"))?;
+        let u = arrays.take(&format!("{prefix}.u"), p * lambda.len())?;
+        if lambda.is_empty() {
+            return Err(IvpError::Checkpoint {
+                path: String::new(),
+                detail: format!("array `{prefix}.lambda` is empty"),
+            });
+        }
+        let mut pre = Self {
+            p,
+            u,
+            scale: vec![0.0; lambda.len()],
+            lambda,
+            mu: 0.0,
+            shift,
+            scratch: Scratch::default(),
+        };
+        pre.set_mu(mu);
+        Ok(pre)
     }
 
     /// The regularisation μ.

@@ -111,7 +111,7 @@ pub enum RestartReason {
 }
 
 /// The state of the restart policy over a run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RestartPolicy {
     cfg: RestartConfig,
     baseline: Option<f64>,

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IvpError, Result, at_least, config_err, non_negative, positive};
+use crate::solver::checkpoint::Arrays;
 
 /// A right-hand side y′ = f(t, y).
 pub trait OdeSystem {
@@ -360,6 +361,19 @@ pub struct StepInfo {
     pub evaluations: usize,
 }
 
+/// The scalars of an [`Integrator`] in a checkpoint (its arrays go separately).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(crate) struct IntegratorState {
+    t: f64,
+    h: f64,
+    t_prev: f64,
+    h_prev: f64,
+    first_valid: bool,
+    attempts: usize,
+    evaluations: usize,
+    y0_norm: f64,
+}
+
 /// An explicit RK integrator over a state of fixed length, advanced one accepted step at a
 /// time so that a driver can act between steps (outputs, restarts).
 ///
@@ -479,6 +493,58 @@ impl Integrator {
     /// Right-hand side evaluations so far.
     pub fn evaluations(&self) -> usize {
         self.evaluations
+    }
+
+    /// Saves what the next steps and dense outputs depend on: θ, the last step's start and
+    /// stages, the step-size proposal and the counters (arrays into `arrays`).
+    pub(crate) fn save(&self, arrays: &mut Arrays) -> IntegratorState {
+        arrays.put("rk.y", &self.y);
+        arrays.put("rk.y_prev", &self.y_prev);
+        for (i, k) in self.k.iter().enumerate() {
+            arrays.put(format!("rk.k.{i}"), k);
+        }
+        IntegratorState {
+            t: self.t,
+            h: self.h,
+            t_prev: self.t_prev,
+            h_prev: self.h_prev,
+            first_valid: self.first_valid,
+            attempts: self.attempts,
+            evaluations: self.evaluations,
+            y0_norm: self.y0_norm,
+        }
+    }
+
+    /// Restores what [`Integrator::save`] saved (into an integrator of the same control and
+    /// size).
+    ///
+    /// # Errors
+    /// [`IvpError::Checkpoint`] for missing arrays or arrays of another size.
+    pub(crate) fn restore(&mut self, state: &IntegratorState, arrays: &mut Arrays) -> Result<()> {
+        let n = self.y.len();
+        self.y = arrays.take("rk.y", n)?;
+        self.y_prev = arrays.take("rk.y_prev", n)?;
+        for (i, k) in self.k.iter_mut().enumerate() {
+            *k = arrays.take(&format!("rk.k.{i}"), n)?;
+        }
+        let IntegratorState {
+            t,
+            h,
+            t_prev,
+            h_prev,
+            first_valid,
+            attempts,
+            evaluations,
+            y0_norm,
+        } = *state;
+        (self.t, self.h, self.t_prev, self.h_prev) = (t, h, t_prev, h_prev);
+        (
+            self.first_valid,
+            self.attempts,
+            self.evaluations,
+            self.y0_norm,
+        ) = (first_valid, attempts, evaluations, y0_norm);
+        Ok(())
     }
 
     /// Replaces the state (e.g. after a restart); the stored first stage is discarded.

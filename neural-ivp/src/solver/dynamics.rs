@@ -2,9 +2,11 @@
 //! the step, F̂ = Jᵀf, and M̂θ̇ = F̂ (M̂ = JᵀJ + μI) solved by preconditioned, warm-started CG.
 
 use prdp_solvers::{Budget, SolveOptions, Workspace, cg};
+use serde::{Deserialize, Serialize};
 
+use super::checkpoint::Arrays;
 use super::config::NeuralIvpConfig;
-use super::preconditioning::Preconditioning;
+use super::preconditioning::{Preconditioning, PreconditioningState};
 use super::record::StepRecord;
 use crate::collocation::{Collocation, StepResiduals};
 use crate::composite::TangentWorkspace;
@@ -16,7 +18,7 @@ use crate::rk::OdeSystem;
 use crate::sampling::{self, derive};
 
 /// Counters over a whole run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Totals {
     /// Linear solves.
     pub solves: usize,
@@ -26,6 +28,16 @@ pub(super) struct Totals {
     pub matvecs: usize,
     /// Preconditioner builds.
     pub builds: usize,
+}
+
+/// The state of [`Dynamics`] in a checkpoint (its arrays go separately).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct DynamicsState {
+    weighted: bool,
+    blocks: Vec<PreconditioningState>,
+    have_last: bool,
+    total: Totals,
+    accepted: usize,
 }
 
 /// The solver state of one diagonal block of M̂ (one trunk): its preconditioner, F̂ and warm
@@ -110,6 +122,55 @@ impl<'a> Dynamics<'a> {
     pub fn reset(&mut self) {
         self.blocks.iter_mut().for_each(|b| b.precond.reset());
         self.have_last = false;
+    }
+
+    /// Saves what later steps depend on: the points of the last draw, each block's
+    /// preconditioner and warm start, and the counters (arrays into `arrays`).
+    pub fn save(&self, arrays: &mut Arrays) -> DynamicsState {
+        let blocks = self
+            .blocks
+            .iter()
+            .enumerate()
+            .map(|(k, b)| {
+                arrays.put(format!("block.{k}.last"), &b.last);
+                b.precond.save(&format!("block.{k}.precond"), arrays)
+            })
+            .collect();
+        DynamicsState {
+            weighted: self.at.save(arrays),
+            blocks,
+            have_last: self.have_last,
+            total: self.total,
+            accepted: self.accepted,
+        }
+    }
+
+    /// Restores what [`Dynamics::save`] saved.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Checkpoint`] for missing or inconsistent arrays or another number of
+    /// blocks.
+    pub fn restore(&mut self, state: &DynamicsState, arrays: &mut Arrays) -> Result<()> {
+        if state.blocks.len() != self.blocks.len() {
+            return Err(crate::IvpError::Checkpoint {
+                path: String::new(),
+                detail: format!(
+                    "{} blocks saved, the network has {}",
+                    state.blocks.len(),
+                    self.blocks.len()
+                ),
+            });
+        }
+        self.at.restore(state.weighted, arrays)?;
+        for (k, (b, saved)) in self.blocks.iter_mut().zip(&state.blocks).enumerate() {
+            let p = b.last.len();
+            b.last = arrays.take(&format!("block.{k}.last"), p)?;
+            b.precond = Preconditioning::restore(saved, p, &format!("block.{k}.precond"), arrays)?;
+        }
+        self.have_last = state.have_last;
+        self.total = state.total;
+        self.accepted = state.accepted;
+        Ok(())
     }
 
     /// The counters of the run so far.

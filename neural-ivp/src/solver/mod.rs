@@ -2,29 +2,34 @@
 //! preconditioned CG at every right-hand-side evaluation, adaptive RK with dense output, and
 //! deterministic restarts.
 
+pub(crate) mod checkpoint;
 mod config;
 mod dynamics;
 mod preconditioning;
 mod record;
 
+pub use checkpoint::Checkpointing;
 pub(crate) use config::interior;
 pub use config::{LinearSolveConfig, NeuralIvpConfig};
 pub use record::{RestartEvent, RunRecord, Solution, StepRecord};
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 
 use crate::collocation::{FreshPoints, pde_residual, step_residuals};
 use crate::composite::Forward;
-use crate::drive::{Evolution, Landing, drive};
-use crate::error::{Result, check_horizon, config_err};
+use crate::drive::{Evolution, Landing, Progress, drive};
+use crate::error::{IvpError, Result, check_horizon, config_err};
 use crate::fit::{FitReport, fit};
 use crate::network::Network;
 use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
 use crate::restart::{RefitInit, RestartPolicy, RestartReason};
-use crate::rk::{Integrator, OdeSystem, StepInfo};
+use crate::rk::{Integrator, IntegratorState, OdeSystem, StepInfo};
 use crate::sampling::{self, derive};
-use dynamics::Dynamics;
+use checkpoint::{Arrays, restoring};
+use dynamics::{Dynamics, DynamicsState};
 
 /// The Neural IVP solver.
 ///
@@ -155,6 +160,39 @@ impl NeuralIvp {
         output_times: &[f64],
         observer: &mut dyn Observer,
     ) -> Result<Solution> {
+        self.run(problem, t_end, output_times, observer, None)
+    }
+
+    /// As [`NeuralIvp::solve_observed`], keeping a checkpoint of the run at
+    /// `checkpointing.path` (after an accepted step, at most every
+    /// `checkpointing.every_seconds`): a run killed and started again with the same
+    /// configuration, problem, horizon and output times resumes from it and ends with the same
+    /// bits as an uninterrupted run (but for wall-clock times). The checkpoint is removed when
+    /// the run ends.
+    ///
+    /// # Errors
+    /// As [`NeuralIvp::solve`]; [`IvpError::Checkpoint`] if the checkpoint cannot be written
+    /// or read, or belongs to another run; [`IvpError::Stopped`] after
+    /// `checkpointing.stop_after` steps.
+    pub fn solve_checkpointed(
+        &self,
+        problem: &dyn Ivp,
+        t_end: f64,
+        output_times: &[f64],
+        observer: &mut dyn Observer,
+        checkpointing: &Checkpointing,
+    ) -> Result<Solution> {
+        self.run(problem, t_end, output_times, observer, Some(checkpointing))
+    }
+
+    fn run(
+        &self,
+        problem: &dyn Ivp,
+        t_end: f64,
+        output_times: &[f64],
+        observer: &mut dyn Observer,
+        checkpointing: Option<&Checkpointing>,
+    ) -> Result<Solution> {
         check_horizon(t_end, output_times)?;
         let start = Instant::now();
         let p = self.network(problem)?.num_params();
@@ -165,7 +203,24 @@ impl NeuralIvp {
                 &format!("at most the parameter count {p}"),
             ));
         }
-        let (net, theta0, fit_report) = self.fit_initial(problem)?;
+        let key = format!(
+            "{:?} | {} | {t_end:?} | {output_times:?}",
+            self.cfg,
+            problem.name()
+        );
+        let saved = match checkpointing {
+            Some(c) if c.path.exists() => Some(load(c, &key)?),
+            _ => None,
+        };
+        let (net, theta0, fit_report) = match &saved {
+            // θ of the checkpoint until the integrator's whole state is restored below
+            Some((state, arrays)) => (
+                self.network(problem)?,
+                arrays.peek("rk.y").to_vec(),
+                state.fit.clone(),
+            ),
+            None => self.fit_initial(problem)?,
+        };
         let mut rk = Integrator::new(self.cfg.integrator.clone(), 0.0, theta0, t_end)?;
         let mut run = Run {
             solver: self,
@@ -175,26 +230,42 @@ impl NeuralIvp {
             policy: RestartPolicy::new(self.cfg.restart.clone()),
             steps: Vec::new(),
             restarts: Vec::new(),
-            fit_error: fit_report.rel_error,
-            fit_seconds: fit_report.seconds,
+            fit: fit_report,
+            fit_seconds: 0.0,
             t_end,
             start,
             observer,
+            checkpointing: checkpointing.map(|c| (c, key, Instant::now())),
         };
-        let snapshots = drive(&mut run, &mut rk, t_end, output_times)?;
+        run.fit_seconds = run.fit.seconds;
+        let resume = match saved {
+            Some((state, mut arrays)) => {
+                let path = &checkpointing.expect("loaded from a checkpoint").path;
+                Some(restoring(
+                    path,
+                    run.restore(state, &mut arrays, &mut rk, output_times.len()),
+                )?)
+            }
+            None => None,
+        };
+        let snapshots = drive(&mut run, &mut rk, t_end, output_times, resume)?;
+        if let Some(c) = checkpointing {
+            // the run is over: its result goes to the caller, the checkpoint is not needed
+            let _ = std::fs::remove_file(&c.path);
+        }
         let totals = run.dynamics.totals();
         let record = RunRecord {
             problem: problem.name(),
             params: net.num_params(),
             config: self.cfg.clone(),
-            fit: fit_report,
+            fit: run.fit.clone(),
             steps: run.steps,
             restarts: run.restarts,
             solves: totals.solves,
             cg_iters: totals.cg_iters,
             matvecs: totals.matvecs,
             builds: totals.builds,
-            wall_seconds: start.elapsed().as_secs_f64(),
+            wall_seconds: run.start.elapsed().as_secs_f64(),
             fit_seconds: run.fit_seconds,
         };
         Ok(Solution {
@@ -203,6 +274,38 @@ impl NeuralIvp {
             record,
         })
     }
+}
+
+/// Reads the checkpoint of `c` and checks that it belongs to the run `key`.
+fn load(c: &Checkpointing, key: &str) -> Result<(RunState, Arrays)> {
+    let (state, arrays): (RunState, Arrays) = checkpoint::read(&c.path)?;
+    if state.key != key {
+        return Err(IvpError::Checkpoint {
+            path: c.path.display().to_string(),
+            detail: "it belongs to another run (configuration, problem, horizon or output \
+                     times differ); remove it or choose another path"
+                .into(),
+        });
+    }
+    Ok((state, arrays))
+}
+
+/// Everything of a [`Run`] in a checkpoint but its arrays.
+#[derive(Debug, Serialize, Deserialize)]
+struct RunState {
+    /// The configuration, problem, horizon and output times of the run.
+    key: String,
+    steps_taken: usize,
+    next_output: usize,
+    snapshot_times: Vec<f64>,
+    integrator: IntegratorState,
+    dynamics: DynamicsState,
+    policy: RestartPolicy,
+    steps: Vec<StepRecord>,
+    restarts: Vec<RestartEvent>,
+    fit: FitReport,
+    fit_seconds: f64,
+    wall_seconds: f64,
 }
 
 /// One Neural IVP run in progress: what the loop's step hooks work on.
@@ -214,12 +317,14 @@ struct Run<'a> {
     policy: RestartPolicy,
     steps: Vec<StepRecord>,
     restarts: Vec<RestartEvent>,
-    /// The initial fit's relative error: the default bound on a refit's.
-    fit_error: f64,
+    /// The initial fit (its relative error is the default bound on a refit's).
+    fit: FitReport,
     fit_seconds: f64,
     t_end: f64,
     start: Instant,
     observer: &'a mut dyn Observer,
+    /// Where to checkpoint, the run's key and when the last checkpoint was written.
+    checkpointing: Option<(&'a Checkpointing, String, Instant)>,
 }
 
 impl Evolution for Run<'_> {
@@ -274,9 +379,101 @@ impl Evolution for Run<'_> {
         }
         Ok(())
     }
+
+    fn checkpoint(&mut self, progress: &Progress, rk: &Integrator) -> Result<()> {
+        let Some((c, key, last)) = &self.checkpointing else {
+            return Ok(());
+        };
+        let stop = c.stop_after == Some(progress.steps);
+        if stop || last.elapsed().as_secs_f64() >= c.every_seconds {
+            self.save(progress, rk, &c.path, key)?;
+            if let Some(ck) = &mut self.checkpointing {
+                ck.2 = Instant::now();
+            }
+        }
+        if stop {
+            return Err(IvpError::Stopped {
+                step: progress.steps,
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Run<'_> {
+    /// Writes the checkpoint of the run as it stands after `progress.steps` steps.
+    fn save(
+        &self,
+        progress: &Progress,
+        rk: &Integrator,
+        path: &std::path::Path,
+        key: &str,
+    ) -> Result<()> {
+        let mut arrays = Arrays::default();
+        for (i, (_, theta)) in progress.snapshots.iter().enumerate() {
+            arrays.put(format!("snapshot.{i}"), theta);
+        }
+        let state = RunState {
+            key: key.to_owned(),
+            steps_taken: progress.steps,
+            next_output: progress.next,
+            snapshot_times: progress.snapshots.iter().map(|s| s.0).collect(),
+            integrator: rk.save(&mut arrays),
+            dynamics: self.dynamics.save(&mut arrays),
+            policy: self.policy.clone(),
+            steps: self.steps.clone(),
+            restarts: self.restarts.clone(),
+            fit: self.fit.clone(),
+            fit_seconds: self.fit_seconds,
+            wall_seconds: self.start.elapsed().as_secs_f64(),
+        };
+        checkpoint::write(path, &state, &arrays)
+    }
+
+    /// Restores the run, its integrator and the loop's progress from a checkpoint.
+    fn restore(
+        &mut self,
+        state: RunState,
+        arrays: &mut Arrays,
+        rk: &mut Integrator,
+        outputs: usize,
+    ) -> Result<Progress> {
+        let p = self.net.num_params();
+        if rk.y().len() != p {
+            return Err(IvpError::Checkpoint {
+                path: String::new(),
+                detail: format!("θ has {} entries, the network {p}", rk.y().len()),
+            });
+        }
+        rk.restore(&state.integrator, arrays)?;
+        self.dynamics.restore(&state.dynamics, arrays)?;
+        if state.snapshot_times.len() > outputs || state.next_output > outputs {
+            return Err(IvpError::Checkpoint {
+                path: String::new(),
+                detail: "more snapshots than output times".into(),
+            });
+        }
+        let snapshots = state
+            .snapshot_times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| Ok((t, arrays.take(&format!("snapshot.{i}"), p)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.policy = state.policy;
+        self.steps = state.steps;
+        self.restarts = state.restarts;
+        self.fit = state.fit;
+        self.fit_seconds = state.fit_seconds;
+        self.start = Instant::now()
+            .checked_sub(Duration::from_secs_f64(state.wall_seconds.max(0.0)))
+            .unwrap_or_else(Instant::now);
+        Ok(Progress {
+            steps: state.steps_taken,
+            next: state.next_output,
+            snapshots,
+        })
+    }
+
     /// Refits at `t` and keeps the refit only if its fit error is within the bound and its
     /// fresh-point residual no larger than the state's it would replace (`residual_before`).
     fn restart(
@@ -293,7 +490,7 @@ impl Run<'_> {
             self.solver
                 .refit(self.problem, self.net, &old, t, self.policy.count() as u64)?;
         self.fit_seconds += report.seconds;
-        let limit = cfg.restart.max_fit_error.unwrap_or(self.fit_error);
+        let limit = cfg.restart.max_fit_error.unwrap_or(self.fit.rel_error);
         let mut accepted = report.rel_error <= limit;
         let mut residual_after = None;
         if accepted {

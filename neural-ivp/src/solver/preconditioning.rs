@@ -3,7 +3,9 @@
 use prdp_solvers::{IdentityPreconditioner, Preconditioner};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
+use super::checkpoint::Arrays;
 use super::config::{LinearSolveConfig, NeuralIvpConfig};
 use crate::error::Result;
 use crate::gauss_newton::{BlockOperator, GaussNewton};
@@ -98,6 +100,64 @@ impl Preconditioning {
         self.current = None;
         self.baseline_iters = None;
     }
+
+    /// Saves the policy's state, a Nyström preconditioner's arrays under `prefix` (into
+    /// `arrays`).
+    pub fn save(&self, prefix: &str, arrays: &mut Arrays) -> PreconditioningState {
+        PreconditioningState {
+            current: self.current.as_ref().map(|c| match c {
+                Precond::Nystrom(p) => {
+                    let (mu, shift) = p.save(prefix, arrays);
+                    Kept::Nystrom { mu, shift }
+                }
+                Precond::Identity { lambda_max } => Kept::Identity {
+                    lambda_max: *lambda_max,
+                },
+            }),
+            baseline_iters: self.baseline_iters,
+            lambda_max: self.lambda_max,
+        }
+    }
+
+    /// The policy [`Preconditioning::save`] saved, for a block of `p` parameters.
+    ///
+    /// # Errors
+    /// [`crate::IvpError::Checkpoint`] for missing or inconsistent arrays.
+    pub fn restore(
+        state: &PreconditioningState,
+        p: usize,
+        prefix: &str,
+        arrays: &mut Arrays,
+    ) -> Result<Self> {
+        let current = match state.current {
+            None => None,
+            Some(Kept::Identity { lambda_max }) => Some(Precond::Identity { lambda_max }),
+            Some(Kept::Nystrom { mu, shift }) => Some(Precond::Nystrom(
+                NystromPreconditioner::restore(p, prefix, (mu, shift), arrays)?,
+            )),
+        };
+        Ok(Self {
+            current,
+            baseline_iters: state.baseline_iters,
+            lambda_max: state.lambda_max,
+        })
+    }
+}
+
+/// The preconditioner kept in a checkpoint (a Nyström preconditioner's arrays go separately).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Kept {
+    Nystrom { mu: f64, shift: f64 },
+    Identity { lambda_max: f64 },
+}
+
+/// The state of a [`Preconditioning`] in a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub(super) struct PreconditioningState {
+    current: Option<Kept>,
+    baseline_iters: Option<usize>,
+    lambda_max: f64,
 }
 
 /// Builds the preconditioner (or, with rank 0, estimates λ̂_max by power iteration) for the

@@ -1,5 +1,6 @@
 //! Integration tests of neural-ivp (one binary).
 
+mod checkpoints;
 mod derivatives;
 mod dynamics;
 mod fitting;

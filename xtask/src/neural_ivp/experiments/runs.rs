@@ -5,12 +5,18 @@ use std::time::Instant;
 use anyhow::Result;
 use neural_ivp::ednn::{self, EdnnConfig, EdnnSolution};
 use neural_ivp::problems::Ivp;
-use neural_ivp::{NeuralIvp, NeuralIvpConfig, Observer, Solution, StepRecord};
+use neural_ivp::{Checkpointing, NeuralIvp, NeuralIvpConfig, Observer, Solution, StepRecord};
+use sha2::{Digest, Sha256};
 
 use crate::neural_ivp::Ctx;
 
+/// Least seconds between two checkpoints of a Neural IVP run.
+const CHECKPOINT_EVERY: f64 = 60.0;
+
 /// Solves `problem` with Neural IVP up to `t_end`, with snapshots at `times`; logs progress
-/// every 15 s and the run's totals.
+/// every 15 s and the run's totals. The run keeps a checkpoint under `checkpoints/` in the
+/// output directory (named by a hash of its configuration, problem, horizon and output times),
+/// so a killed reproduction resumes it where it stopped.
 pub(super) fn run_nivp(
     ctx: &Ctx,
     problem: &dyn Ivp,
@@ -27,7 +33,23 @@ pub(super) fn run_nivp(
         start: Instant::now(),
         last: 0.0,
     };
-    let sol = solver.solve_observed(problem, t_end, times, &mut progress)?;
+    let key = format!("{:?} | {name} | {t_end:?} | {times:?}", solver.config());
+    let digest: String = Sha256::digest(key.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = ctx
+        .out
+        .join("checkpoints")
+        .join(format!("{name}-{digest}.ckpt"));
+    if path.exists() {
+        ctx.log.say(&format!(
+            "  {name} Neural IVP: resuming from {}",
+            path.display()
+        ));
+    }
+    let ckpt = Checkpointing::new(path, CHECKPOINT_EVERY);
+    let sol = solver.solve_checkpointed(problem, t_end, times, &mut progress, &ckpt)?;
     let r = &sol.record;
     ctx.log.say(&format!(
         "  {name} Neural IVP: p = {}, fit error {:.2e}, {} steps, {} solves, {:.1} CG iterations per solve, {} builds, {} restarts, {:.1} s",
