@@ -274,7 +274,8 @@ pub struct Seeds<'a, T> {
     pub u_bar: &'a [T],
     /// Receives b̄ = ∂L/∂b (overwritten).
     pub b_bar: &'a mut [T],
-    /// Receives Ā = ∂L/∂A term by term ([`DiscardCotangent`] if A is not differentiated).
+    /// Receives Ā = ∂L/∂A term by term ([`DiscardCotangent`](crate::DiscardCotangent) if A is
+    /// not differentiated).
     pub sink: &'a mut dyn CotangentSink<T>,
 }
 
