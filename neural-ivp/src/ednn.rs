@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::collocation::{Collocation, FreshPoints, step_residuals};
 use crate::composite::Forward;
-use crate::drive::{Evolution, Landing, drive};
+use crate::drive::{Evolution, Landing, Progress, drive};
 use crate::error::{IvpError, Result, at_least, check_horizon, check_state, config_err, positive};
 use crate::fit::{FitConfig, FitReport, fit};
 use crate::network::{Network, NetworkConfig};
@@ -18,6 +18,8 @@ use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
 use crate::rk::{Integrator, OdeSystem, RkScheme, StepControl, StepInfo};
 use crate::sampling::{self, derive};
+use crate::solver::checkpoint::Schedule;
+use crate::solver::{Checkpointing, run_key};
 use prdp_nn::JacobianBlock;
 use prdp_nn::gemm::{gemm, rm, rm_mut};
 
@@ -311,22 +313,77 @@ pub fn solve_observed(
     output_times: &[f64],
     observer: &mut dyn Observer,
 ) -> Result<EdnnSolution> {
+    run(problem, cfg, t_end, output_times, observer, None)
+}
+
+/// As [`solve_observed`], keeping a checkpoint of the run (after a step, at most every
+/// `checkpointing.every_seconds`) from which a killed run started again with the same
+/// arguments resumes bit-identically; removed when the run ends.
+///
+/// # Errors
+/// As [`solve`]; [`IvpError::Checkpoint`] if the checkpoint cannot be written or read, or
+/// belongs to another run; [`IvpError::Stopped`] after `checkpointing.stop_after` steps.
+pub fn solve_checkpointed(
+    problem: &dyn Ivp,
+    cfg: &EdnnConfig,
+    t_end: f64,
+    output_times: &[f64],
+    observer: &mut dyn Observer,
+    checkpointing: &Checkpointing,
+) -> Result<EdnnSolution> {
+    run(
+        problem,
+        cfg,
+        t_end,
+        output_times,
+        observer,
+        Some(checkpointing),
+    )
+}
+
+fn run(
+    problem: &dyn Ivp,
+    cfg: &EdnnConfig,
+    t_end: f64,
+    output_times: &[f64],
+    observer: &mut dyn Observer,
+    checkpointing: Option<&Checkpointing>,
+) -> Result<EdnnSolution> {
     cfg.validate()?;
     check_horizon(t_end, output_times)?;
     let start = Instant::now();
     let net = Network::new(&cfg.network, problem.dim(), problem.outputs())?;
-    let mut theta = net.init(cfg.seed);
-    let target = |pts: &[f64], out: &mut [f64]| initial_values(problem, pts, out);
+    let schedule =
+        checkpointing.map(|c| Schedule::new(c, run_key(cfg, problem, t_end, output_times)));
+    let saved = match &schedule {
+        Some(s) => s.load::<EdnnState>()?,
+        None => None,
+    };
     let measure = problem.measure(0.0);
-    let fit_report = fit(
-        &net,
-        &mut theta,
-        &target,
-        &measure,
-        &cfg.fit,
-        cfg.seed + 1000,
-    )?;
+    let (theta, fit_report) = match &saved {
+        // θ of the checkpoint until the integrator's whole state is restored below
+        Some((saved, arrays)) => (arrays.peek("rk.y").to_vec(), saved.method.fit.clone()),
+        None => {
+            let mut theta = net.init(cfg.seed);
+            let target = |pts: &[f64], out: &mut [f64]| initial_values(problem, pts, out);
+            let report = fit(
+                &net,
+                &mut theta,
+                &target,
+                &measure,
+                &cfg.fit,
+                cfg.seed + 1000,
+            )?;
+            (theta, report)
+        }
+    };
     let (n, m, p) = (cfg.points, net.outputs(), net.num_params());
+    if theta.len() != p {
+        return Err(IvpError::Checkpoint {
+            path: checkpointing.map_or(String::new(), |c| c.path.display().to_string()),
+            detail: format!("θ does not have the network's {p} entries"),
+        });
+    }
     let mut at = Collocation::new(&net, n);
     at.resample(derive(cfg.seed, sampling::POINTS, 0), &measure)?;
     let control = StepControl {
@@ -352,19 +409,34 @@ pub fn solve_observed(
         // so its points are redrawn for every step
         redraw: !measure.is_uniform(),
         steps: Vec::new(),
+        fit: fit_report,
         start,
         observer,
+        schedule: None,
     };
-    let snapshots = drive(&mut run, &mut rk, t_end, output_times, None)?;
+    let resume = match (saved, &schedule) {
+        (Some((saved, arrays)), Some(s)) => {
+            let restored = s.restore(saved, arrays, &mut rk, output_times.len())?;
+            run.restore(restored.method);
+            run.start = restored.start;
+            Some(restored.progress)
+        }
+        _ => None,
+    };
+    run.schedule = schedule;
+    let snapshots = drive(&mut run, &mut rk, t_end, output_times, resume)?;
+    if let Some(s) = &run.schedule {
+        s.finish();
+    }
     let record = EdnnRecord {
         problem: problem.name(),
         params: p,
         config: cfg.clone(),
-        fit: fit_report,
+        fit: run.fit,
         steps: run.steps,
         solves: run.sys.solves,
         solve_seconds: run.sys.solve_seconds,
-        wall_seconds: start.elapsed().as_secs_f64(),
+        wall_seconds: run.start.elapsed().as_secs_f64(),
     };
     Ok(EdnnSolution {
         network: net,
@@ -373,14 +445,53 @@ pub fn solve_observed(
     })
 }
 
+/// An EDNN run's own state in a checkpoint. Its points need no saving: the fixed ones are
+/// drawn again from the seed, and focused ones are redrawn before every step.
+#[derive(Debug, Serialize, Deserialize)]
+struct EdnnState {
+    solves: usize,
+    solve_seconds: f64,
+    rank: usize,
+    step: usize,
+    steps: Vec<EdnnStep>,
+    fit: FitReport,
+}
+
 /// One EDNN run in progress: what the loop's step hooks work on.
 struct EdnnRun<'a> {
     sys: EdnnDynamics<'a>,
     cfg: &'a EdnnConfig,
     redraw: bool,
     steps: Vec<EdnnStep>,
+    fit: FitReport,
     start: Instant,
     observer: &'a mut dyn Observer,
+    /// When to write checkpoints.
+    schedule: Option<Schedule<'a>>,
+}
+
+impl EdnnRun<'_> {
+    /// The run's own state for a checkpoint.
+    fn save(&self) -> EdnnState {
+        EdnnState {
+            solves: self.sys.solves,
+            solve_seconds: self.sys.solve_seconds,
+            rank: self.sys.rank,
+            step: self.sys.step,
+            steps: self.steps.clone(),
+            fit: self.fit.clone(),
+        }
+    }
+
+    /// Restores what [`EdnnRun::save`] saved.
+    fn restore(&mut self, state: EdnnState) {
+        self.sys.solves = state.solves;
+        self.sys.solve_seconds = state.solve_seconds;
+        self.sys.rank = state.rank;
+        self.sys.step = state.step;
+        self.steps = state.steps;
+        self.fit = state.fit;
+    }
 }
 
 impl Evolution for EdnnRun<'_> {
@@ -433,5 +544,14 @@ impl Evolution for EdnnRun<'_> {
         self.observer.ednn_step(&step);
         self.steps.push(step);
         Ok(())
+    }
+
+    fn checkpoint(&mut self, progress: &Progress, rk: &Integrator) -> Result<()> {
+        let Some(mut schedule) = self.schedule.take() else {
+            return Ok(());
+        };
+        let r = schedule.after_step(progress, rk, self.start, |_| self.save());
+        self.schedule = Some(schedule);
+        r
     }
 }

@@ -27,8 +27,8 @@
 //! - [`NeuralIvp`]: the driver, configured by a serde [`NeuralIvpConfig`] (unknown keys are
 //!   errors) and returning θ at the requested times with a [`RunRecord`]; EDNN and Neural IVP
 //!   run the same time-stepping loop, and an [`Observer`] watches either run (steps, restarts).
-//!   [`NeuralIvp::solve_checkpointed`] keeps a mid-run checkpoint ([`Checkpointing`]) from
-//!   which a killed run resumes bit-identically.
+//!   [`NeuralIvp::solve_checkpointed`] and [`ednn::solve_checkpointed`] keep a mid-run
+//!   checkpoint ([`Checkpointing`]) from which a killed run resumes bit-identically.
 //! - [`presets`]: the quick, medium and full sizes of the paper's experiments as the
 //!   workspace's `cargo xtask reproduce neural-ivp` runs them.
 //!

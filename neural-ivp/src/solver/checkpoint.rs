@@ -7,12 +7,15 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use safetensors::{Dtype, SafeTensors, View};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
+use crate::drive::Progress;
 use crate::error::{IvpError, Result};
+use crate::rk::{Integrator, IntegratorState};
 
 /// The metadata key of the scalar state.
 const STATE_KEY: &str = "neural_ivp_state";
@@ -48,6 +51,159 @@ impl Checkpointing {
             every_seconds,
             stop_after: None,
         }
+    }
+}
+
+/// A checkpoint: what every method's run has (its key, the loop's progress, the integrator,
+/// the wall time so far) and the method's own state `S`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(serialize = "S: Serialize", deserialize = "S: DeserializeOwned"))]
+pub(crate) struct Saved<S> {
+    /// The run's configuration, problem, horizon and output times.
+    key: String,
+    steps_taken: usize,
+    next_output: usize,
+    snapshot_times: Vec<f64>,
+    integrator: IntegratorState,
+    wall_seconds: f64,
+    /// The method's state.
+    pub method: S,
+}
+
+/// When a run writes its checkpoint, and the run's key.
+#[derive(Debug)]
+pub(crate) struct Schedule<'a> {
+    ckpt: &'a Checkpointing,
+    key: String,
+    last: Instant,
+}
+
+/// A run restored from a checkpoint: the loop's progress, the method's state and the arrays
+/// the method still has to take.
+pub(crate) struct Restored<S> {
+    pub progress: Progress,
+    pub method: S,
+    pub arrays: Arrays,
+    /// When the run would have started, for its wall-clock times.
+    pub start: Instant,
+}
+
+impl<'a> Schedule<'a> {
+    /// The schedule of `ckpt` for the run `key` (its configuration, problem, horizon and
+    /// output times, formatted).
+    pub fn new(ckpt: &'a Checkpointing, key: String) -> Self {
+        Self {
+            ckpt,
+            key,
+            last: Instant::now(),
+        }
+    }
+
+    /// The checkpoint on disk, if any, checked to belong to this run: θ from it (for building
+    /// the integrator) and the rest.
+    ///
+    /// # Errors
+    /// [`IvpError::Checkpoint`] if it cannot be read or belongs to another run.
+    pub fn load<S: DeserializeOwned>(&self) -> Result<Option<(Saved<S>, Arrays)>> {
+        if !self.ckpt.path.exists() {
+            return Ok(None);
+        }
+        let (saved, arrays): (Saved<S>, Arrays) = read(&self.ckpt.path)?;
+        if saved.key != self.key {
+            return Err(IvpError::Checkpoint {
+                path: self.ckpt.path.display().to_string(),
+                detail: "it belongs to another run (configuration, problem, horizon or output \
+                         times differ); remove it or choose another path"
+                    .into(),
+            });
+        }
+        Ok(Some((saved, arrays)))
+    }
+
+    /// Restores the integrator (built with θ of the checkpoint) and the loop's progress from
+    /// `saved`, θ having `p` entries.
+    ///
+    /// # Errors
+    /// [`IvpError::Checkpoint`] for missing or inconsistent arrays.
+    pub fn restore<S>(
+        &self,
+        saved: Saved<S>,
+        mut arrays: Arrays,
+        rk: &mut Integrator,
+        outputs: usize,
+    ) -> Result<Restored<S>> {
+        let p = rk.y().len();
+        let mut inner = || -> Result<Progress> {
+            rk.restore(&saved.integrator, &mut arrays)?;
+            if saved.snapshot_times.len() > outputs || saved.next_output > outputs {
+                return Err(corrupt("more snapshots than output times".into()));
+            }
+            let snapshots = saved
+                .snapshot_times
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| Ok((t, arrays.take(&format!("snapshot.{i}"), p)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Progress {
+                steps: saved.steps_taken,
+                next: saved.next_output,
+                snapshots,
+            })
+        };
+        let progress = restoring(&self.ckpt.path, inner())?;
+        let start = Instant::now()
+            .checked_sub(Duration::from_secs_f64(saved.wall_seconds.max(0.0)))
+            .unwrap_or_else(Instant::now);
+        Ok(Restored {
+            progress,
+            method: saved.method,
+            arrays,
+            start,
+        })
+    }
+
+    /// After a step: writes the checkpoint (the method's state from `method`, which also puts
+    /// its arrays) if one is due, and stops the run with [`IvpError::Stopped`] if asked to
+    /// stop here.
+    ///
+    /// # Errors
+    /// Writing the checkpoint; the requested stop.
+    pub fn after_step<S: Serialize>(
+        &mut self,
+        progress: &Progress,
+        rk: &Integrator,
+        start: Instant,
+        method: impl FnOnce(&mut Arrays) -> S,
+    ) -> Result<()> {
+        let stop = self.ckpt.stop_after == Some(progress.steps);
+        if stop || self.last.elapsed().as_secs_f64() >= self.ckpt.every_seconds {
+            let mut arrays = Arrays::default();
+            for (i, (_, theta)) in progress.snapshots.iter().enumerate() {
+                arrays.put(format!("snapshot.{i}"), theta);
+            }
+            let saved = Saved {
+                key: self.key.clone(),
+                steps_taken: progress.steps,
+                next_output: progress.next,
+                snapshot_times: progress.snapshots.iter().map(|s| s.0).collect(),
+                integrator: rk.save(&mut arrays),
+                wall_seconds: start.elapsed().as_secs_f64(),
+                method: method(&mut arrays),
+            };
+            write(&self.ckpt.path, &saved, &arrays)?;
+            self.last = Instant::now();
+        }
+        if stop {
+            return Err(IvpError::Stopped {
+                step: progress.steps,
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes the checkpoint of a finished run (its result goes to the caller).
+    pub fn finish(&self) {
+        let _ = std::fs::remove_file(&self.ckpt.path);
     }
 }
 

@@ -13,7 +13,7 @@ pub(crate) use config::interior;
 pub use config::{LinearSolveConfig, NeuralIvpConfig};
 pub use record::{RestartEvent, RunRecord, Solution, StepRecord};
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,9 +26,9 @@ use crate::network::Network;
 use crate::observe::{Observer, Silent};
 use crate::problems::{Ivp, initial_values};
 use crate::restart::{RefitInit, RestartPolicy, RestartReason};
-use crate::rk::{Integrator, IntegratorState, OdeSystem, StepInfo};
+use crate::rk::{Integrator, OdeSystem, StepInfo};
 use crate::sampling::{self, derive};
-use checkpoint::{Arrays, restoring};
+use checkpoint::{Arrays, Schedule, restoring};
 use dynamics::{Dynamics, DynamicsState};
 
 /// The Neural IVP solver.
@@ -203,21 +203,18 @@ impl NeuralIvp {
                 &format!("at most the parameter count {p}"),
             ));
         }
-        let key = format!(
-            "{:?} | {} | {t_end:?} | {output_times:?}",
-            self.cfg,
-            problem.name()
-        );
-        let saved = match checkpointing {
-            Some(c) if c.path.exists() => Some(load(c, &key)?),
-            _ => None,
+        let schedule = checkpointing
+            .map(|c| Schedule::new(c, run_key(&self.cfg, problem, t_end, output_times)));
+        let saved = match &schedule {
+            Some(s) => s.load::<NivpState>()?,
+            None => None,
         };
         let (net, theta0, fit_report) = match &saved {
             // θ of the checkpoint until the integrator's whole state is restored below
-            Some((state, arrays)) => (
+            Some((saved, arrays)) => (
                 self.network(problem)?,
                 arrays.peek("rk.y").to_vec(),
-                state.fit.clone(),
+                saved.method.fit.clone(),
             ),
             None => self.fit_initial(problem)?,
         };
@@ -230,28 +227,37 @@ impl NeuralIvp {
             policy: RestartPolicy::new(self.cfg.restart.clone()),
             steps: Vec::new(),
             restarts: Vec::new(),
+            fit_seconds: fit_report.seconds,
             fit: fit_report,
-            fit_seconds: 0.0,
             t_end,
             start,
             observer,
-            checkpointing: checkpointing.map(|c| (c, key, Instant::now())),
+            schedule: None,
         };
-        run.fit_seconds = run.fit.seconds;
-        let resume = match saved {
-            Some((state, mut arrays)) => {
-                let path = &checkpointing.expect("loaded from a checkpoint").path;
-                Some(restoring(
-                    path,
-                    run.restore(state, &mut arrays, &mut rk, output_times.len()),
-                )?)
+        let resume = match (saved, &schedule) {
+            (Some((saved, arrays)), Some(s)) => {
+                if arrays.peek("rk.y").len() != net.num_params() {
+                    return Err(IvpError::Checkpoint {
+                        path: checkpointing.map_or(String::new(), |c| c.path.display().to_string()),
+                        detail: format!(
+                            "θ does not have the network's {} entries",
+                            net.num_params()
+                        ),
+                    });
+                }
+                let restored = s.restore(saved, arrays, &mut rk, output_times.len())?;
+                let path = &checkpointing.expect("restored from a checkpoint").path;
+                let mut arrays = restored.arrays;
+                restoring(path, run.restore(restored.method, &mut arrays))?;
+                run.start = restored.start;
+                Some(restored.progress)
             }
-            None => None,
+            _ => None,
         };
+        run.schedule = schedule;
         let snapshots = drive(&mut run, &mut rk, t_end, output_times, resume)?;
-        if let Some(c) = checkpointing {
-            // the run is over: its result goes to the caller, the checkpoint is not needed
-            let _ = std::fs::remove_file(&c.path);
+        if let Some(s) = &run.schedule {
+            s.finish();
         }
         let totals = run.dynamics.totals();
         let record = RunRecord {
@@ -276,36 +282,28 @@ impl NeuralIvp {
     }
 }
 
-/// Reads the checkpoint of `c` and checks that it belongs to the run `key`.
-fn load(c: &Checkpointing, key: &str) -> Result<(RunState, Arrays)> {
-    let (state, arrays): (RunState, Arrays) = checkpoint::read(&c.path)?;
-    if state.key != key {
-        return Err(IvpError::Checkpoint {
-            path: c.path.display().to_string(),
-            detail: "it belongs to another run (configuration, problem, horizon or output \
-                     times differ); remove it or choose another path"
-                .into(),
-        });
-    }
-    Ok((state, arrays))
+/// The key of a run in its checkpoint: configuration, problem, horizon and output times.
+pub(crate) fn run_key<C: core::fmt::Debug>(
+    cfg: &C,
+    problem: &dyn Ivp,
+    t_end: f64,
+    output_times: &[f64],
+) -> String {
+    format!(
+        "{cfg:?} | {} | {t_end:?} | {output_times:?}",
+        problem.name()
+    )
 }
 
-/// Everything of a [`Run`] in a checkpoint but its arrays.
+/// A Neural IVP run's own state in a checkpoint (its arrays go separately).
 #[derive(Debug, Serialize, Deserialize)]
-struct RunState {
-    /// The configuration, problem, horizon and output times of the run.
-    key: String,
-    steps_taken: usize,
-    next_output: usize,
-    snapshot_times: Vec<f64>,
-    integrator: IntegratorState,
+struct NivpState {
     dynamics: DynamicsState,
     policy: RestartPolicy,
     steps: Vec<StepRecord>,
     restarts: Vec<RestartEvent>,
     fit: FitReport,
     fit_seconds: f64,
-    wall_seconds: f64,
 }
 
 /// One Neural IVP run in progress: what the loop's step hooks work on.
@@ -323,8 +321,8 @@ struct Run<'a> {
     t_end: f64,
     start: Instant,
     observer: &'a mut dyn Observer,
-    /// Where to checkpoint, the run's key and when the last checkpoint was written.
-    checkpointing: Option<(&'a Checkpointing, String, Instant)>,
+    /// When to write checkpoints.
+    schedule: Option<Schedule<'a>>,
 }
 
 impl Evolution for Run<'_> {
@@ -381,97 +379,37 @@ impl Evolution for Run<'_> {
     }
 
     fn checkpoint(&mut self, progress: &Progress, rk: &Integrator) -> Result<()> {
-        let Some((c, key, last)) = &self.checkpointing else {
+        let Some(mut schedule) = self.schedule.take() else {
             return Ok(());
         };
-        let stop = c.stop_after == Some(progress.steps);
-        if stop || last.elapsed().as_secs_f64() >= c.every_seconds {
-            self.save(progress, rk, &c.path, key)?;
-            if let Some(ck) = &mut self.checkpointing {
-                ck.2 = Instant::now();
-            }
-        }
-        if stop {
-            return Err(IvpError::Stopped {
-                step: progress.steps,
-            });
-        }
-        Ok(())
+        let r = schedule.after_step(progress, rk, self.start, |arrays| self.save(arrays));
+        self.schedule = Some(schedule);
+        r
     }
 }
 
 impl Run<'_> {
-    /// Writes the checkpoint of the run as it stands after `progress.steps` steps.
-    fn save(
-        &self,
-        progress: &Progress,
-        rk: &Integrator,
-        path: &std::path::Path,
-        key: &str,
-    ) -> Result<()> {
-        let mut arrays = Arrays::default();
-        for (i, (_, theta)) in progress.snapshots.iter().enumerate() {
-            arrays.put(format!("snapshot.{i}"), theta);
-        }
-        let state = RunState {
-            key: key.to_owned(),
-            steps_taken: progress.steps,
-            next_output: progress.next,
-            snapshot_times: progress.snapshots.iter().map(|s| s.0).collect(),
-            integrator: rk.save(&mut arrays),
-            dynamics: self.dynamics.save(&mut arrays),
+    /// The run's own state for a checkpoint (its arrays into `arrays`).
+    fn save(&self, arrays: &mut Arrays) -> NivpState {
+        NivpState {
+            dynamics: self.dynamics.save(arrays),
             policy: self.policy.clone(),
             steps: self.steps.clone(),
             restarts: self.restarts.clone(),
             fit: self.fit.clone(),
             fit_seconds: self.fit_seconds,
-            wall_seconds: self.start.elapsed().as_secs_f64(),
-        };
-        checkpoint::write(path, &state, &arrays)
+        }
     }
 
-    /// Restores the run, its integrator and the loop's progress from a checkpoint.
-    fn restore(
-        &mut self,
-        state: RunState,
-        arrays: &mut Arrays,
-        rk: &mut Integrator,
-        outputs: usize,
-    ) -> Result<Progress> {
-        let p = self.net.num_params();
-        if rk.y().len() != p {
-            return Err(IvpError::Checkpoint {
-                path: String::new(),
-                detail: format!("θ has {} entries, the network {p}", rk.y().len()),
-            });
-        }
-        rk.restore(&state.integrator, arrays)?;
+    /// Restores what [`Run::save`] saved.
+    fn restore(&mut self, state: NivpState, arrays: &mut Arrays) -> Result<()> {
         self.dynamics.restore(&state.dynamics, arrays)?;
-        if state.snapshot_times.len() > outputs || state.next_output > outputs {
-            return Err(IvpError::Checkpoint {
-                path: String::new(),
-                detail: "more snapshots than output times".into(),
-            });
-        }
-        let snapshots = state
-            .snapshot_times
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| Ok((t, arrays.take(&format!("snapshot.{i}"), p)?)))
-            .collect::<Result<Vec<_>>>()?;
         self.policy = state.policy;
         self.steps = state.steps;
         self.restarts = state.restarts;
         self.fit = state.fit;
         self.fit_seconds = state.fit_seconds;
-        self.start = Instant::now()
-            .checked_sub(Duration::from_secs_f64(state.wall_seconds.max(0.0)))
-            .unwrap_or_else(Instant::now);
-        Ok(Progress {
-            steps: state.steps_taken,
-            next: state.next_output,
-            snapshots,
-        })
+        Ok(())
     }
 
     /// Refits at `t` and keeps the refit only if its fit error is within the bound and its

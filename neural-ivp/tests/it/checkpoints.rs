@@ -134,3 +134,56 @@ fn a_checkpoint_of_another_run_or_a_broken_one_is_refused() {
         Err(IvpError::Checkpoint { .. })
     ));
 }
+
+/// EDNN: fixed points under a uniform measure, points redrawn every step under a focused one;
+/// interrupted twice, it ends with the uninterrupted run's bits.
+#[test]
+fn an_interrupted_ednn_run_resumes_bit_identically() {
+    use neural_ivp::ednn::{self, EdnnConfig, EdnnRecord};
+    use neural_ivp::problems::Advection2d;
+    let cfg = EdnnConfig {
+        network: NetworkConfig {
+            width: 10,
+            depth: 2,
+            ..NetworkConfig::ednn()
+        },
+        points: 300,
+        dt: 0.01,
+        fit: FitConfig {
+            iters: 200,
+            batch: 200,
+            head_points: 0,
+            ..Default::default()
+        },
+        eval_points: 200,
+        ..EdnnConfig::default()
+    };
+    let timeless = |mut r: EdnnRecord| {
+        r.wall_seconds = 0.0;
+        r.solve_seconds = 0.0;
+        r.fit.seconds = 0.0;
+        r.steps.iter_mut().for_each(|s| s.wall = 0.0);
+        r
+    };
+    let dir = scratch_dir("ednn-checkpoint");
+    let path = dir.join("ednn.ckpt");
+    let advection = Advection2d { sigma: 0.3 };
+    let problems: [&dyn neural_ivp::problems::Ivp; 2] = [&advection, &PROBLEM];
+    for problem in problems {
+        let (t_end, outputs) = (0.06, [0.02, 0.06]);
+        let plain = ednn::solve(problem, &cfg, t_end, &outputs).unwrap();
+        assert_eq!(plain.record.steps.len(), 6);
+        let mut ckpt = Checkpointing::new(&path, 1e9);
+        for stop in [1, 4] {
+            ckpt.stop_after = Some(stop);
+            let r = ednn::solve_checkpointed(problem, &cfg, t_end, &outputs, &mut Silent, &ckpt);
+            assert!(matches!(r, Err(IvpError::Stopped { step }) if step == stop));
+        }
+        ckpt.stop_after = None;
+        let resumed =
+            ednn::solve_checkpointed(problem, &cfg, t_end, &outputs, &mut Silent, &ckpt).unwrap();
+        assert!(!path.exists());
+        assert_eq!(resumed.snapshots, plain.snapshots, "{}", problem.name());
+        assert_eq!(timeless(resumed.record), timeless(plain.record));
+    }
+}

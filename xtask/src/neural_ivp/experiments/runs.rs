@@ -5,7 +5,9 @@ use std::time::Instant;
 use anyhow::Result;
 use neural_ivp::ednn::{self, EdnnConfig, EdnnSolution};
 use neural_ivp::problems::Ivp;
-use neural_ivp::{Checkpointing, NeuralIvp, NeuralIvpConfig, Observer, Solution, StepRecord};
+use neural_ivp::{
+    Checkpointing, NeuralIvp, NeuralIvpConfig, Observer, Silent, Solution, StepRecord,
+};
 use sha2::{Digest, Sha256};
 
 use crate::neural_ivp::Ctx;
@@ -67,7 +69,7 @@ pub(super) fn run_nivp(
 
 /// Solves `problem` with EDNN (the preset's configuration, residuals also measured on the
 /// interior cube of half-width `interior` if not 0) up to `t_end`, with snapshots at `times`;
-/// logs the run's totals.
+/// logs the run's totals. Checkpointed like [`run_nivp`].
 pub(super) fn run_ednn(
     ctx: &Ctx,
     problem: &dyn Ivp,
@@ -79,7 +81,9 @@ pub(super) fn run_ednn(
         eval_interior: interior,
         ..ctx.preset.ednn(t_end)
     };
-    let sol = ednn::solve(problem, &cfg, t_end, times)?;
+    let key = format!("{cfg:?} | {} | {t_end:?} | {times:?}", problem.name());
+    let ckpt = checkpointing(ctx, &format!("{}-ednn", problem.name()), &key);
+    let sol = ednn::solve_checkpointed(problem, &cfg, t_end, times, &mut Silent, &ckpt)?;
     let r = &sol.record;
     ctx.log.say(&format!(
         "  {} EDNN: p = {}, fit error {:.2e}, {} steps, {:.1} s ({:.1} s in dense solves)",
@@ -91,6 +95,25 @@ pub(super) fn run_ednn(
         r.solve_seconds
     ));
     Ok(sol)
+}
+
+/// The checkpoint of the run `key` (its configuration, problem, horizon and output times):
+/// `checkpoints/<stem>-<hash of key>.ckpt` in the output directory, written at most every
+/// [`CHECKPOINT_EVERY`] seconds; says so in the log when the run resumes from it.
+fn checkpointing(ctx: &Ctx, stem: &str, key: &str) -> Checkpointing {
+    let digest: String = Sha256::digest(key.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = ctx
+        .out
+        .join("checkpoints")
+        .join(format!("{stem}-{digest}.ckpt"));
+    if path.exists() {
+        ctx.log
+            .say(&format!("  {stem}: resuming from {}", path.display()));
+    }
+    Checkpointing::new(path, CHECKPOINT_EVERY)
 }
 
 /// Logs a Neural IVP run's progress at most every 15 s.
