@@ -5,7 +5,7 @@
 //! tensors, the rest as TOML in the metadata (TOML keeps every `f64` exactly, NaN included).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -207,10 +207,10 @@ impl<'a> Schedule<'a> {
     }
 }
 
-/// The arrays of a checkpoint, by name.
+/// The arrays of a checkpoint, by name (in name order, so that equal states give equal files).
 #[derive(Debug, Default)]
 pub(crate) struct Arrays {
-    items: HashMap<String, Vec<f64>>,
+    items: BTreeMap<String, Vec<f64>>,
 }
 
 impl Arrays {
