@@ -36,21 +36,7 @@ pub(super) fn run_nivp(
         last: 0.0,
     };
     let key = format!("{:?} | {name} | {t_end:?} | {times:?}", solver.config());
-    let digest: String = Sha256::digest(key.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let path = ctx
-        .out
-        .join("checkpoints")
-        .join(format!("{name}-{digest}.ckpt"));
-    if path.exists() {
-        ctx.log.say(&format!(
-            "  {name} Neural IVP: resuming from {}",
-            path.display()
-        ));
-    }
-    let ckpt = Checkpointing::new(path, CHECKPOINT_EVERY);
+    let ckpt = checkpointing(ctx, &format!("{name}-nivp"), &key);
     let sol = solver.solve_checkpointed(problem, t_end, times, &mut progress, &ckpt)?;
     let r = &sol.record;
     ctx.log.say(&format!(
