@@ -356,7 +356,7 @@ fn run(
     let schedule =
         checkpointing.map(|c| Schedule::new(c, run_key(cfg, problem, t_end, output_times)));
     let saved = match &schedule {
-        Some(s) => s.load::<EdnnState>()?,
+        Some(s) => s.load::<EdnnState>(net.num_params())?,
         None => None,
     };
     let measure = problem.measure(0.0);
@@ -378,12 +378,6 @@ fn run(
         }
     };
     let (n, m, p) = (cfg.points, net.outputs(), net.num_params());
-    if theta.len() != p {
-        return Err(IvpError::Checkpoint {
-            path: checkpointing.map_or(String::new(), |c| c.path.display().to_string()),
-            detail: format!("θ does not have the network's {p} entries"),
-        });
-    }
     let mut at = Collocation::new(&net, n);
     at.resample(derive(cfg.seed, sampling::POINTS, 0), &measure)?;
     let control = StepControl {
@@ -416,10 +410,13 @@ fn run(
     };
     let resume = match (saved, &schedule) {
         (Some((saved, arrays)), Some(s)) => {
-            let restored = s.restore(saved, arrays, &mut rk, output_times.len())?;
-            run.restore(restored.method);
-            run.start = restored.start;
-            Some(restored.progress)
+            Some(
+                s.resume(saved, arrays, &mut rk, output_times.len(), |m, _, start| {
+                    run.start = start;
+                    run.restore(m);
+                    Ok(())
+                })?,
+            )
         }
         _ => None,
     };

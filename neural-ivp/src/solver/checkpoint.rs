@@ -78,16 +78,6 @@ pub(crate) struct Schedule<'a> {
     last: Instant,
 }
 
-/// A run restored from a checkpoint: the loop's progress, the method's state and the arrays
-/// the method still has to take.
-pub(crate) struct Restored<S> {
-    pub progress: Progress,
-    pub method: S,
-    pub arrays: Arrays,
-    /// When the run would have started, for its wall-clock times.
-    pub start: Instant,
-}
-
 impl<'a> Schedule<'a> {
     /// The schedule of `ckpt` for the run `key` (its configuration, problem, horizon and
     /// output times, formatted).
@@ -99,12 +89,12 @@ impl<'a> Schedule<'a> {
         }
     }
 
-    /// The checkpoint on disk, if any, checked to belong to this run: θ from it (for building
-    /// the integrator) and the rest.
+    /// The checkpoint on disk, if any, checked to belong to this run and to hold θ of `p`
+    /// entries (`arrays.peek("rk.y")`, for building the integrator).
     ///
     /// # Errors
     /// [`IvpError::Checkpoint`] if it cannot be read or belongs to another run.
-    pub fn load<S: DeserializeOwned>(&self) -> Result<Option<(Saved<S>, Arrays)>> {
+    pub fn load<S: DeserializeOwned>(&self, p: usize) -> Result<Option<(Saved<S>, Arrays)>> {
         if !self.ckpt.path.exists() {
             return Ok(None);
         }
@@ -117,21 +107,30 @@ impl<'a> Schedule<'a> {
                     .into(),
             });
         }
+        let theta = arrays.peek("rk.y").len();
+        if theta != p {
+            return Err(IvpError::Checkpoint {
+                path: self.ckpt.path.display().to_string(),
+                detail: format!("θ has {theta} entries, the network {p}"),
+            });
+        }
         Ok(Some((saved, arrays)))
     }
 
-    /// Restores the integrator (built with θ of the checkpoint) and the loop's progress from
-    /// `saved`, θ having `p` entries.
+    /// Restores a run from `saved`: the integrator (built with θ of the checkpoint), then the
+    /// method's state by `method` (given the state, the remaining arrays and when the run would
+    /// have started, for its wall-clock times); returns the loop's progress.
     ///
     /// # Errors
-    /// [`IvpError::Checkpoint`] for missing or inconsistent arrays.
-    pub fn restore<S>(
+    /// [`IvpError::Checkpoint`] for missing or inconsistent arrays; those of `method`.
+    pub fn resume<S>(
         &self,
         saved: Saved<S>,
         mut arrays: Arrays,
         rk: &mut Integrator,
         outputs: usize,
-    ) -> Result<Restored<S>> {
+        method: impl FnOnce(S, &mut Arrays, Instant) -> Result<()>,
+    ) -> Result<Progress> {
         let p = rk.y().len();
         let mut inner = || -> Result<Progress> {
             rk.restore(&saved.integrator, &mut arrays)?;
@@ -154,12 +153,8 @@ impl<'a> Schedule<'a> {
         let start = Instant::now()
             .checked_sub(Duration::from_secs_f64(saved.wall_seconds.max(0.0)))
             .unwrap_or_else(Instant::now);
-        Ok(Restored {
-            progress,
-            method: saved.method,
-            arrays,
-            start,
-        })
+        restoring(&self.ckpt.path, method(saved.method, &mut arrays, start))?;
+        Ok(progress)
     }
 
     /// After a step: writes the checkpoint (the method's state from `method`, which also puts
@@ -350,6 +345,6 @@ pub(crate) fn read<S: DeserializeOwned>(path: &Path) -> Result<(S, Arrays)> {
 }
 
 /// Attaches the path to a content error of a checkpoint being restored.
-pub(crate) fn restoring<T>(path: &Path, r: Result<T>) -> Result<T> {
+fn restoring<T>(path: &Path, r: Result<T>) -> Result<T> {
     r.map_err(|e| at(path, e))
 }

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::collocation::{FreshPoints, pde_residual, step_residuals};
 use crate::composite::Forward;
 use crate::drive::{Evolution, Landing, Progress, drive};
-use crate::error::{IvpError, Result, check_horizon, config_err};
+use crate::error::{Result, check_horizon, config_err};
 use crate::fit::{FitReport, fit};
 use crate::network::Network;
 use crate::observe::{Observer, Silent};
@@ -28,7 +28,7 @@ use crate::problems::{Ivp, initial_values};
 use crate::restart::{RefitInit, RestartPolicy, RestartReason};
 use crate::rk::{Integrator, OdeSystem, StepInfo};
 use crate::sampling::{self, derive};
-use checkpoint::{Arrays, Schedule, restoring};
+use checkpoint::{Arrays, Schedule};
 use dynamics::{Dynamics, DynamicsState};
 
 /// The Neural IVP solver.
@@ -206,7 +206,7 @@ impl NeuralIvp {
         let schedule = checkpointing
             .map(|c| Schedule::new(c, run_key(&self.cfg, problem, t_end, output_times)));
         let saved = match &schedule {
-            Some(s) => s.load::<NivpState>()?,
+            Some(s) => s.load::<NivpState>(p)?,
             None => None,
         };
         let (net, theta0, fit_report) = match &saved {
@@ -236,21 +236,12 @@ impl NeuralIvp {
         };
         let resume = match (saved, &schedule) {
             (Some((saved, arrays)), Some(s)) => {
-                if arrays.peek("rk.y").len() != net.num_params() {
-                    return Err(IvpError::Checkpoint {
-                        path: checkpointing.map_or(String::new(), |c| c.path.display().to_string()),
-                        detail: format!(
-                            "θ does not have the network's {} entries",
-                            net.num_params()
-                        ),
-                    });
-                }
-                let restored = s.restore(saved, arrays, &mut rk, output_times.len())?;
-                let path = &checkpointing.expect("restored from a checkpoint").path;
-                let mut arrays = restored.arrays;
-                restoring(path, run.restore(restored.method, &mut arrays))?;
-                run.start = restored.start;
-                Some(restored.progress)
+                Some(
+                    s.resume(saved, arrays, &mut rk, output_times.len(), |m, a, start| {
+                        run.start = start;
+                        run.restore(m, a)
+                    })?,
+                )
             }
             _ => None,
         };
