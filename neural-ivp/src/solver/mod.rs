@@ -171,9 +171,9 @@ impl NeuralIvp {
     /// the run ends.
     ///
     /// # Errors
-    /// As [`NeuralIvp::solve`]; [`IvpError::Checkpoint`](crate::IvpError::Checkpoint) if the checkpoint cannot be written
-    /// or read, or belongs to another run; [`IvpError::Stopped`](crate::IvpError::Stopped) after
-    /// `checkpointing.stop_after` steps.
+    /// As [`NeuralIvp::solve`]; [`IvpError::Checkpoint`](crate::IvpError::Checkpoint) if the
+    /// checkpoint cannot be written or read, or belongs to another run;
+    /// [`IvpError::Stopped`](crate::IvpError::Stopped) after `checkpointing.stop_after` steps.
     pub fn solve_checkpointed(
         &self,
         problem: &dyn Ivp,
