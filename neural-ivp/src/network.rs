@@ -22,8 +22,8 @@ use crate::trunk::Trunk;
 /// # Reference
 /// Finzi et al., *A Stable and Scalable Method for Solving Initial Value PDEs with Neural
 /// Networks* (ICLR 2023), eq. 5 and appendix C (L = 5, α = 1, input scale 1.5). The public
-/// code uses the amplitude 4·1.5/w_k^α with w_k = 2^k·π/2, i.e. the same features times the
-/// constant 4·(2/π)^α; set `scale` to 6·(2/π)^α to match it.
+/// code uses the amplitude 4·1.5/w_k^α with w_k = 2^k·π/2, i.e. the paper's features times
+/// the constant 4·(2/π)^α; set `scale` to 6·(2/π)^α (12/π ≈ 3.82 at α = 1) to match it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmbeddingConfig {

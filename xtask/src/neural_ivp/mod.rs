@@ -8,6 +8,7 @@
 //! `summary.json` exists and reads back every finished run of the others (`parts.rs`). Not
 //! distributed: under MPI, rank 0 runs these experiments and the other ranks wait.
 
+pub(crate) mod advection_control;
 mod experiments;
 mod overrides;
 mod parts;

@@ -37,7 +37,23 @@ impl Preset {
     /// # Errors
     /// An override that does not fit the configuration.
     pub fn nivp(&self, frequencies: usize, method: RkScheme) -> anyhow::Result<NeuralIvpConfig> {
-        self.overrides.apply(self.sizes.nivp(frequencies, method))
+        self.nivp_tuned(frequencies, method, |_| {})
+    }
+
+    /// As [`Preset::nivp`], with an experiment's own settings (`tune`) applied before the
+    /// `--set` overrides, so that a control run can still change them.
+    ///
+    /// # Errors
+    /// An override that does not fit the configuration.
+    pub fn nivp_tuned(
+        &self,
+        frequencies: usize,
+        method: RkScheme,
+        tune: impl FnOnce(&mut NeuralIvpConfig),
+    ) -> anyhow::Result<NeuralIvpConfig> {
+        let mut cfg = self.sizes.nivp(frequencies, method);
+        tune(&mut cfg);
+        self.overrides.apply(cfg)
     }
 }
 
