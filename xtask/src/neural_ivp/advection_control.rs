@@ -88,8 +88,7 @@ fn summary(dir: &Path) -> Result<Option<Summary>> {
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = std::fs::read(&path)?;
-    Ok(Some(serde_json::from_slice(&bytes)?))
+    crate::results::read(&path).map(Some)
 }
 
 /// The README's advection control table from `results/neural-ivp/`, one column group per size
