@@ -53,7 +53,7 @@ const CHANGES: [(&str, &str, Option<&str>); 9] = [
     ),
     (
         "ours-integrator",
-        "the preset's RK scheme, mixed error norm atol = rtol = 1e-4 (code: BS23, ‖e‖ ≤ 1e-3·‖θ₀‖)",
+        "the preset's RK scheme, the mixed error norm atol = rtol = 1e-4 (the presets' until 2026-12-06; code: BS23, ‖e‖ ≤ 1e-3·‖θ₀‖)",
         Some(
             "--set integrator.method=<preset's> --set integrator.norm=mixed --set integrator.rtol=1e-4",
         ),

@@ -51,7 +51,7 @@ pub fn run(names: &[&str], opts: &ReproduceOptions) -> Result<()> {
         out.display(),
         match opts.size {
             Size::Quick => "expect about 2 minutes on 2 cores",
-            Size::Medium => "expect about half an hour on 2 cores; rerun to resume",
+            Size::Medium => "expect several hours on 2 cores (the 3D wave alone about an hour); rerun to resume",
             Size::Full => "expect many hours on 2 cores; rerun to resume",
         }
     ));
