@@ -44,8 +44,9 @@ impl BlockOperator for prdp_core::DenseMatrix<f64> {
 /// the diagonal block of one trunk ([`GaussNewton::block`]; M̂ is block-diagonal over the
 /// trunks, see [`Network`]).
 ///
-/// Each product runs one forward-mode and one reverse-mode pass in θ over all n points from a
-/// cached forward evaluation: O(n·p) work, J is never formed.
+/// Each product contracts the cached forward evaluation with the output sensitivities of its
+/// linearisation (computed by the first product and kept in the operator's workspace): two
+/// GEMMs per layer, ≈ 2·n·p multiply–adds, J is never formed ([`prdp_nn::Mlp::gauss_newton_block`]).
 ///
 /// # Reference
 /// Finzi et al. (ICLR 2023), eq. 6 and Algorithm 1 (`Dynamics`); the regularisation μ is

@@ -1,17 +1,21 @@
 //! [`Mlp`]: a dense network of [`MlpConfig`] in `f64` with everything forward mode needs, for
 //! Neural IVP: a cached forward pass ([`MlpForward`]), products with the parameter Jacobian
-//! for one tangent or a block of tangents (`tangent.rs`), the dense Jacobian, and input jets
-//! to second order (`jets.rs`).
+//! for one tangent or a block of tangents (`tangent.rs`), the Gauss–Newton product from cached
+//! output sensitivities (`gauss_newton.rs`), the dense Jacobian, and input jets to second order
+//! (`jets.rs`).
 //!
 //! The parameters are laid out and initialised exactly as those of
 //! `Model::new(Architecture::Mlp(config))`, so a [`Model`] and an [`Mlp`] of one config read
 //! the same flat vector.
 
+mod gauss_newton;
 mod jets;
 mod tangent;
 
 pub use jets::{Derivatives, hessian_index};
 pub use tangent::{JacobianBlock, MlpWorkspace};
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand_chacha::ChaCha8Rng;
 
@@ -82,11 +86,17 @@ pub struct Mlp {
     layers: Vec<Layer>,
 }
 
+/// The identifier of the next forward pass ([`MlpForward`]'s `id`).
+static FORWARD_PASSES: AtomicU64 = AtomicU64::new(1);
+
 /// An [`Mlp`] evaluated on a batch of rows, with what its derivatives need: the input of every
 /// layer, σ′ of every hidden pre-activation, the row factors and the outputs. Reused across
 /// calls (buffers only grow).
 #[derive(Debug, Clone, Default)]
 pub struct MlpForward {
+    /// Which forward pass the cache holds (unique per [`Mlp::forward`] call; 0: none), so that
+    /// what a workspace derives from it is recomputed when it changes.
+    id: u64,
     n: usize,
     /// `acts[l]` is the input of layer l (`acts[0]` the network's input).
     acts: Vec<Vec<f64>>,
@@ -117,6 +127,7 @@ impl MlpForward {
     /// Sets the batch to `n` rows of `features` inputs and returns the input (n × features,
     /// row-major) to be written; also sizes the row factors ([`MlpForward::scale_mut`]).
     pub fn input_mut(&mut self, n: usize, features: usize) -> &mut [f64] {
+        self.id = 0;
         self.n = n;
         if self.acts.is_empty() {
             self.acts.push(Vec::new());
@@ -292,6 +303,7 @@ impl Mlp {
                 *u *= s;
             }
         }
+        fwd.id = FORWARD_PASSES.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 

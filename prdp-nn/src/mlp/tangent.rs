@@ -1,13 +1,13 @@
 //! Products with the parameter Jacobian J of an [`Mlp`] over a cached forward pass: J v
-//! (forward mode in θ), Jᵀ w (reverse mode in θ), the Gauss–Newton product Jᵀ J v for one
-//! tangent or a block of r tangents at once, and the dense Jacobian.
+//! (forward mode in θ) and Jᵀ w (reverse mode in θ) for one tangent or a block of r tangents at
+//! once, and the dense Jacobian. (The Gauss–Newton product Jᵀ J V is `gauss_newton.rs`.)
 //!
 //! J is never formed for the products. A block of r tangents is packed layer by layer into
 //! stacked weight matrices so that every layer costs two large GEMMs in each direction: with
 //! the tangent activations of a chunk of rows stored row-major (`nc × r·w`, which is also the
 //! row-major `nc·r × w` matrix of all tangents), the propagated part is one product with the
 //! layer's weights and the direct part one product of the cached activations with the stacked
-//! tangent weights. The cost of a product with r tangents over n rows is ≈ 4·n·r·p
+//! tangent weights. The cost of J V or Jᵀ W with r tangents over n rows is ≈ 2·n·r·p
 //! multiply–adds, linear in the number of parameters p.
 
 use core::ops::Range;
@@ -15,6 +15,7 @@ use core::ops::Range;
 use faer::Accum;
 use rayon::prelude::*;
 
+use super::gauss_newton::Sensitivities;
 use super::{Mlp, MlpForward};
 use crate::error::{Result, check_len};
 use crate::gemm::{gemm, rm, rm_mut};
@@ -29,6 +30,8 @@ const CHUNK_BUDGET: usize = 1 << 20;
 #[derive(Debug, Clone, Default)]
 pub struct MlpWorkspace {
     lanes: Vec<Lane>,
+    /// The output sensitivities of the Gauss–Newton product's linearisation.
+    pub(super) sens: Sensitivities,
 }
 
 impl MlpWorkspace {
@@ -38,16 +41,18 @@ impl MlpWorkspace {
     }
 }
 
+/// The buffers of one lane.
 #[derive(Debug, Clone, Default)]
-struct Lane {
-    buf1: Vec<f64>,
+pub(super) struct Lane {
+    pub(super) buf1: Vec<f64>,
     buf2: Vec<f64>,
-    du: Vec<f64>,
-    packed_v: Vec<f64>,
-    packed_g: Vec<f64>,
+    pub(super) du: Vec<f64>,
+    pub(super) packed_v: Vec<f64>,
+    pub(super) packed_g: Vec<f64>,
 }
 
-fn grow(v: &mut Vec<f64>, len: usize) {
+/// Grows `v` to at least `len` entries.
+pub(super) fn grow(v: &mut Vec<f64>, len: usize) {
     if v.len() < len {
         v.resize(len, 0.0);
     }
@@ -55,7 +60,7 @@ fn grow(v: &mut Vec<f64>, len: usize) {
 
 impl MlpWorkspace {
     /// The first `k` lanes, created if missing.
-    fn lanes(&mut self, k: usize) -> &mut [Lane] {
+    pub(super) fn lanes(&mut self, k: usize) -> &mut [Lane] {
         if self.lanes.len() < k {
             self.lanes.resize_with(k, Lane::default);
         }
@@ -64,7 +69,7 @@ impl MlpWorkspace {
 }
 
 /// out ← Σ_lanes `lane.packed_g[..p]`, summed in lane order.
-fn reduce_lanes(lanes: &[Lane], p: usize, out: &mut [f64]) {
+pub(super) fn reduce_lanes(lanes: &[Lane], p: usize, out: &mut [f64]) {
     out.copy_from_slice(&lanes[0].packed_g[..p]);
     for lane in &lanes[1..] {
         for (o, &g) in out.iter_mut().zip(&lane.packed_g[..p]) {
@@ -75,13 +80,13 @@ fn reduce_lanes(lanes: &[Lane], p: usize, out: &mut [f64]) {
 
 impl Mlp {
     /// Length of a packed block of r tangents (r·p).
-    fn packed_len(&self, r: usize) -> usize {
+    pub(super) fn packed_len(&self, r: usize) -> usize {
         r * self.num_params()
     }
 
     /// Packs r tangents (column s of `v` at `v[s·p..]`, columns `cols`) layer by layer: for layer
     /// l the stacked weights `[r, out, in]`, then the stacked biases `[r, out]`.
-    fn pack(&self, v: &[f64], cols: Range<usize>, packed: &mut [f64]) {
+    pub(super) fn pack(&self, v: &[f64], cols: Range<usize>, packed: &mut [f64]) {
         let p = self.num_params();
         let r = cols.len();
         let mut off = 0;
@@ -101,7 +106,7 @@ impl Mlp {
     }
 
     /// Inverse of [`Mlp::pack`]: writes packed gradients into the columns `cols` of `g`.
-    fn unpack(&self, packed: &[f64], cols: Range<usize>, g: &mut [f64]) {
+    pub(super) fn unpack(&self, packed: &[f64], cols: Range<usize>, g: &mut [f64]) {
         let p = self.num_params();
         let r = cols.len();
         let mut off = 0;
@@ -121,7 +126,7 @@ impl Mlp {
     }
 
     /// Points per chunk for r tangents.
-    fn chunk_len(&self, r: usize) -> usize {
+    pub(super) fn chunk_len(&self, r: usize) -> usize {
         let widest = self.widest();
         (CHUNK_BUDGET / (r * widest)).clamp(8, 4096)
     }
@@ -465,88 +470,6 @@ impl Mlp {
             self.unpack(&lane.packed_g, part(r, k, i), grad);
         }
         Ok(())
-    }
-
-    /// Jᵀ J V, summed over the cached rows (not divided by n), for r tangents (columns of
-    /// `v` and `out` as in [`Mlp::jvp_block`]).
-    ///
-    /// With r = 1 the rows are split into lanes with separate accumulators; with r > 1
-    /// the tangent columns are split instead. Either way the result does not depend on the
-    /// number of threads.
-    ///
-    /// # Errors
-    /// [`NnError::Length`](crate::NnError::Length) for wrong lengths,
-    /// [`NnError::WorkspaceMismatch`](crate::NnError::WorkspaceMismatch) if `fwd` holds no
-    /// forward pass of this network.
-    pub fn gauss_newton_block(
-        &self,
-        theta: &[f64],
-        fwd: &MlpForward,
-        v: &[f64],
-        r: usize,
-        out: &mut [f64],
-        ws: &mut MlpWorkspace,
-    ) -> Result<()> {
-        let n = self.check_linearization(theta, fwd)?;
-        let p = self.num_params();
-        check_len("tangent block", r * p, v.len())?;
-        check_len("Gauss–Newton output block", r * p, out.len())?;
-        if r == 0 {
-            return Ok(());
-        }
-        if r == 1 {
-            let nc = self.chunk_len(1);
-            let k = point_lanes(n);
-            let lanes = ws.lanes(k);
-            // with one tangent the packed layout is the parameter layout: the lanes read v
-            lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
-                grow(&mut lane.packed_g, p);
-                lane.packed_g[..p].fill(0.0);
-                self.gn_rows(theta, fwd, part(n, k, i), (1, v), nc, lane);
-            });
-            reduce_lanes(lanes, p, out);
-        } else {
-            let k = r.min(LANES);
-            let lanes = ws.lanes(k);
-            lanes.par_iter_mut().enumerate().for_each(|(i, lane)| {
-                let cols = part(r, k, i);
-                let rc = cols.len();
-                let mut packed = core::mem::take(&mut lane.packed_v);
-                grow(&mut packed, self.packed_len(rc));
-                self.pack(v, cols, &mut packed);
-                grow(&mut lane.packed_g, self.packed_len(rc));
-                lane.packed_g[..rc * p].fill(0.0);
-                let nc = self.chunk_len(rc);
-                self.gn_rows(theta, fwd, 0..n, (rc, &packed), nc, lane);
-                lane.packed_v = packed;
-            });
-            for (i, lane) in lanes.iter().enumerate() {
-                self.unpack(&lane.packed_g, part(r, k, i), out);
-            }
-        }
-        Ok(())
-    }
-
-    /// Jᵀ J over `rows` in chunks of `nc` for the r tangents packed in `pv`, accumulated into
-    /// `lane.packed_g`.
-    fn gn_rows(
-        &self,
-        theta: &[f64],
-        fwd: &MlpForward,
-        rows: Range<usize>,
-        (r, pv): (usize, &[f64]),
-        nc: usize,
-        lane: &mut Lane,
-    ) {
-        let mut pg = core::mem::take(&mut lane.packed_g);
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = (start + nc).min(rows.end);
-            self.jvp_chunk(theta, fwd, start..end, r, pv, lane);
-            self.vjp_chunk(theta, fwd, start..end, r, &mut pg, lane);
-            start = end;
-        }
-        lane.packed_g = pg;
     }
 }
 

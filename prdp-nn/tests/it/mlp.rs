@@ -193,6 +193,62 @@ fn products_across_chunks() {
     check_products(&config(3, 2, 300, 1), 900, 40, 10);
 }
 
+/// The Gauss–Newton product keeps the output sensitivities of a forward pass in its workspace:
+/// a new forward pass into the same cache (other parameters and rows), or other row factors,
+/// must give the product of a fresh workspace, bit for bit.
+#[test]
+fn gauss_newton_follows_the_forward_pass() {
+    for (outputs, depth) in [(1, 3), (2, 2), (1, 0)] {
+        let cfg = config(3, outputs, 20, depth);
+        let case = Case::new(&cfg, 300, 31);
+        let p = case.mlp.num_params();
+        let v = vector(32, 3 * p);
+        let fresh = |fwd: &MlpForward, theta: &[f64], r: usize| {
+            let mut gn = vec![0.0; r * p];
+            case.mlp
+                .gauss_newton_block(
+                    theta,
+                    fwd,
+                    &v[..r * p],
+                    r,
+                    &mut gn,
+                    &mut MlpWorkspace::new(),
+                )
+                .unwrap();
+            gn
+        };
+        let mut ws = MlpWorkspace::new();
+        let mut fwd = case.forward();
+        let mut gn = vec![0.0; 3 * p];
+        for r in [1, 3] {
+            case.mlp
+                .gauss_newton_block(&case.theta, &fwd, &v[..r * p], r, &mut gn[..r * p], &mut ws)
+                .unwrap();
+            assert_eq!(gn[..r * p], fresh(&fwd, &case.theta, r)[..]);
+        }
+        // a new forward pass at other parameters and rows, into the same cache
+        let theta2 = case.mlp.init(77);
+        let x2 = vector(78, case.x.len());
+        fwd.input_mut(case.n(), case.mlp.inputs())
+            .copy_from_slice(&x2);
+        case.mlp.forward(&theta2, &mut fwd).unwrap();
+        for r in [1, 3] {
+            case.mlp
+                .gauss_newton_block(&theta2, &fwd, &v[..r * p], r, &mut gn[..r * p], &mut ws)
+                .unwrap();
+            assert_eq!(gn[..r * p], fresh(&fwd, &theta2, r)[..]);
+        }
+        // other row factors after the forward pass scale the rows of J
+        fwd.scale_mut().iter_mut().for_each(|s| *s *= 2.0);
+        let before = gn[..p].to_vec();
+        case.mlp
+            .gauss_newton_block(&theta2, &fwd, &v[..p], 1, &mut gn[..p], &mut ws)
+            .unwrap();
+        let four: Vec<f64> = before.iter().map(|g| 4.0 * g).collect();
+        assert!(rel_err(&gn[..p], &four) < 1e-13);
+    }
+}
+
 /// Every product gives the same bits on 1, 2 and 3 threads.
 #[test]
 fn products_do_not_depend_on_threads() {
@@ -225,6 +281,28 @@ fn products_do_not_depend_on_threads() {
                 .unwrap();
             [a, b, c, d].map(|x| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
         })
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+    // a layer wide enough (n·w² ≥ 2²⁶) for the single-tangent Gauss–Newton product to run
+    // every GEMM over all rows, split across the threads
+    let case = Case::new(&config(3, 1, 260, 2), 1000, 24);
+    let p = case.mlp.num_params();
+    let fwd = case.forward();
+    let v = vector(25, p);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut gn = vec![0.0; p];
+        pool.install(|| {
+            case.mlp
+                .gauss_newton_block(&case.theta, &fwd, &v, 1, &mut gn, &mut MlpWorkspace::new())
+                .unwrap()
+        });
+        gn.iter().map(|f| f.to_bits()).collect::<Vec<_>>()
     };
     let one = run(1);
     assert_eq!(one, run(2));
