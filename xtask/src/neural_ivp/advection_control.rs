@@ -155,7 +155,7 @@ pub(crate) fn table(nivp: &Path) -> Result<String> {
     writeln!(s, "\nScored as {}.", scored.join("; "))?;
     writeln!(
         s,
-        "\nR: `cargo xtask reproduce neural-ivp --<size> --only advection2d --no-ednn --out DIR/advection-code-<size> {REFERENCE_SETTINGS}`; each other row adds its `--set` to R:"
+        "\nR: `cargo xtask reproduce neural-ivp --<size> --only advection2d --no-ednn --out DIR/advection-code-<size> {REFERENCE_SETTINGS}`; each other row adds its `--set` to R (`--<size>` is `--quick` or `--medium`, and nothing for full):"
     )?;
     for (label, _, set) in CHANGES.iter().skip(1) {
         writeln!(
