@@ -14,11 +14,14 @@
 //!   derivatives for one or r tangents, never forming J; cost linear in p (per trunk,
 //!   [`prdp_nn::Mlp::gauss_newton_block`] and its siblings).
 //! - [`GaussNewton`]: M̂ + μI (or one trunk's diagonal block of it) as a
-//!   [`prdp_core::LinearOperator`] and F̂; each block solved by
+//!   [`prdp_core::LinearOperator`] and F̂, each product two GEMMs per layer from the output
+//!   sensitivities of the linearisation (computed once, ≈ 2·n·p multiply–adds a product);
+//!   each block solved by
 //!   `prdp_solvers::cg` preconditioned with a randomised [`NystromPreconditioner`], reused
 //!   across stages and steps and warm-started (both improvements over the public code).
 //! - [`Integrator`]: adaptive embedded RK (Bogacki–Shampine 3(2), Dormand–Prince 5(4), FSAL,
-//!   mixed error norm, dense output) and fixed-step RK4.
+//!   the public code's error norm ‖e‖₂ ≤ rtol·‖θ₀‖₂ or a mixed one, dense output) and
+//!   fixed-step RK4.
 //! - [`fit()`] (Adam from `prdp-nn` on fresh points) and [`tune_head`] (ridge regression of
 //!   the last layer), [`RestartPolicy`] (deterministic restarts).
 //! - [`problems`]: 2D advection and heat, the 3D wave equation, Vlasov 6D, Fokker–Planck in d

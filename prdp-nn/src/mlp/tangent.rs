@@ -220,13 +220,8 @@ impl Mlp {
         let widest = self.widest();
         grow(&mut lane.buf1, nc * r * widest);
         grow(&mut lane.buf2, nc * r * widest);
-        // offsets of each layer's packed weights and biases
-        let mut offs = Vec::with_capacity(self.layers.len());
-        let mut off = 0;
-        for layer in &self.layers {
-            offs.push((off, off + r * layer.n_out * layer.n_in));
-            off += r * layer.n_out * (layer.n_in + 1);
-        }
+        // the end of the packed layers not yet visited (they are visited last to first)
+        let mut off = self.packed_len(r);
         {
             let bc = &fwd.scale[rows.clone()];
             for (row, &b) in lane.du[..nc * r * m].chunks_exact_mut(r * m).zip(bc) {
@@ -258,7 +253,8 @@ impl Mlp {
             }
             let zbar: &[f64] = zbar;
             let a = &fwd.acts[l][rows.start * nin..rows.end * nin];
-            let (wo, bo) = offs[l];
+            off -= r * nout * (nin + 1);
+            let (wo, bo) = (off, off + r * nout * nin);
             gemm(
                 rm_mut(&mut packed_g[wo..wo + r * nout * nin], r * nout, nin),
                 Accum::Add,
