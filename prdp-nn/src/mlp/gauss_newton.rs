@@ -17,6 +17,7 @@
 use core::ops::Range;
 
 use faer::Accum;
+use prdp_core::kernels;
 use rayon::prelude::*;
 
 use super::tangent::{Lane, grow, reduce_lanes};
@@ -209,11 +210,15 @@ impl Mlp {
                     rm(pw, r * nout, nin).transpose(),
                     threads,
                 );
+                // the tangent biases, then the layer's part of J V
+                for row in y.chunks_exact_mut(r * nout) {
+                    for (yv, &b) in row.iter_mut().zip(pb) {
+                        *yv += b;
+                    }
+                }
                 if l == depth {
-                    for (ju, y) in ju.chunks_exact_mut(r * m).zip(y.chunks_exact(r * m)) {
-                        for ((j, &yv), &b) in ju.iter_mut().zip(y).zip(pb) {
-                            *j += yv + b;
-                        }
+                    for (j, &yv) in ju.iter_mut().zip(y.iter()) {
+                        *j += yv;
                     }
                 } else {
                     let delta = &sens.layers[l][start * m * nout..end * m * nout];
@@ -222,13 +227,9 @@ impl Mlp {
                         .zip(y.chunks_exact(r * nout))
                         .zip(delta.chunks_exact(m * nout))
                     {
-                        for ((ju, y), b) in ju
-                            .chunks_exact_mut(m)
-                            .zip(y.chunks_exact(nout))
-                            .zip(pb.chunks_exact(nout))
-                        {
+                        for (ju, y) in ju.chunks_exact_mut(m).zip(y.chunks_exact(nout)) {
                             for (j, dl) in ju.iter_mut().zip(dr.chunks_exact(nout)) {
-                                *j += dot_biased(dl, y, b);
+                                *j += kernels::dot(dl, y);
                             }
                         }
                     }
@@ -258,9 +259,7 @@ impl Mlp {
                         for (z, cj) in z.chunks_exact_mut(nout).zip(cj.chunks_exact(m)) {
                             z.fill(0.0);
                             for (&co, dl) in cj.iter().zip(dr.chunks_exact(nout)) {
-                                for (zv, &dv) in z.iter_mut().zip(dl) {
-                                    *zv = co.mul_add(dv, *zv);
-                                }
+                                kernels::axpy(co, dl, z);
                             }
                         }
                     }
@@ -283,27 +282,4 @@ impl Mlp {
             start = end;
         }
     }
-}
-
-/// Independent partial sums of [`dot_biased`] (so that it vectorises).
-const DOT_LANES: usize = 8;
-
-/// Σⱼ δⱼ·(yⱼ + bⱼ), summed in [`DOT_LANES`] interleaved partial sums (a fixed order).
-#[inline]
-fn dot_biased(delta: &[f64], y: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; DOT_LANES];
-    let (dc, dr) = delta.as_chunks::<DOT_LANES>();
-    let (yc, yr) = y.as_chunks::<DOT_LANES>();
-    let (bc, br) = b.as_chunks::<DOT_LANES>();
-    for ((d, yv), bv) in dc.iter().zip(yc).zip(bc) {
-        for k in 0..DOT_LANES {
-            acc[k] = d[k].mul_add(yv[k] + bv[k], acc[k]);
-        }
-    }
-    let tail = dr
-        .iter()
-        .zip(yr)
-        .zip(br)
-        .fold(0.0, |a, ((&d, &yv), &bv)| d.mul_add(yv + bv, a));
-    acc.iter().sum::<f64>() + tail
 }
