@@ -203,6 +203,36 @@ fn batch_major(c: &mut Criterion) {
     g.finish();
 }
 
+/// The heat 1D training step's solve: 25 systems of 30 unknowns batch-major, at most K = 25
+/// sweeps, each sample stopping at relative residual 10⁻⁵ (the norms of every sweep).
+fn batch_major_stopping(c: &mut Criterion) {
+    let mut g = c.benchmark_group("batch_major_stopping/Jacobi");
+    let a = Stencil::laplacian(&[30], &[1.0 / 31.0], Boundary::Dirichlet)
+        .expect("valid grid")
+        .affine(1.0, -0.001);
+    let len = a.len() * BATCH;
+    let b = rhs(len);
+    let mut x = vec![0.0f32; len];
+    let (budget, opts) = (
+        Budget::new(25, 1e-5).expect("valid budget"),
+        SolveOptions::default(),
+    );
+    let mut lws = LaneWorkspace::new();
+    let mut reports = vec![SolveReport::default(); BATCH];
+    g.bench_function("30", |bench| {
+        bench.iter(|| {
+            let batch = Batch {
+                b: &b,
+                x: &mut x,
+                count: BATCH,
+            };
+            jacobi_batch_major(&a, batch, &budget, &opts, &mut lws, &mut reports).expect("solve");
+            black_box(&x);
+        })
+    });
+    g.finish();
+}
+
 /// Forward plus backward of a differentiable solve over a batch, one tape per sample.
 fn backward(c: &mut Criterion) {
     let cases = [
@@ -333,6 +363,7 @@ criterion_group!(
     triad,
     forward,
     batch_major,
+    batch_major_stopping,
     backward,
     gmres_nonsymmetric
 );
