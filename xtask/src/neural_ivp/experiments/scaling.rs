@@ -16,6 +16,9 @@ use crate::neural_ivp::Ctx;
 use crate::neural_ivp::report::{Row, Summary};
 use crate::plot::{LineChart, line_chart};
 
+/// Timed M̂ products per network (their median is used).
+const PRODUCT_REPS: usize = 9;
+
 /// Cost per step vs parameter count: Neural IVP's matrix-free products (linear in p) and
 /// EDNN's dense solve (cubic).
 pub(super) fn scaling(ctx: &Ctx, dir: &Path) -> Result<Summary> {
@@ -56,12 +59,16 @@ pub(super) fn scaling(ctx: &Ctx, dir: &Path) -> Result<Summary> {
         let mut y = vec![0.0; p];
         op.apply_block(&v, 1, &mut y)?;
         let setup = t.elapsed().as_secs_f64();
-        let reps = 5;
-        let t = Instant::now();
-        for _ in 0..reps {
+        // The median of several products: single products on a shared 2-core machine vary by
+        // tens of percent.
+        let mut times = Vec::with_capacity(PRODUCT_REPS);
+        for _ in 0..PRODUCT_REPS {
+            let t = Instant::now();
             op.apply_block(&v, 1, &mut y)?;
+            times.push(t.elapsed().as_secs_f64());
         }
-        let mvm = t.elapsed().as_secs_f64() / reps as f64;
+        times.sort_by(f64::total_cmp);
+        let mvm = times[PRODUCT_REPS / 2];
         let step = 3.0 * (setup + 49.0 * mvm);
         ctx.log.say(&format!(
             "  Neural IVP p = {p}: M̂ product {:.2} ms, setup {:.2} ms, step ≈ {step:.2} s",
