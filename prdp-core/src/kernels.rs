@@ -84,15 +84,26 @@ pub fn lane_norms2<T: Real>(x: &[T], lanes: usize, out: &mut [T]) {
         let sums = lane_block_norms2::<T, LANE_BLOCK>(x, lanes, s0, n);
         out[s0..s0 + LANE_BLOCK].copy_from_slice(&sums);
     }
-    for (s, o) in out.iter_mut().enumerate().skip(blocks) {
-        *o = lane_block_norms2::<T, 1>(x, lanes, s, n)[0];
+    if blocks == lanes {
+        return;
+    }
+    if blocks > 0 {
+        // The last lanes as one more whole block that overlaps the previous one: each lane's
+        // sum is the same whichever block computes it.
+        let s0 = lanes - LANE_BLOCK;
+        let sums = lane_block_norms2::<T, LANE_BLOCK>(x, lanes, s0, n);
+        out[blocks..].copy_from_slice(&sums[blocks - s0..]);
+    } else {
+        for (s, o) in out.iter_mut().enumerate() {
+            *o = lane_block_norms2::<T, 1>(x, lanes, s, n)[0];
+        }
     }
 }
 
 /// The squared norms of the `B` lanes from `s0`, with `dot`'s partial sums (whole WIDE blocks
 /// lane-wise, then NARROW blocks into the first partial sums, then a scalar rest) and its
-/// pairwise reduction. Partial sums `dot` never touches stay +0, and adding +0 to a sum of
-/// squares changes no bit, so they are not reduced.
+/// pairwise reduction. Vectors shorter than one WIDE block keep only the NARROW partial sums
+/// they touch: `dot`'s others stay +0, and adding +0 to a sum of squares changes no bit.
 #[inline(always)]
 fn lane_block_norms2<T: Real, const B: usize>(
     x: &[T],
@@ -103,13 +114,29 @@ fn lane_block_norms2<T: Real, const B: usize>(
     let wide = n / WIDE * WIDE;
     let narrow = wide + (n - wide) / NARROW * NARROW;
     let row = |i: usize| -> &[T] { &x[i * lanes + s0..i * lanes + s0 + B] };
-    let mut acc = [[T::zero(); B]; WIDE];
-    let mut rest = [T::zero(); B];
     let fma = |a: &mut [T; B], v: &[T]| {
         for l in 0..B {
             a[l] = v[l].mul_add(v[l], a[l]);
         }
     };
+    if wide == 0 {
+        // Eight partial sums per lane stay in registers; clearing and reducing the 24 unused
+        // ones cost more than the sums themselves.
+        let mut acc = [[T::zero(); B]; NARROW];
+        let mut rest = [T::zero(); B];
+        for i0 in (0..narrow).step_by(NARROW) {
+            for (l, a) in acc.iter_mut().enumerate() {
+                fma(a, row(i0 + l));
+            }
+        }
+        for i in narrow..n {
+            fma(&mut rest, row(i));
+        }
+        let sums = reduce_lanes(&mut acc);
+        return core::array::from_fn(|j| sums[j] + rest[j]);
+    }
+    let mut acc = [[T::zero(); B]; WIDE];
+    let mut rest = [T::zero(); B];
     for i in 0..wide {
         fma(&mut acc[i % WIDE], row(i));
     }
@@ -119,18 +146,24 @@ fn lane_block_norms2<T: Real, const B: usize>(
     for i in narrow..n {
         fma(&mut rest, row(i));
     }
-    let used = if wide > 0 { WIDE } else { NARROW };
-    let mut half = WIDE;
+    let sums = reduce_lanes(&mut acc);
+    core::array::from_fn(|j| sums[j] + rest[j])
+}
+
+/// The pairwise sum of `P` partial sums per lane, as [`reduce`] sums `dot`'s.
+#[inline(always)]
+fn reduce_lanes<T: Real, const B: usize, const P: usize>(acc: &mut [[T; B]; P]) -> [T; B] {
+    let mut half = P;
     while half > 1 {
         half /= 2;
-        for l in 0..half.min(used.saturating_sub(half)) {
+        for l in 0..half {
             let upper = acc[l + half];
             for (a, b) in acc[l].iter_mut().zip(upper) {
                 *a += b;
             }
         }
     }
-    core::array::from_fn(|j| acc[0][j] + rest[j])
+    acc[0]
 }
 
 /// Pairwise sum of the partial sums.

@@ -290,10 +290,12 @@ fn iterate<T: Real>(
             for ((rel, &r2), &b) in rel.iter_mut().zip(norms.iter()).zip(bnorm.iter()) {
                 *rel = r2.sqrt().as_f64() / b;
             }
+            // Without short-circuits, so that the test runs as one vectorised pass.
             let ends = |(&l, (&rel, &r2)): (&bool, (&f64, &T))| {
-                l && !(rel.is_finite() && rel >= budget.rtol && r2 != T::zero())
+                l & !(rel.is_finite() & (rel >= budget.rtol) & (r2 != T::zero()))
             };
-            let any_ends = live.iter().zip(rel.iter().zip(norms.iter())).any(ends);
+            let lanes_state = live.iter().zip(rel.iter().zip(norms.iter()));
+            let any_ends = lanes_state.fold(false, |any, lane| any | ends(lane));
             if any_ends || opts.record_history {
                 let each = state
                     .iter_mut()
